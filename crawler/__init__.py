@@ -1,0 +1,1 @@
+"""Scrapy project: spiders fetch and follow links; pipelines archive, parse and load."""

@@ -1,0 +1,1 @@
+"""esfbank: the command line that wires crawler, parsers and load together."""

@@ -1,0 +1,5 @@
+import sys
+
+from esfbank.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The database half: SQLAlchemy Core tables, Alembic migrations, upserts with history, export."""

@@ -1,0 +1,1 @@
+"""Pure parsing: page text in, typed records out. No network, no clock, no database."""

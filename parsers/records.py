@@ -1,0 +1,127 @@
+"""Typed, frozen records: the one shape parsed pages take on their way to JSON and the database.
+
+The field names are the record contract of DESIGN.md; `to_json_dict` is the contract's JSON form.
+Money is int kronor, dates are `datetime.date`, a value the page does not state is None.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["project", "news", "call", "listing", "other"]
+ProgrammePeriod = Literal["2007-2013", "2014-2020", "2021-2027"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """A value the page states but that could not be parsed: the field stays None, this says why."""
+
+    field: str
+    label: str | None
+    value: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record came from: the path as given on the command line and/or the page's URL."""
+
+    path: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProjectRecord:
+    source: Source
+    kind: Literal["project"] = "project"
+    programme_period: ProgrammePeriod | None = None
+    project_number: str | None = None
+    title: str | None = None
+    owner: str | None = None
+    owner_org_number: str | None = None
+    owner_postal_code: str | None = None
+    owner_city: str | None = None
+    region: str | None = None
+    nuts2: str | None = None
+    programme_area: str | None = None
+    programme_area_name: str | None = None
+    specific_objective: str | None = None
+    phase: str | None = None
+    call_number: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    total_budget_sek: int | None = None
+    granted_esf_sek: int | None = None
+    total_costs_sek: int | None = None
+    eu_cofinancing_rate_pct: int | float | None = None
+    planned_participants: int | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    fund: str | None = None
+    country: str | None = None
+    programme_cci: str | None = None
+    intervention_type: str | None = None
+    strategic_importance: bool | None = None
+    child_poverty_theme: bool | None = None
+    municipalities: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    cofinanciers: tuple[str, ...] = ()
+    sections: Mapping[str, str] = field(default_factory=dict)
+    text_truncated: bool = False
+    unknown_labels: tuple[str, ...] = ()
+    errors: tuple[FieldError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewsRecord:
+    source: Source
+    kind: Literal["news"] = "news"
+    title: str | None = None
+    published_date: dt.date | None = None
+    body: str | None = None
+    mentioned_project_numbers: tuple[str, ...] = ()
+    unknown_labels: tuple[str, ...] = ()
+    errors: tuple[FieldError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageRecord:
+    """A call for proposals, a listing page or anything else: detected and archived, not loaded."""
+
+    source: Source
+    kind: Literal["call", "listing", "other"]
+    title: str | None = None
+    unknown_labels: tuple[str, ...] = ()
+    errors: tuple[FieldError, ...] = ()
+
+
+Record = ProjectRecord | NewsRecord | PageRecord
+
+# Fields that name a person: kept in their own columns so exports can leave them out.
+PERSONAL_DATA_FIELDS: frozenset[str] = frozenset({"contact_name", "contact_email", "contact_phone"})
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, FieldError):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    return value
+
+
+def to_json_dict(record: Record) -> dict[str, Any]:
+    """The contract's JSON object: `source_path` and `source_url` first, then every field."""
+    out: dict[str, Any] = {"source_path": record.source.path, "source_url": record.source.url}
+    for f in dataclasses.fields(record):
+        if f.name != "source":
+            out[f.name] = _json_value(getattr(record, f.name))
+    return out
