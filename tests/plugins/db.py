@@ -1,0 +1,1 @@
+"""pytest fixtures: db (see tests/conftest.py)."""

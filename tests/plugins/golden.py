@@ -1,0 +1,1 @@
+"""pytest fixtures: golden (see tests/conftest.py)."""

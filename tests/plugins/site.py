@@ -1,0 +1,1 @@
+"""pytest fixtures: site (see tests/conftest.py)."""
