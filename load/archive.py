@@ -1,0 +1,188 @@
+"""The raw archive: every fetched response, kept so `esfbank reparse` can rebuild offline.
+
+Layout under the archive root:
+
+    blobs/ab/abcdef….gz     response bodies, gzip-compressed, named by the SHA-256 of the raw body
+    index/<segment>.jsonl   one JSON line per fetch: URL, status, headers, fetch time, body key
+
+Bodies are content-addressed, so a page fetched a hundred times unchanged costs one blob. Each
+writer appends to its own index segment, one flushed line per fetch, so concurrent writers never
+interleave and a process killed mid-write leaves at most one torn last line, which readers skip.
+A blob is written to a temporary name and renamed, so it is either whole or absent, and it is
+always written before the index line that points at it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+Headers = Mapping[str, Sequence[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveEntry:
+    """One fetch: `body_key` is None when the response had no body to keep (304, errors)."""
+
+    url: str
+    status: int
+    fetched_at: dt.datetime
+    body_key: str | None
+    headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        """First value of a header, case-insensitively; None when absent."""
+        wanted = name.lower()
+        for key, values in self.headers.items():
+            if key.lower() == wanted and values:
+                return values[0]
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "status": self.status,
+            "fetched_at": self.fetched_at.isoformat(),
+            "body_key": self.body_key,
+            "headers": {k: list(v) for k, v in self.headers.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ArchiveEntry:
+        return cls(
+            url=str(data["url"]),
+            status=int(data["status"]),
+            fetched_at=dt.datetime.fromisoformat(str(data["fetched_at"])),
+            body_key=data.get("body_key"),
+            headers={str(k): tuple(str(v) for v in vs) for k, vs in data["headers"].items()},
+        )
+
+
+class ArchiveError(Exception):
+    """A blob the index points at is missing or unreadable."""
+
+
+class Archive:
+    """Append-only store of raw responses under one directory (created on first write)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._segment: IO[str] | None = None
+        self._latest_with_body: dict[str, ArchiveEntry] | None = None
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def put(
+        self,
+        url: str,
+        status: int,
+        headers: Headers,
+        body: bytes | None,
+        fetched_at: dt.datetime,
+    ) -> ArchiveEntry:
+        """Keep one fetch; a body of None (a 304, say) records the fetch without content."""
+        key = self._put_blob(body) if body is not None else None
+        entry = ArchiveEntry(
+            url=url,
+            status=status,
+            fetched_at=fetched_at,
+            body_key=key,
+            headers={str(k): tuple(str(v) for v in vs) for k, vs in headers.items()},
+        )
+        segment = self._open_segment()
+        segment.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")
+        segment.flush()
+        if key is not None and self._latest_with_body is not None:
+            self._latest_with_body[url] = entry
+        return entry
+
+    def close(self) -> None:
+        if self._segment is not None:
+            self._segment.close()
+            self._segment = None
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _blob_path(self, key: str) -> Path:
+        return self.root / "blobs" / key[:2] / f"{key}.gz"
+
+    def _put_blob(self, body: bytes) -> str:
+        key = hashlib.sha256(body).hexdigest()
+        path = self._blob_path(key)
+        if path.exists():
+            return key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as raw:
+                raw.write(gzip.compress(body, compresslevel=6, mtime=0))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return key
+
+    def _open_segment(self) -> IO[str]:
+        if self._segment is None:
+            index = self.root / "index"
+            index.mkdir(parents=True, exist_ok=True)
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+            name = f"{stamp}-{os.getpid()}.jsonl"
+            self._segment = (index / name).open("a", encoding="utf-8")
+        return self._segment
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read_body(self, key: str) -> bytes:
+        path = self._blob_path(key)
+        try:
+            return gzip.decompress(path.read_bytes())
+        except (OSError, EOFError) as exc:
+            raise ArchiveError(f"{path}: archived body {key} unreadable: {exc}") from exc
+
+    def entries(self) -> Iterator[ArchiveEntry]:
+        """Every fetch in the order it was archived (segments sort by creation time)."""
+        index = self.root / "index"
+        if not index.is_dir():
+            return
+        for segment in sorted(index.glob("*.jsonl")):
+            with segment.open(encoding="utf-8") as lines:
+                for line in lines:
+                    if not line.endswith("\n"):
+                        break  # torn last line of a writer that was killed mid-write
+                    yield ArchiveEntry.from_json(json.loads(line))
+
+    def latest(self) -> dict[str, ArchiveEntry]:
+        """The last fetch per URL that decided its state: a body, or a 404/410 gone answer.
+
+        304s and failed fetches carry no content and do not replace what came before.
+        """
+        latest: dict[str, ArchiveEntry] = {}
+        for entry in self.entries():
+            if entry.body_key is not None or entry.status in GONE_STATUSES:
+                latest[entry.url] = entry
+        return latest
+
+    def latest_with_body(self, url: str) -> ArchiveEntry | None:
+        """The newest archived copy of a URL with a body (for a 304 whose content we need)."""
+        if self._latest_with_body is None:
+            self._latest_with_body = {}
+            for entry in self.entries():
+                if entry.body_key is not None:
+                    self._latest_with_body[entry.url] = entry
+        return self._latest_with_body.get(url)
+
+
+GONE_STATUSES = frozenset({404, 410})
