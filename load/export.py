@@ -1,0 +1,216 @@
+"""Stream any table or view of the database to CSV, JSON lines or Parquet.
+
+Rows are fetched in batches through a streaming cursor (server-side on PostgreSQL), so memory
+stays flat however large the export. Column types come from SQLAlchemy (the schema's tables and
+the views' typed selects), not from the values, so an all-null column still gets its proper
+Parquet type. Files are written beside their destination and renamed into place at the end: a
+failure never leaves a half-written export.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+
+from parsers.records import PERSONAL_DATA_FIELDS
+
+Format = Literal["csv", "jsonl", "parquet"]
+FORMATS: tuple[Format, ...] = ("csv", "jsonl", "parquet")
+BATCH_ROWS = 10_000
+SINCE_COLUMN = "last_changed_at"
+
+Row = Sequence[Any]
+
+
+class ExportError(Exception):
+    """An export that cannot be made as asked (unknown source, missing column, bad target)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOptions:
+    fmt: Format = "csv"
+    personal_data: bool = True
+    since: dt.date | None = None
+    delimiter: str = ","
+    batch_rows: int = BATCH_ROWS
+
+
+def build_query(source: sa.FromClause, options: ExportOptions) -> sa.Select[Any]:
+    """SELECT the exported columns of `source`, dropping personal data and filtering on --since."""
+    columns = [
+        c for c in source.columns if options.personal_data or c.name not in PERSONAL_DATA_FIELDS
+    ]
+    query = sa.select(*columns)
+    if options.since is not None:
+        if SINCE_COLUMN not in source.columns:
+            raise ExportError(f"--since filters on {SINCE_COLUMN}, which {source} does not have")
+        changed = source.columns[SINCE_COLUMN]
+        timezone = getattr(changed.type, "timezone", False)
+        start = dt.datetime.combine(options.since, dt.time(), dt.UTC if timezone else None)
+        query = query.where(changed >= start)
+    order = [source.columns[n] for n in ("id",) if n in source.columns]
+    return query.order_by(*order) if order else query
+
+
+def stream_batches(
+    conn: sa.Connection, query: sa.Select[Any], batch_rows: int
+) -> Iterator[Sequence[Row]]:
+    """Yield lists of rows through a streaming cursor (server-side where the driver has one)."""
+    result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
+    yield from result.partitions()
+
+
+def _text(value: Any) -> str:
+    """One value as CSV text: empty for null, ISO dates, true/false, JSON for lists and maps."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def write_csv(
+    out: IO[str], names: Sequence[str], batches: Iterator[Sequence[Row]], delimiter: str
+) -> int:
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(names)
+    count = 0
+    for batch in batches:
+        writer.writerows([_text(v) for v in row] for row in batch)
+        count += len(batch)
+    return count
+
+
+def write_jsonl(out: IO[str], names: Sequence[str], batches: Iterator[Sequence[Row]]) -> int:
+    count = 0
+    for batch in batches:
+        for row in batch:
+            record = dict(zip(names, row, strict=True))
+            out.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+        count += len(batch)
+    return count
+
+
+def arrow_type(column_type: sa.types.TypeEngine[Any]) -> pa.DataType:
+    """The Parquet (Arrow) type of a SQLAlchemy column type: dates as date32, money as int64."""
+    if isinstance(column_type, sa.Boolean):
+        return pa.bool_()
+    if isinstance(column_type, sa.Integer):
+        return pa.int64()
+    if isinstance(column_type, sa.DateTime):
+        return pa.timestamp("us", tz="UTC" if column_type.timezone else None)
+    if isinstance(column_type, sa.Date):
+        return pa.date32()
+    if isinstance(column_type, sa.Numeric):
+        scale = column_type.scale
+        if column_type.asdecimal and column_type.precision and scale is not None:
+            return pa.decimal128(column_type.precision, scale)
+        return pa.float64()
+    return pa.string()
+
+
+def _arrow_converter(column_type: sa.types.TypeEngine[Any]) -> Callable[[Any], Any]:
+    """How a Python value of this column becomes an Arrow value (JSON and odd types as text)."""
+    target = arrow_type(column_type)
+    if pa.types.is_string(target):
+        return lambda v: v if v is None or isinstance(v, str) else _text(v)
+    if pa.types.is_floating(target):
+        return lambda v: None if v is None else float(v)
+    return lambda v: v
+
+
+def write_parquet(
+    path: Path, source_columns: Sequence[sa.ColumnElement[Any]], batches: Iterator[Sequence[Row]]
+) -> int:
+    """One Parquet row group per batch, so memory holds one batch at a time."""
+    schema = pa.schema([(c.key, arrow_type(c.type)) for c in source_columns])
+    converters = [_arrow_converter(c.type) for c in source_columns]
+    count = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for batch in batches:
+            arrays = [
+                pa.array([convert(row[i]) for row in batch], type=field.type)
+                for i, (field, convert) in enumerate(zip(schema, converters, strict=True))
+            ]
+            writer.write_batch(pa.record_batch(arrays, schema=schema))
+            count += len(batch)
+        if count == 0:
+            writer.write_table(schema.empty_table())
+    return count
+
+
+@contextmanager
+def atomic_path(destination: Path) -> Iterator[Path]:
+    """A temporary path beside `destination`, renamed onto it only when the block succeeds."""
+    directory = destination.parent
+    if not directory.is_dir():
+        raise ExportError(f"cannot write {destination}: directory {directory} does not exist")
+    temporary = directory / f".{destination.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        yield temporary
+        os.replace(temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_text(
+    out: IO[str], query: sa.Select[Any], batches: Iterator[Sequence[Row]], options: ExportOptions
+) -> int:
+    names = [str(c.key) for c in query.selected_columns]
+    if options.fmt == "csv":
+        return write_csv(out, names, batches, options.delimiter)
+    return write_jsonl(out, names, batches)
+
+
+def export(
+    conn: sa.Connection,
+    source: sa.FromClause,
+    options: ExportOptions,
+    *,
+    out_path: Path | None = None,
+    stdout: IO[bytes] | None = None,
+) -> int:
+    """Export `source` to `out_path` (atomically) or to the byte stream `stdout`; return rows."""
+    query = build_query(source, options)
+    batches = stream_batches(conn, query, options.batch_rows)
+    encoding = "utf-8-sig" if options.fmt == "csv" else "utf-8"
+    if out_path is None:
+        if stdout is None or options.fmt == "parquet":
+            raise ExportError("Parquet needs --out PATH: it cannot be written to standard output")
+        text = io.TextIOWrapper(stdout, encoding=encoding, newline="", write_through=True)
+        try:
+            return _write_text(text, query, batches, options)
+        finally:
+            text.flush()
+            text.detach()
+    with atomic_path(out_path) as temporary:
+        if options.fmt == "parquet":
+            return write_parquet(temporary, list(query.selected_columns), batches)
+        with temporary.open("w", encoding=encoding, newline="") as text_out:
+            return _write_text(text_out, query, batches, options)
