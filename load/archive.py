@@ -100,7 +100,7 @@ class Archive:
         segment = self._open_segment()
         segment.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")
         segment.flush()
-        if key is not None and self._latest_with_body is not None:
+        if status == OK and key is not None and self._latest_with_body is not None:
             self._latest_with_body[url] = entry
         return entry
 
@@ -167,11 +167,11 @@ class Archive:
     def latest(self) -> dict[str, ArchiveEntry]:
         """The last fetch per URL that decided its state: a body, or a 404/410 gone answer.
 
-        304s and failed fetches carry no content and do not replace what came before.
+        304s, redirects and failed fetches (archived too) do not replace what came before.
         """
         latest: dict[str, ArchiveEntry] = {}
         for entry in self.entries():
-            if entry.body_key is not None or entry.status in GONE_STATUSES:
+            if entry.status == OK or entry.status in GONE_STATUSES:
                 latest[entry.url] = entry
         return latest
 
@@ -180,9 +180,10 @@ class Archive:
         if self._latest_with_body is None:
             self._latest_with_body = {}
             for entry in self.entries():
-                if entry.body_key is not None:
+                if entry.status == OK and entry.body_key is not None:
                     self._latest_with_body[entry.url] = entry
         return self._latest_with_body.get(url)
 
 
+OK = 200
 GONE_STATUSES = frozenset({404, 410})

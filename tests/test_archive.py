@@ -42,7 +42,7 @@ def test_latest_ignores_304_and_failures_but_keeps_gone(tmp_path: Path) -> None:
     with Archive(tmp_path) as archive:
         archive.put("http://x/a", 200, {}, b"one", _at(0))
         archive.put("http://x/a", 304, {}, None, _at(1))
-        archive.put("http://x/a", 500, {}, None, _at(2))
+        archive.put("http://x/a", 500, {}, b"server error", _at(2))
         archive.put("http://x/b", 200, {}, b"two", _at(0))
         archive.put("http://x/b", 410, {}, None, _at(3))
     latest = Archive(tmp_path).latest()
