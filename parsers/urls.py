@@ -1,8 +1,33 @@
-"""Source URL normalisation: the natural key of 2007 pages that carry no project number."""
+"""Source URL normalisation: the natural key of 2007 pages that carry no project number.
+
+The key is the path and query only. Scheme and host are dropped so that the same page reached
+over http or https, via `www.esf.se` or `esf.se`, or from the fixture site on 127.0.0.1 in tests
+gets the same key. The path is percent-decoded (so `%C3%A5` and `å` agree) and lower-cased (the
+site's paths are case-insensitive), loses the language prefix `/sv/`, and ends with a slash.
+The query is kept as written: `?dnr=` and `?sourceId=` tell pages apart. The fragment is dropped.
+"""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote, urlsplit
+
+from parsers.normalisers.errors import NormaliseError
+
+_LANGUAGE_PREFIX = re.compile(r"^/sv(?=/|$)", re.IGNORECASE)
+_REPEATED_SLASHES = re.compile(r"/{2,}")
+
 
 def normalise_source_url(url: str) -> str:
-    """Lower-case path, no leading `/sv/`, trailing slash, the query kept (DESIGN.md, Database)."""
-    raise NotImplementedError
+    """`https://www.esf.se/sv/X/Y?a=1` and `http://WWW.esf.se/x/y/?a=1` → `/x/y/?a=1`."""
+    stripped = url.strip()
+    if not stripped:
+        raise NormaliseError("expected a URL, got an empty string")
+    parts = urlsplit(stripped)
+    if parts.scheme not in ("http", "https") and not (parts.scheme == "" and stripped[0] == "/"):
+        raise NormaliseError(f"expected an http(s) URL or an absolute path, got {url!r}")
+    path = _REPEATED_SLASHES.sub("/", "/" + unquote(parts.path).lower())
+    path = _LANGUAGE_PREFIX.sub("", path) or "/"
+    if not path.endswith("/"):
+        path += "/"
+    return f"{path}?{parts.query}" if parts.query else path
