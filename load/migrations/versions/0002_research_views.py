@@ -1,0 +1,33 @@
+"""Views for researchers: v_projects, v_project_history, v_news and the summaries.
+
+The definitions live in load/views.py (typed selects compiled for the backend at hand). A
+later revision that changes a view, or alters a table a view reads (SQLite rebuilds such
+tables), drops the views first and re-creates them afterwards.
+
+Revision ID: 0002_views
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from load.views import VIEWS
+
+revision: str = "0002_views"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    for view in VIEWS.values():
+        op.execute(view.create(dialect))
+
+
+def downgrade() -> None:
+    for view in reversed(list(VIEWS.values())):
+        op.execute(view.drop())
