@@ -26,6 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from load.schema import metadata
+from load.views import VIEWS
 from parsers.records import PERSONAL_DATA_FIELDS
 
 Format = Literal["csv", "jsonl", "parquet"]
@@ -47,6 +49,20 @@ class ExportOptions:
     since: dt.date | None = None
     delimiter: str = ","
     batch_rows: int = BATCH_ROWS
+
+
+def resolve_source(engine: sa.Engine, name: str, kind: Literal["table", "view"]) -> sa.FromClause:
+    """The typed table or view `name`, checked to exist in the database behind `engine`."""
+    known: dict[str, sa.FromClause] = (
+        {n: v.table() for n, v in VIEWS.items()} if kind == "view" else dict(metadata.tables)
+    )
+    if name not in known:
+        raise ExportError(f"unknown {kind} {name!r} (known: {', '.join(sorted(known))})")
+    inspector = sa.inspect(engine)
+    present = inspector.get_view_names() if kind == "view" else inspector.get_table_names()
+    if name not in present:
+        raise ExportError(f"the database has no {kind} {name}: run `esfbank db upgrade` first")
+    return known[name]
 
 
 def build_query(source: sa.FromClause, options: ExportOptions) -> sa.Select[Any]:
