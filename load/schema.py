@@ -1,0 +1,229 @@
+"""The tables, as SQLAlchemy Core metadata: the single description migrations are checked against.
+
+Column names of `projects`, `project_versions` and `news_articles` are the record contract's
+(DESIGN.md), because researchers' queries use them. Money is BIGINT kronor; timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# JSON in both backends; JSONB on PostgreSQL so researchers can index and query into it.
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+Timestamp = sa.DateTime(timezone=True)
+
+regions = sa.Table(
+    "regions",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("nuts2", sa.String(4), unique=True, comment="NULL for Nationellt"),
+)
+
+municipalities = sa.Table(
+    "municipalities",
+    metadata,
+    sa.Column("kommunkod", sa.String(4), primary_key=True, comment="SCB kommunkod"),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("lan_code", sa.String(2), nullable=False),
+    sa.Column("lan_name", sa.String(64), nullable=False),
+    sa.Column("nuts2", sa.String(4), nullable=False),
+)
+
+organisations = sa.Table(
+    "organisations",
+    metadata,
+    sa.Column("org_number", sa.String(11), primary_key=True, comment="NNNNNN-NNNN"),
+    sa.Column("name", sa.Text, comment="the owner name as first written on a page"),
+)
+
+crawl_runs = sa.Table(
+    "crawl_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("started_at", Timestamp, nullable=False),
+    sa.Column("finished_at", Timestamp),
+    sa.Column("fetched", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("new", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("changed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("removed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+)
+
+_MONEY = ("total_budget_sek", "granted_esf_sek", "total_costs_sek")
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "project_key",
+        sa.Text,
+        nullable=False,
+        unique=True,
+        comment="'<period> <number>', or 'url:<normalised URL>' when there is no number",
+    ),
+    sa.Column("programme_period", sa.String(9), nullable=False),
+    sa.Column("project_number", sa.String(32)),
+    sa.Column("source_url", sa.Text),
+    sa.Column("title", sa.Text),
+    sa.Column("owner", sa.Text),
+    sa.Column(
+        "owner_org_number", sa.String(11), sa.ForeignKey("organisations.org_number"), index=True
+    ),
+    sa.Column("owner_postal_code", sa.String(16)),
+    sa.Column("owner_city", sa.Text),
+    sa.Column("region", sa.String(64), sa.ForeignKey("regions.name"), index=True),
+    sa.Column("nuts2", sa.String(4)),
+    sa.Column("programme_area", sa.String(8)),
+    sa.Column("programme_area_name", sa.Text),
+    sa.Column("specific_objective", sa.String(16)),
+    sa.Column("phase", sa.Text),
+    sa.Column("call_number", sa.String(32)),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    *(sa.Column(name, sa.BigInteger) for name in _MONEY),
+    sa.Column("eu_cofinancing_rate_pct", sa.Float),
+    sa.Column("planned_participants", sa.Integer),
+    sa.Column("contact_name", sa.Text),
+    sa.Column("contact_email", sa.Text),
+    sa.Column("contact_phone", sa.Text),
+    sa.Column("fund", sa.Text),
+    sa.Column("country", sa.Text),
+    sa.Column("programme_cci", sa.Text),
+    sa.Column("intervention_type", sa.Text),
+    sa.Column("strategic_importance", sa.Boolean),
+    sa.Column("child_poverty_theme", sa.Boolean),
+    sa.Column("sections", Json, nullable=False),
+    sa.Column("text_truncated", sa.Boolean, nullable=False),
+    sa.Column("unknown_labels", Json, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("first_seen_at", Timestamp, nullable=False),
+    sa.Column("last_changed_at", Timestamp, nullable=False),
+    sa.Column("removed_at", Timestamp),
+    sa.UniqueConstraint("programme_period", "project_number", name="uq_projects_period_number"),
+    sa.CheckConstraint("end_date >= start_date", name="period_in_order"),
+    *(sa.CheckConstraint(f"{name} >= 0", name=f"{name}_not_negative") for name in _MONEY),
+)
+
+project_versions = sa.Table(
+    "project_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=False, index=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("crawl_runs.id"), nullable=False, index=True),
+    sa.Column("seen_at", Timestamp, nullable=False),
+    sa.Column("change", sa.String(8), nullable=False, comment="'new' or 'changed'"),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("record", Json, nullable=False, comment="the whole normalised record"),
+    sa.Column("changed", Json, comment="{field: {old, new}} against the previous version"),
+)
+
+
+def _child_table(name: str, *extra: sa.Column[str]) -> sa.Table:
+    """A project's ordered list (municipalities, partners, co-financiers), one row per entry."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), primary_key=True),
+        sa.Column("position", sa.Integer, primary_key=True),
+        sa.Column("name", sa.Text, nullable=False),
+        *extra,
+    )
+
+
+project_municipalities = _child_table(
+    "project_municipalities",
+    sa.Column(
+        "kommunkod",
+        sa.String(4),
+        sa.ForeignKey("municipalities.kommunkod"),
+        index=True,
+        comment="NULL when the name is not a municipality's",
+    ),
+)
+project_partners = _child_table("project_partners")
+project_cofinanciers = _child_table("project_cofinanciers")
+
+news_articles = sa.Table(
+    "news_articles",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("article_key", sa.Text, nullable=False, unique=True, comment="normalised URL"),
+    sa.Column("source_url", sa.Text, nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("published_date", sa.Date),
+    sa.Column("body", sa.Text),
+    sa.Column("unknown_labels", Json, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("first_seen_at", Timestamp, nullable=False),
+    sa.Column("last_changed_at", Timestamp, nullable=False),
+    sa.Column("removed_at", Timestamp),
+)
+
+news_project_links = sa.Table(
+    "news_project_links",
+    metadata,
+    sa.Column("news_id", sa.Integer, sa.ForeignKey("news_articles.id"), primary_key=True),
+    sa.Column(
+        "project_number",
+        sa.String(32),
+        primary_key=True,
+        comment="as mentioned; join projects.project_number",
+    ),
+)
+
+url_state = sa.Table(
+    "url_state",
+    metadata,
+    sa.Column("url", sa.Text, primary_key=True),
+    sa.Column("kind", sa.String(16), comment="the record kind last parsed from it"),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("crawl_runs.id"), index=True),
+    sa.Column("last_fetched_at", Timestamp),
+    sa.Column("last_seen_at", Timestamp),
+    sa.Column("http_status", sa.Integer),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("sitemap_lastmod", sa.Text),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("archive_key", sa.Text),
+    sa.Column("removed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("removed_at", Timestamp),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), index=True),
+    sa.Column("news_id", sa.Integer, sa.ForeignKey("news_articles.id"), index=True),
+)
+
+parse_errors = sa.Table(
+    "parse_errors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "fingerprint",
+        sa.String(64),
+        nullable=False,
+        unique=True,
+        comment="hash of source, field, value and message: a problem is kept once",
+    ),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("crawl_runs.id"), index=True),
+    sa.Column("source_url", sa.Text),
+    sa.Column("source_path", sa.Text),
+    sa.Column("archive_key", sa.Text),
+    sa.Column("field", sa.Text),
+    sa.Column("label", sa.Text),
+    sa.Column("value", sa.Text),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
