@@ -3,7 +3,8 @@
 Layout under the archive root:
 
     blobs/ab/abcdef….gz     response bodies, gzip-compressed, named by the SHA-256 of the raw body
-    index/<segment>.jsonl   one JSON line per fetch: URL, status, headers, fetch time, body key
+    index/<segment>.jsonl   one JSON line per fetch: URL, status, headers, fetch time, body key,
+                            and its role (`page`, or `discovery` for robots.txt and sitemaps)
 
 Bodies are content-addressed, so a page fetched a hundred times unchanged costs one blob. Each
 writer appends to its own index segment, one flushed line per fetch, so concurrent writers never
@@ -27,6 +28,9 @@ from typing import IO, Any
 
 Headers = Mapping[str, Sequence[str]]
 
+PAGE = "page"  # a page the pipeline parses (projects, news, calls, listings)
+DISCOVERY = "discovery"  # robots.txt and sitemaps: archived, never parsed into records
+
 
 @dataclass(frozen=True, slots=True)
 class ArchiveEntry:
@@ -37,6 +41,7 @@ class ArchiveEntry:
     fetched_at: dt.datetime
     body_key: str | None
     headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    role: str = PAGE
 
     def header(self, name: str) -> str | None:
         """First value of a header, case-insensitively; None when absent."""
@@ -53,6 +58,7 @@ class ArchiveEntry:
             "fetched_at": self.fetched_at.isoformat(),
             "body_key": self.body_key,
             "headers": {k: list(v) for k, v in self.headers.items()},
+            "role": self.role,
         }
 
     @classmethod
@@ -63,7 +69,14 @@ class ArchiveEntry:
             fetched_at=dt.datetime.fromisoformat(str(data["fetched_at"])),
             body_key=data.get("body_key"),
             headers={str(k): tuple(str(v) for v in vs) for k, vs in data["headers"].items()},
+            role=str(data.get("role", PAGE)),
         )
+
+
+@dataclass(slots=True)
+class ArchivedPages:
+    latest: dict[str, ArchiveEntry] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
 
 
 class ArchiveError(Exception):
@@ -87,6 +100,8 @@ class Archive:
         headers: Headers,
         body: bytes | None,
         fetched_at: dt.datetime,
+        *,
+        role: str = PAGE,
     ) -> ArchiveEntry:
         """Keep one fetch; a body of None (a 304, say) records the fetch without content."""
         key = self._put_blob(body) if body is not None else None
@@ -96,6 +111,7 @@ class Archive:
             fetched_at=fetched_at,
             body_key=key,
             headers={str(k): tuple(str(v) for v in vs) for k, vs in headers.items()},
+            role=role,
         )
         segment = self._open_segment()
         segment.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")
@@ -164,16 +180,21 @@ class Archive:
                         break  # torn last line of a writer that was killed mid-write
                     yield ArchiveEntry.from_json(json.loads(line))
 
-    def latest(self) -> dict[str, ArchiveEntry]:
-        """The last fetch per URL that decided its state: a body, or a 404/410 gone answer.
+    def pages(self) -> ArchivedPages:
+        """Each page URL's newest 200 copy, and the URLs whose newest answer since was 404/410.
 
-        304s, redirects and failed fetches (archived too) do not replace what came before.
+        304s, redirects, failed fetches and discovery documents (all archived too) change nothing.
         """
-        latest: dict[str, ArchiveEntry] = {}
+        pages = ArchivedPages()
         for entry in self.entries():
-            if entry.status == OK or entry.status in GONE_STATUSES:
-                latest[entry.url] = entry
-        return latest
+            if entry.role != PAGE:
+                continue
+            if entry.status == OK and entry.body_key is not None:
+                pages.latest[entry.url] = entry
+                pages.gone.discard(entry.url)
+            elif entry.status in GONE_STATUSES:
+                pages.gone.add(entry.url)
+        return pages
 
     def latest_with_body(self, url: str) -> ArchiveEntry | None:
         """The newest archived copy of a URL with a body (for a 304 whose content we need)."""

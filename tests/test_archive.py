@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from load.archive import Archive, ArchiveError
+from load.archive import DISCOVERY, Archive, ArchiveError
 
 T0 = dt.datetime(2026, 1, 1, 2, 0, tzinfo=dt.UTC)
 PAGE = "<html><body>Projektägare Åre kommun</body></html>".encode()
@@ -38,17 +38,21 @@ def test_same_body_is_stored_once_and_compressed(tmp_path: Path) -> None:
     assert blobs[0].stat().st_size < len(body) // 10
 
 
-def test_latest_ignores_304_and_failures_but_keeps_gone(tmp_path: Path) -> None:
+def test_pages_keep_the_newest_200_and_flag_gone_ones(tmp_path: Path) -> None:
     with Archive(tmp_path) as archive:
         archive.put("http://x/a", 200, {}, b"one", _at(0))
         archive.put("http://x/a", 304, {}, None, _at(1))
         archive.put("http://x/a", 500, {}, b"server error", _at(2))
         archive.put("http://x/b", 200, {}, b"two", _at(0))
         archive.put("http://x/b", 410, {}, None, _at(3))
-    latest = Archive(tmp_path).latest()
-    assert latest["http://x/a"].status == 200
-    assert latest["http://x/a"].fetched_at == _at(0)
-    assert latest["http://x/b"].status == 410
+        archive.put("http://x/sitemap.xml", 200, {}, b"<urlset/>", _at(0), role=DISCOVERY)
+        archive.put("http://x/c", 404, {}, b"not found", _at(0))
+        archive.put("http://x/c", 200, {}, b"back again", _at(4))
+    pages = Archive(tmp_path).pages()
+    assert set(pages.latest) == {"http://x/a", "http://x/b", "http://x/c"}
+    assert pages.latest["http://x/a"].fetched_at == _at(0)
+    assert pages.latest["http://x/b"].fetched_at == _at(0)
+    assert pages.gone == {"http://x/b"}
 
 
 def test_latest_with_body_follows_new_writes(tmp_path: Path) -> None:

@@ -1,15 +1,193 @@
-"""`esfbank crawl`: not built yet."""
+"""`esfbank crawl`: the nightly incremental crawl (and the flags `backfill` and `demo` share).
+
+Pages whose sitemap lastmod did not change are not requested; the rest are asked for with
+If-None-Match / If-Modified-Since, so an unchanged page costs a 304. Exit 1 when the share of
+failed pages passes the threshold (`--failure-threshold`, ESFBANK_FAILURE_THRESHOLD).
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from esfbank import config
+from esfbank.errors import UsageError
+
+if TYPE_CHECKING:
+    from crawler.context import Mode
+    from crawler.runner import CrawlResult
+    from load.store import Store
+
+INTERRUPTED = 130
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("crawl", help="(not built yet)")
+    p = sub.add_parser(
+        "crawl",
+        help="nightly incremental crawl into the database",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_crawl_arguments(p)
+    p.add_argument(
+        "--urls",
+        type=Path,
+        metavar="FILE",
+        help="crawl only these pages: one URL or project number (2019/00145) per line",
+    )
     p.set_defaults(run=run)
 
 
+def add_crawl_arguments(p: argparse.ArgumentParser) -> None:
+    """Flags every crawling command takes; each overrides its ESFBANK_* environment variable."""
+    p.add_argument(
+        "--base-url",
+        default=None,
+        help=f"site to crawl (default ESFBANK_BASE_URL or {config.DEFAULT_BASE_URL})",
+    )
+    p.add_argument("--db", help="database URL (default ESFBANK_DB or the SQLite file in data/)")
+    p.add_argument("--archive", help="raw archive directory (default ESFBANK_ARCHIVE or data/)")
+    p.add_argument("--user-agent", help="User-Agent with a contact address (ESFBANK_USER_AGENT)")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="concurrent requests per site (default 2, ESFBANK_CONCURRENCY)",
+    )
+    p.add_argument(
+        "--download-delay", type=float, metavar="S", help="seconds between requests to a site"
+    )
+    p.add_argument(
+        "--no-autothrottle",
+        action="store_true",
+        help="fixed concurrency instead of AutoThrottle (for loopback benchmarks)",
+    )
+    p.add_argument(
+        "--failure-threshold",
+        type=float,
+        metavar="SHARE",
+        help="exit 1 when more than this share of pages failed (default 0.05)",
+    )
+    p.add_argument(
+        "--progress-seconds", type=float, metavar="S", help="seconds between progress lines"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("crawl")
+    return execute(args, mode="incremental", seeds_file=args.urls)
+
+
+def execute(
+    args: argparse.Namespace,
+    *,
+    mode: Mode,
+    seeds_file: Path | None = None,
+    resume: bool = False,
+    command: str = "crawl",
+) -> int:
+    """Validate flags, open the database, crawl, print the summary, pick the exit code."""
+    from crawler.context import CrawlOptions
+    from crawler.discovery import SeedError, read_seeds
+    from crawler.runner import journal_path, run_crawl
+    from crawler.settings import SettingsError, crawl_settings
+
+    base_url = _base_url(args.base_url)
+    flags = {
+        "USER_AGENT": args.user_agent,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": _positive(args.concurrency, "--concurrency"),
+        "DOWNLOAD_DELAY": args.download_delay,
+        "AUTOTHROTTLE_ENABLED": False if args.no_autothrottle else None,
+        "ESFBANK_FAILURE_THRESHOLD": args.failure_threshold,
+        "ESFBANK_PROGRESS_SECONDS": args.progress_seconds,
+    }
+    try:
+        settings = crawl_settings(flags)
+        seeds = tuple(read_seeds(seeds_file, base_url)) if seeds_file else ()
+    except (SettingsError, SeedError) as exc:
+        raise UsageError(str(exc)) from None
+    db_url = config.db_url(args.db)
+    archive_dir = config.archive_dir(args.archive)
+    store = open_migrated_store(db_url)
+    try:
+        result = run_crawl(
+            CrawlOptions(base_url=base_url, mode=mode, seeds=seeds),
+            settings,
+            store=store,
+            db_url=db_url,
+            archive_dir=archive_dir,
+            journal_file=journal_path(archive_dir, db_url) if mode == "full" else None,
+            resume=resume,
+        )
+    finally:
+        store.close()
+    threshold = settings.getfloat("ESFBANK_FAILURE_THRESHOLD")
+    print_summary(command, result, threshold)
+    if result.status != "ok":
+        return INTERRUPTED
+    return 1 if result.failure_share() > threshold else 0
+
+
+def open_migrated_store(db_url: str) -> Store:
+    """The store for `db_url`; an empty database gets the schema first, so a fresh file works.
+
+    A database at an older revision is left for `esfbank db upgrade` (open_store says so).
+    """
+    from load.engine import DatabaseUnavailableError as EngineUnavailable
+    from load.engine import check_connection, create_engine
+    from load.migrate import current_revision, upgrade
+    from load.store import DatabaseUnavailableError, open_store
+
+    try:
+        if db_url.startswith("sqlite:///"):
+            Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(db_url)
+        check_connection(engine)
+        if current_revision(engine) is None:
+            upgrade(engine)
+        engine.dispose()
+        return open_store(db_url)
+    except (DatabaseUnavailableError, EngineUnavailable) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def print_summary(command: str, result: CrawlResult, threshold: float) -> None:
+    t = result.tally
+    loaded = t.loaded
+    skipped_by_lastmod = t.seen_unchanged - t.not_modified
+    print(
+        f"{command}: run {result.run_id} {result.status} in {result.elapsed_seconds:.1f}s: "
+        f"{t.pages_done} pages: {t.fetched} downloaded, {skipped_by_lastmod} unchanged by "
+        f"sitemap lastmod (not requested), {t.not_modified} answered 304, {t.gone} gone (404/410)"
+    )
+    print(
+        f"{command}: records: {loaded.new} new, {loaded.changed} changed, "
+        f"{loaded.unchanged} unchanged, {loaded.skipped} calls/listings/other (archived only), "
+        f"{t.removed} removed; {t.robots_blocked} disallowed by robots.txt"
+    )
+    share = result.failure_share()
+    print(
+        f"{command}: {t.failed} failed ({share:.1%}, threshold {threshold:.1%})"
+        + ("" if result.complete else "; run incomplete, so no page was removed as unlisted")
+    )
+    for failure in result.discovery_failures:
+        print(f"{command}: discovery source not read: {failure}", file=sys.stderr)
+
+
+def _base_url(flag: str | None) -> str:
+    url = (flag or os.environ.get("ESFBANK_BASE_URL") or config.DEFAULT_BASE_URL).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise UsageError(f"--base-url {url!r}: expected http(s)://host[:port]")
+    if parts.path or parts.query:
+        raise UsageError(f"--base-url {url!r}: give the site root, without a path")
+    return url
+
+
+def _positive(value: int | None, flag: str) -> int | None:
+    if value is not None and value < 1:
+        raise UsageError(f"{flag} {value}: must be at least 1")
+    return value

@@ -1,0 +1,72 @@
+"""What one crawl run shares between spider, middlewares, pipeline and progress reporter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from crawler.journal import Journal
+from load.archive import Archive
+from load.store import RunCounts, Store, UpsertCounts
+
+Mode = Literal["incremental", "full"]
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlOptions:
+    """`mode` incremental is the nightly crawl; full is backfill. `seeds` restrict the crawl."""
+
+    base_url: str
+    mode: Mode = "incremental"
+    seeds: tuple[str, ...] = ()
+
+    @property
+    def incremental(self) -> bool:
+        return self.mode == "incremental"
+
+
+@dataclass(slots=True)
+class Tally:
+    """Running counts of the run; `pages_done` drives the progress line."""
+
+    fetched: int = 0  # pages downloaded in full (200)
+    seen_unchanged: int = 0  # skipped by sitemap lastmod, or answered 304
+    not_modified: int = 0  # of those, the ones answered 304
+    gone: int = 0  # answered 404/410
+    fetch_failed: int = 0  # no usable answer after retries, or refused (too big, redirect loop)
+    robots_blocked: int = 0
+    loaded: UpsertCounts = field(default_factory=UpsertCounts)
+    removed: int = 0
+
+    @property
+    def pages_done(self) -> int:
+        return self.fetched + self.seen_unchanged + self.gone + self.fetch_failed
+
+    @property
+    def failed(self) -> int:
+        return self.fetch_failed + self.loaded.failed
+
+    def run_counts(self) -> RunCounts:
+        return RunCounts(
+            fetched=self.fetched,
+            new=self.loaded.new,
+            changed=self.loaded.changed,
+            unchanged=self.loaded.unchanged + self.seen_unchanged,
+            removed=self.removed,
+            failed=self.failed,
+        )
+
+
+@dataclass(slots=True)
+class CrawlContext:
+    """Resources and state of one run. `listed` is every URL a discovery source named."""
+
+    options: CrawlOptions
+    archive: Archive
+    store: Store
+    run_id: int
+    journal: Journal | None = None
+    done: dict[str, str | None] = field(default_factory=dict)  # finished before a resume
+    tally: Tally = field(default_factory=Tally)
+    listed: set[str] = field(default_factory=set)
+    discovery_failures: list[str] = field(default_factory=list)

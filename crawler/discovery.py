@@ -1,0 +1,155 @@
+"""Where pages come from: robots.txt `Sitemap:` lines, sitemaps with lastmod, listings, seeds.
+
+Pure functions over bytes and strings, so the spider stays a thin fetch-and-follow loop and each
+rule here is testable without a reactor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+from scrapy.utils.sitemap import Sitemap
+
+# Hosts of the real site: absolute links to them are re-pointed at `--base-url` when it differs.
+SITE_HOSTS = frozenset({"www.esf.se", "esf.se"})
+
+# Pages worth following from a listing: project pages of every period and news articles.
+PAGE_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"/behallare-for-projekt/[^/]+/[^/]+",
+        r"/projektbanken-2014-2020/alla-projekt/[^/?]+",
+        r"/projektbanken/projekt/?\?(?:.*&)?dnr=",
+        r"/projekt/[^/?]+/?$",
+        r"/(?:nyheter|news|pressmeddelanden|nyheter2)/[^/?]+",
+    )
+)
+# Listing and search pages: their links are followed, pagination included.
+LISTING_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"/projektbanken(?:-2014-2020)?(?:/alla-projekt|/projekt)?/?(?:\?(?!(?:.*&)?dnr=).*)?$",
+        r"/behallare-for-projekt(?:/[^/]+)?/?(?:\?.*)?$",
+        r"/(?:nyheter|news|pressmeddelanden|nyheter2)/?(?:\?.*)?$",
+        r"[?&]page=\d+",
+    )
+)
+SKIPPED_SUFFIXES = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".pdf", ".zip")
+
+PROJECT_NUMBER = re.compile(r"^(?:\d{4}/\d{5}|\d{2}-\d{3}-S\d{2})$")
+PROJECT_URL_PATH = "/resultat/projektbanken/projekt/?dnr="
+
+
+class SeedError(ValueError):
+    """A seed-list line that is neither a URL nor a project number."""
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapEntry:
+    """A `<loc>` of a sitemap; `lastmod` exactly as written (compared as text, never guessed)."""
+
+    loc: str
+    lastmod: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSitemap:
+    is_index: bool
+    entries: tuple[SitemapEntry, ...]
+
+
+def allowed_domains(base_url: str) -> list[str]:
+    """The crawl stays on the base URL's host (and the bare/`www.` twin of the real site)."""
+    host = urlsplit(base_url).hostname or ""
+    return sorted(SITE_HOSTS) if host in SITE_HOSTS else [host]
+
+
+def rebase(url: str, base_url: str) -> str:
+    """Point an absolute link to the real site at `base_url` (scheme and host:port)."""
+    parts = urlsplit(url)
+    base = urlsplit(base_url)
+    if parts.hostname in SITE_HOSTS and base.hostname not in SITE_HOSTS:
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+
+
+def robots_sitemaps(robots_txt: str, base_url: str) -> list[str]:
+    """The `Sitemap:` URLs of a robots.txt, absolute, in order, without duplicates."""
+    found: list[str] = []
+    for line in robots_txt.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "sitemap" and value.strip():
+            url = rebase(urljoin(base_url, value.strip()), base_url)
+            if url not in found:
+                found.append(url)
+    return found
+
+
+def parse_sitemap(body: bytes, base_url: str) -> ParsedSitemap:
+    """A sitemap index (`<sitemap>` children) or a URL set (`<url>` children) with lastmod."""
+    sitemap = Sitemap(body)
+    entries = tuple(
+        SitemapEntry(
+            loc=rebase(urljoin(base_url, entry["loc"].strip()), base_url),
+            lastmod=(entry.get("lastmod") or "").strip() or None,
+        )
+        for entry in sitemap
+        if entry.get("loc")
+    )
+    return ParsedSitemap(is_index=sitemap.type == "sitemapindex", entries=entries)
+
+
+def is_listing(url: str) -> bool:
+    return any(p.search(url) for p in LISTING_PATTERNS)
+
+
+def is_page(url: str) -> bool:
+    return not is_listing(url) and any(p.search(url) for p in PAGE_PATTERNS)
+
+
+def followable(url: str, domains: Iterable[str]) -> bool:
+    """A link on a listing worth requesting: on our site, not an asset, a page or a listing."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or parts.hostname not in set(domains):
+        return False
+    if parts.path.lower().endswith(SKIPPED_SUFFIXES):
+        return False
+    return is_page(url) or is_listing(url)
+
+
+def canonical(url: str) -> str:
+    """The URL without its fragment: the key a page is requested, archived and stored under."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def read_seeds(path: Path, base_url: str) -> list[str]:
+    """`--urls FILE`: one URL or project number per line; blank lines and `#` comments skipped."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SeedError(f"{path}: cannot read seed list: {exc.strerror}") from None
+    return list(_seed_urls(lines, path, base_url))
+
+
+def _seed_urls(lines: list[str], path: Path, base_url: str) -> Iterator[str]:
+    base = base_url.rstrip("/")
+    for number, raw in enumerate(lines, start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if PROJECT_NUMBER.match(line):
+            yield f"{base}{PROJECT_URL_PATH}{quote(line, safe='/-')}"
+        elif urlsplit(line).scheme in {"http", "https"}:
+            yield canonical(rebase(line, base_url))
+        elif line.startswith("/"):
+            yield canonical(base + line)
+        else:
+            raise SeedError(
+                f"{path}:{number}: seed {line!r} is neither a URL nor a project number "
+                "(like 2019/00145 or 22-005-S01)"
+            )

@@ -1,0 +1,139 @@
+"""Parse fetched pages and load them in batches; keep url_state, removals and failures in step.
+
+The raw response was archived by the downloader middleware before the spider saw it; here the
+bytes become a record (parsers.page.parse_bytes never raises for bad input: a page it cannot read
+carries `errors` and the store quarantines it). Outcomes are buffered and written together, one
+transaction per batch, when the batch is full, when it has waited ESFBANK_BATCH_SECONDS, and
+when the spider closes (Ctrl-C included). After a batch commits, a backfill's journal records
+its URLs as done: the journal never runs ahead of the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Seen
+from load.store import LoadItem
+from parsers.page import parse_bytes
+from parsers.records import Source
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.context import CrawlContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Batch:
+    loads: list[LoadItem] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    failures: list[FetchFailed] = field(default_factory=list)
+    done: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.done)
+
+
+class ArchiveParseLoadPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.batch_size = crawler.settings.getint("ESFBANK_BATCH_SIZE")
+        self.batch_seconds = crawler.settings.getfloat("ESFBANK_BATCH_SECONDS")
+        self.batch = Batch()
+        self.batch_started = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveParseLoadPipeline:
+        return cls(crawler)
+
+    @property
+    def context(self) -> CrawlContext:
+        context: CrawlContext = self.crawler.spider.context  # type: ignore[union-attr]
+        return context
+
+    def process_item(self, item: CrawlItem) -> CrawlItem:
+        if not self.batch:
+            self.batch_started = time.monotonic()
+        self._add(item)
+        if (
+            len(self.batch) >= self.batch_size
+            or time.monotonic() - self.batch_started >= self.batch_seconds
+        ):
+            self.flush()
+        return item
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def _add(self, item: CrawlItem) -> None:
+        tally = self.context.tally
+        if isinstance(item, FetchedPage):
+            tally.fetched += 1
+            try:
+                self.batch.loads.append(load_item(item))
+            except Exception as exc:  # a parser bug must not end the night's run: quarantine it
+                log.exception("parser crashed on %s", item.url)
+                tally.loaded.failed += 1
+                crash = f"parser crashed: {type(exc).__name__}: {exc}"
+                self.batch.failures.append(FetchFailed(item.url, crash, item.archive_key))
+            self.batch.done.append((item.url, item.archive_key))
+        elif isinstance(item, Seen):
+            tally.seen_unchanged += 1
+            tally.not_modified += item.not_modified
+            self.batch.seen.append(item.url)
+            self.batch.done.append((item.url, None))
+        elif isinstance(item, Gone):
+            tally.gone += 1
+            self.batch.gone.append(item.url)
+            self.batch.done.append((item.url, None))
+        else:
+            tally.fetch_failed += 1
+            log.warning("failed: %s: %s", item.url, item.reason)
+            self.batch.failures.append(item)
+            self.batch.done.append((item.url, item.archive_key))
+
+    def flush(self) -> None:
+        """Write the batch; on a database error the pages stay unjournalled and are redone."""
+        batch, self.batch = self.batch, Batch()
+        if not batch:
+            return
+        context = self.context
+        store, run_id = context.store, context.run_id
+        if batch.loads:
+            context.tally.loaded.add(store.upsert(batch.loads, run_id))
+        if batch.seen:
+            store.touch_seen(batch.seen, run_id)
+        if batch.gone:
+            context.tally.removed += store.mark_removed(batch.gone, run_id)
+        for failure in batch.failures:
+            store.quarantine(
+                run_id, source=failure.url, message=failure.reason, archive_key=failure.archive_key
+            )
+        if context.journal is not None:
+            context.journal.record_done(batch.done)
+
+
+def load_item(page: FetchedPage) -> LoadItem:
+    """The parsed record with what the fetch knew, ready for `Store.upsert`."""
+    record = parse_bytes(page.body, Source(url=page.url), is_html=page.is_html or None)
+    return LoadItem(
+        record=record,
+        url=page.url,
+        fetched_at=page.fetched_at,
+        archive_key=page.archive_key,
+        http_status=200,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        sitemap_lastmod=page.sitemap_lastmod,
+    )
+
+
+def is_html_content_type(content_type: str | None) -> bool:
+    """HTML by the server's word; anything else is left for the parser to detect."""
+    return content_type is not None and "html" in content_type.lower()

@@ -1,0 +1,143 @@
+"""Run one crawl in this process: open the run, crawl, apply the removal rule, close the run.
+
+The commands (`crawl`, `backfill`, `demo`) build `CrawlOptions` and settings and call
+`run_crawl`; this module owns the order of things around the Scrapy process:
+
+1. `begin_run` (a backfill resuming closes the run it interrupted and reads its journal);
+2. the crawl (the pipeline flushes its last batch when the spider closes, Ctrl-C included);
+3. if the run was complete (it finished, every discovery source was read, no seed list), every
+   URL still live in url_state that no discovery source listed is marked removed;
+4. `finish_run` with the counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.context import CrawlContext, CrawlOptions, Tally
+from crawler.journal import Journal, read_journal
+from crawler.spiders.esf import EsfSpider
+from load.archive import Archive
+from load.engine import create_engine
+from load.schema import url_state
+from load.store import RunCounts, Store
+
+FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlResult:
+    run_id: int
+    status: str  # ok | interrupted
+    complete: bool
+    finish_reason: str
+    tally: Tally
+    discovery_failures: tuple[str, ...]
+    elapsed_seconds: float
+
+    def failure_share(self) -> float:
+        attempted = self.tally.pages_done
+        return self.tally.failed / attempted if attempted else 0.0
+
+
+def journal_path(archive_dir: Path, db_url: str) -> Path:
+    """One backfill journal per database, kept beside the archive the backfill fills."""
+    digest = hashlib.sha256(db_url.encode()).hexdigest()[:16]
+    return archive_dir / "journals" / f"backfill-{digest}.jsonl"
+
+
+def run_crawl(
+    options: CrawlOptions,
+    settings: Settings,
+    *,
+    store: Store,
+    db_url: str,
+    archive_dir: Path,
+    journal_file: Path | None = None,
+    resume: bool = False,
+) -> CrawlResult:
+    """Crawl once; `journal_file` makes it a resumable backfill (`resume` continues one)."""
+    archive = Archive(archive_dir)
+    run_kind = "backfill" if journal_file is not None else "crawl"
+    earlier = read_journal(journal_file) if journal_file is not None and resume else None
+    if earlier is not None and earlier.run_id is not None:
+        store.finish_run(earlier.run_id, "interrupted", RunCounts())
+    run_id = store.begin_run(run_kind)
+    journal = None
+    if journal_file is not None:
+        journal = (
+            Journal.reopen(journal_file, run_id)
+            if earlier is not None and journal_file.exists()
+            else Journal.start(journal_file, run_id)
+        )
+    context = CrawlContext(
+        options=options,
+        archive=archive,
+        store=store,
+        run_id=run_id,
+        journal=journal,
+        done=dict(earlier.done) if earlier is not None else {},
+    )
+    try:
+        process = CrawlerProcess(settings, install_root_handler=False)
+        crawler = process.create_crawler(EsfSpider)
+        process.crawl(crawler, context=context)
+        process.start()
+        stats = crawler.stats
+        finish_reason = str(stats.get_value("finish_reason", "unknown")) if stats else "unknown"
+        elapsed = _elapsed(stats.get_stats() if stats else {})
+        complete = (
+            finish_reason == FINISHED and not context.discovery_failures and not options.seeds
+        )
+        if complete:
+            context.tally.removed += _remove_unlisted(store, db_url, context)
+        status = "ok" if finish_reason == FINISHED else "interrupted"
+        store.finish_run(run_id, status, context.tally.run_counts())
+        if journal is not None:
+            if finish_reason == FINISHED:
+                journal.finish()
+            else:
+                journal.close()
+    finally:
+        archive.close()
+    return CrawlResult(
+        run_id=run_id,
+        status=status,
+        complete=complete,
+        finish_reason=finish_reason,
+        tally=context.tally,
+        discovery_failures=tuple(context.discovery_failures),
+        elapsed_seconds=elapsed,
+    )
+
+
+def _remove_unlisted(store: Store, db_url: str, context: CrawlContext) -> int:
+    unlisted = sorted(url for url in live_urls(db_url) if url not in context.listed)
+    return store.mark_removed(unlisted, context.run_id) if unlisted else 0
+
+
+def live_urls(db_url: str) -> list[str]:
+    """Every URL url_state holds that is not flagged removed.
+
+    A read the store API does not offer (yet): done here with a short-lived engine of our own.
+    """
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            query = sa.select(url_state.c.url).where(url_state.c.removed.is_(False))
+            return list(conn.scalars(query))
+    finally:
+        engine.dispose()
+
+
+def _elapsed(stats: dict[str, object]) -> float:
+    start, finish = stats.get("start_time"), stats.get("finish_time")
+    if start is None or finish is None:
+        return 0.0
+    return float((finish - start).total_seconds())  # type: ignore[operator]

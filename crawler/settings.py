@@ -1,0 +1,129 @@
+"""Scrapy settings, in one place. Defaults are polite; environment variables and flags override.
+
+`scrapy.cfg` points here, so the module-level names are the Scrapy settings. `crawl_settings`
+layers the `ESFBANK_*` environment variables (see `ENV_OVERRIDES`) and then explicit flag values
+on top of them: the commands call it rather than mutating Scrapy settings themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from scrapy.settings import Settings
+
+BOT_NAME = "esfbank"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are and how to reach the operator: sites block anonymous crawlers, rightly.
+USER_AGENT = "esfbank/0.1 (research crawler of the ESF project bank; contact: esfbank@example.org)"
+
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "WARNING"
+
+# Politeness: two requests at a time per site, AutoThrottle adapting to the server's latency.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Limits: a page over 10 MB is refused (and recorded as failed), a stalled one times out.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_FAIL_ON_DATALOSS = True
+REDIRECT_MAX_TIMES = 5
+
+# Retries: Scrapy's own RetryMiddleware is swapped for one that honours Retry-After (capped).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_AFTER_MAX_SECONDS = 60.0
+
+# 304 (conditional requests) and 404/410 (removal) reach the spider instead of being dropped.
+HTTPERROR_ALLOWED_CODES = [304, 404, 410]
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    # Closest to the network of our own: every response is archived before anything else.
+    "crawler.middlewares.ArchiveMiddleware": 950,
+}
+ITEM_PIPELINES = {"crawler.pipelines.ArchiveParseLoadPipeline": 300}
+EXTENSIONS = {"crawler.progress.ProgressReporter": 500}
+
+# Pages loaded per database transaction, and the longest a loaded page waits for its batch.
+ESFBANK_BATCH_SIZE = 200
+ESFBANK_BATCH_SECONDS = 5.0
+# Seconds between progress lines on stderr (0 turns them off).
+ESFBANK_PROGRESS_SECONDS = 5.0
+# A run exits 1 when more than this share of fetched pages failed (0.05 = 5 %).
+ESFBANK_FAILURE_THRESHOLD = 0.05
+
+
+def _float(value: str) -> float:
+    return float(value)
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"not a yes/no value: {value!r}")
+
+
+# Environment variable → (Scrapy setting, converter).
+ENV_OVERRIDES: Mapping[str, tuple[str, Callable[[str], Any]]] = {
+    "ESFBANK_USER_AGENT": ("USER_AGENT", str),
+    "ESFBANK_CONCURRENCY": ("CONCURRENT_REQUESTS_PER_DOMAIN", int),
+    "ESFBANK_DOWNLOAD_DELAY": ("DOWNLOAD_DELAY", _float),
+    "ESFBANK_AUTOTHROTTLE": ("AUTOTHROTTLE_ENABLED", _bool),
+    "ESFBANK_DOWNLOAD_TIMEOUT": ("DOWNLOAD_TIMEOUT", _float),
+    "ESFBANK_MAX_PAGE_BYTES": ("DOWNLOAD_MAXSIZE", int),
+    "ESFBANK_RETRY_TIMES": ("RETRY_TIMES", int),
+    "ESFBANK_RETRY_AFTER_MAX": ("RETRY_AFTER_MAX_SECONDS", _float),
+    "ESFBANK_FAILURE_THRESHOLD": ("ESFBANK_FAILURE_THRESHOLD", _float),
+    "ESFBANK_PROGRESS_SECONDS": ("ESFBANK_PROGRESS_SECONDS", _float),
+    "ESFBANK_BATCH_SIZE": ("ESFBANK_BATCH_SIZE", int),
+}
+
+
+class SettingsError(ValueError):
+    """An environment variable or flag value that does not fit its setting."""
+
+
+def crawl_settings(
+    flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """This module's settings, then `ESFBANK_*` environment overrides, then flag values."""
+    settings = Settings()
+    settings.setmodule(__name__, priority="project")
+    env = os.environ if environ is None else environ
+    for variable, (name, convert) in ENV_OVERRIDES.items():
+        if variable in env:
+            try:
+                settings.set(name, convert(env[variable]), priority="cmdline")
+            except ValueError as exc:
+                raise SettingsError(f"{variable}={env[variable]!r}: {exc}") from None
+    for name, value in (flags or {}).items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    # Concurrency across sites never below the per-site limit the user asked for.
+    settings.set(
+        "CONCURRENT_REQUESTS",
+        max(
+            settings.getint("CONCURRENT_REQUESTS"),
+            settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+        ),
+        priority="cmdline",
+    )
+    return settings

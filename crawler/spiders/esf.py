@@ -1,0 +1,212 @@
+"""The one spider: discovers pages of esf.se (or `--base-url`) and fetches them. No parsing here.
+
+Discovery: robots.txt `Sitemap:` lines → sitemap index → per-section sitemaps (with lastmod), and
+listing pages with their pagination; or, with `--urls`, just the seed list. Every page URL is
+then fetched (or skipped, or asked for conditionally: see crawler.freshness), and its outcome
+handed to the pipeline as an item. A listing that is not re-downloaded (304, lastmod unchanged,
+done before a resume) is followed from its archived copy, so discovery stays complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler import discovery
+from crawler.context import CrawlContext
+from crawler.freshness import Fetch, decide
+from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Seen
+from crawler.pipelines import is_html_content_type
+from load.archive import DISCOVERY
+
+GONE = frozenset({404, 410})
+NOT_MODIFIED = 304
+OK = 200
+
+Output = Iterator[scrapy.Request | CrawlItem]
+
+
+class EsfSpider(scrapy.Spider):
+    name = "esf"
+
+    def __init__(self, context: CrawlContext, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.context = context
+        self.base_url = context.options.base_url.rstrip("/")
+        self.allowed_domains = discovery.allowed_domains(self.base_url)
+        self._scheduled: set[str] = set()
+
+    async def start(self) -> AsyncIterator[scrapy.Request | CrawlItem]:
+        if self.context.options.seeds:
+            for output in self._schedule((url, None) for url in self.context.options.seeds):
+                yield output
+            return
+        yield self._discovery_request(f"{self.base_url}/robots.txt", self.parse_robots)
+        listing_paths = self.settings.getlist("ESFBANK_LISTING_PATHS")
+        for output in self._schedule((f"{self.base_url}{p}", None) for p in listing_paths):
+            yield output
+
+    # -- discovery documents: always fetched in full ---------------------------------------------
+
+    def _discovery_request(self, url: str, callback: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.discovery_failed,
+            dont_filter=True,
+            priority=10,
+            meta={"archive_role": DISCOVERY},
+        )
+
+    def parse_robots(self, response: Response) -> Output:
+        text = response.text if response.status == OK else ""
+        sitemaps = discovery.robots_sitemaps(text, self.base_url) or [
+            f"{self.base_url}/sitemap.xml"
+        ]
+        for url in sitemaps:
+            yield self._discovery_request(url, self.parse_sitemap)
+
+    def parse_sitemap(self, response: Response) -> Output:
+        if response.status != OK:
+            yield from self._discovery_lost(response.url, f"HTTP {response.status}")
+            return
+        try:
+            sitemap = discovery.parse_sitemap(response.body, self.base_url)
+        except ValueError as exc:
+            yield from self._discovery_lost(response.url, f"unreadable sitemap: {exc}")
+            return
+        if sitemap.is_index:
+            for entry in sitemap.entries:
+                yield self._discovery_request(entry.loc, self.parse_sitemap)
+        else:
+            yield from self._schedule((e.loc, e.lastmod) for e in sitemap.entries)
+
+    def discovery_failed(self, failure: Failure) -> Output:
+        yield from self._discovery_lost(_request(failure).url, _reason(failure))
+
+    def _discovery_lost(self, url: str, reason: str) -> Output:
+        """A sitemap or listing we could not read: the run is incomplete, so nothing is removed."""
+        self.context.discovery_failures.append(f"{url}: {reason}")
+        yield FetchFailed(url, reason)
+
+    # -- pages and listings -----------------------------------------------------------------------
+
+    def _schedule(self, entries: Iterable[tuple[str, str | None]]) -> Output:
+        """Request (or skip) each URL once per run, deciding by its stored state."""
+        fresh = [(discovery.canonical(u), m) for u, m in entries]
+        fresh = [(u, m) for u, m in fresh if u not in self._scheduled]
+        if not fresh:
+            return
+        self._scheduled.update(u for u, _ in fresh)
+        self.context.listed.update(u for u, _ in fresh)
+        incremental = self.context.options.incremental
+        states = self.context.store.url_states([u for u, _ in fresh]) if incremental else {}
+        for url, lastmod in fresh:
+            listing = discovery.is_listing(url)
+            if url in self.context.done:
+                if listing:
+                    yield from self._follow_archived(url)
+                continue
+            decision = decide(states.get(url), lastmod, incremental=incremental)
+            if not isinstance(decision, Fetch):
+                yield Seen(url, not_modified=False)
+                if listing:
+                    yield from self._follow_archived(url)
+                continue
+            yield scrapy.Request(
+                url,
+                callback=self.parse_page,
+                errback=self.page_failed,
+                headers=decision.headers,
+                meta={"sitemap_lastmod": lastmod, "listing": listing},
+            )
+
+    def parse_page(self, response: Response) -> Output:
+        url = discovery.canonical(response.url)
+        self.context.listed.add(url)  # the target of a redirect is listed like its source
+        listing = bool(response.meta.get("listing")) or discovery.is_listing(url)
+        if response.status in GONE:
+            if listing:
+                yield from self._discovery_lost(url, f"HTTP {response.status}")
+            else:
+                yield Gone(url, response.status)
+            return
+        if response.status == NOT_MODIFIED:
+            yield Seen(url, not_modified=True)
+            if listing:
+                yield from self._follow_archived(url)
+            return
+        yield FetchedPage(
+            url=url,
+            body=response.body,
+            is_html=is_html_content_type(_header(response, b"Content-Type")),
+            fetched_at=response.meta["fetched_at"],
+            archive_key=response.meta.get("archive_key"),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            sitemap_lastmod=response.meta.get("sitemap_lastmod"),
+        )
+        if listing and isinstance(response, HtmlResponse):
+            yield from self._follow(response)
+
+    def page_failed(self, failure: Failure) -> Output:
+        reason = _reason(failure)
+        if failure.check(IgnoreRequest) and "robots.txt" in reason:
+            self.context.tally.robots_blocked += 1
+            return
+        url = discovery.canonical(_request(failure).url)
+        if _request(failure).meta.get("listing"):
+            self.context.discovery_failures.append(f"{url}: {reason}")
+        yield FetchFailed(url, reason, _request(failure).meta.get("archive_key"))
+
+    def _follow(self, response: HtmlResponse) -> Output:
+        links = (
+            discovery.rebase(urljoin(response.url, href), self.base_url)
+            for href in response.css("a::attr(href)").getall()
+        )
+        yield from self._schedule(
+            (url, None) for url in links if discovery.followable(url, self.allowed_domains)
+        )
+
+    def _follow_archived(self, url: str) -> Output:
+        """Follow a listing's links from its last archived copy; fetch it when there is none."""
+        entry = self.context.archive.latest_with_body(url)
+        if entry is None or entry.body_key is None:
+            yield scrapy.Request(
+                url,
+                callback=self.parse_page,
+                errback=self.page_failed,
+                meta={"listing": True},
+                dont_filter=True,
+            )
+            return
+        if is_html_content_type(entry.header("Content-Type")):
+            body = self.context.archive.read_body(entry.body_key)
+            headers = {k: list(v) for k, v in entry.headers.items()}
+            yield from self._follow(HtmlResponse(url=url, headers=headers, body=body))
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _request(failure: Failure) -> scrapy.Request:
+    """Scrapy hangs the failed request on the failure it passes to an errback."""
+    request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+    return request
+
+
+def _reason(failure: Failure) -> str:
+    error = failure.value
+    if isinstance(error, HttpError):
+        return f"HTTP {error.response.status}"
+    name = type(error).__name__
+    return f"{name}: {error}" if str(error) else name
