@@ -48,8 +48,8 @@ def _since(value: str | None) -> dt.date | None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so that other subcommands start without SQLAlchemy and pyarrow (cli.py).
-    from esfbank.commands._database import open_migrated  # noqa: PLC0415
-    from load import export as ex  # noqa: PLC0415
+    from esfbank.commands._database import open_migrated
+    from load import export as ex
 
     if len(args.delimiter) != 1:
         raise UsageError(f"--delimiter must be one character, not {args.delimiter!r}")

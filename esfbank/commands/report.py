@@ -1,15 +1,57 @@
-"""`esfbank report`: not built yet."""
+"""`esfbank report`: the data-quality report; exit 1 when a gate fails, for nightly schedulers."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 from typing import Any
+
+from esfbank.errors import UsageError
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("report", help="(not built yet)")
+    p = sub.add_parser(
+        "report",
+        help="data-quality report; exit 1 when a quality gate fails",
+        description="Counts per family and period, field fill rates, parse errors, unknown "
+        "labels and changes since the previous run, checked against quality gates.",
+    )
+    p.add_argument("--db", metavar="URL", help="database URL (default: ESFBANK_DB or data/)")
+    p.add_argument(
+        "--gates",
+        metavar="FILE",
+        type=Path,
+        help="gates TOML file (default: load/quality_gates.toml)",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("report")
+    # Imported here so that other subcommands start without SQLAlchemy (cli.py).
+    from esfbank.commands._database import open_migrated
+    from load.engine import describe
+    from load.gates import DEFAULT_GATES_FILE, GatesError, load_gates
+    from load.report import build_report, render_text
+
+    try:
+        gates = load_gates(args.gates or DEFAULT_GATES_FILE)
+        engine = open_migrated(args.db)
+        try:
+            with engine.connect() as conn:
+                report = build_report(conn, gates)
+        finally:
+            engine.dispose()
+    except GatesError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(report, describe(str(engine.url))))
+    failed = [g for g in report.gates if not g.passed]
+    for gate in failed:
+        print(f"esfbank report: gate failed: {gate.describe()}", file=sys.stderr)
+    return 1 if failed else 0
