@@ -1,20 +1,108 @@
 """Entry points: saved page (HTML bytes or a text snapshot) in, exactly one typed record out.
 
 Never raises for bad input: an unreadable page gives `PageRecord(kind="other")` with an error.
+HTML and text snapshots meet as visible text lines, so both parse through the same code.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
-from parsers.records import Record, Source
+from parsers.detect import detect_kind, find_heading
+from parsers.html_text import decode_html, visible_text
+from parsers.labels import FieldBlock, extract_fields
+from parsers.news import parse_news
+from parsers.project import parse_project
+from parsers.records import FieldError, PageRecord, Record, Source
+from parsers.snapshot import read_snapshot
+from parsers.vocabulary import is_chrome
+
+# Markup from the first byte (after a BOM, blanks or comments): a snapshot starts with text.
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<[!?a-zA-Z]", re.S)
+_HTML_OPEN = re.compile(rb"<html\b", re.I)
+_HTML_CLOSE = re.compile(rb"</html\s*>", re.I)
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_SNIFF = 8192
+_MAX_CONTROL_SHARE = 0.02
+
+
+def _unreadable(source: Source, message: str) -> PageRecord:
+    return PageRecord(
+        source=source, kind="other", errors=(FieldError("page", None, None, message),)
+    )
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:_SNIFF]
+    return b"\x00" in head or len(_CONTROL.findall(head)) > _MAX_CONTROL_SHARE * len(head)
+
+
+def _decode_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")  # old Windows saves
+
+
+def _page_title(lines: Sequence[str], block: FieldBlock, kind: str) -> str | None:
+    """A call's title is right above its fields; other pages' is their first non-chrome line."""
+    if kind == "call" and block.start > 0 and not is_chrome(lines[block.start - 1]):
+        return lines[block.start - 1]
+    return next((line for line in lines if not is_chrome(line)), None)
+
+
+def parse_lines(lines: Sequence[str], source: Source) -> Record:
+    """Parse a page's visible text lines (stripped, without empty lines)."""
+    if not lines:
+        return _unreadable(source, "no visible text on the page")
+    block = extract_fields(lines)
+    heading = find_heading(lines, block.start)
+    kind = detect_kind(lines, source.url, block, heading)
+    if kind == "project":
+        return parse_project(lines, source, block, heading)
+    if kind == "news":
+        return parse_news(lines, source)
+    return PageRecord(source=source, kind=kind, title=_page_title(lines, block, kind))
 
 
 def parse_bytes(data: bytes, source: Source, *, is_html: bool | None = None) -> Record:
-    """Decode (UTF-8, else cp1252), detect HTML vs text snapshot unless told, and parse."""
-    raise NotImplementedError
+    """Decode (UTF-8, else cp1252), detect HTML vs text snapshot unless told, and parse.
+
+    `source.url` (the crawl's URL) wins over the page's own; otherwise the page's canonical
+    link or `URL:` header becomes the record's `source_url`.
+    """
+    if not data.strip():
+        return _unreadable(source, "empty file")
+    if _looks_binary(data):
+        return _unreadable(source, "binary data, not a saved page or text snapshot")
+    if is_html is None:
+        is_html = _HTML_START.match(data[:_SNIFF]) is not None
+    if is_html:
+        try:
+            page = visible_text(decode_html(data))
+        except ValueError as exc:
+            return _unreadable(source, str(exc))
+        lines, url = page.lines, page.canonical_url
+    else:
+        snapshot = read_snapshot(_decode_text(data))
+        lines, url = snapshot.lines, snapshot.url
+    if source.url is None and url is not None:
+        source = dataclasses.replace(source, url=url)
+    record = parse_lines(lines, source)
+    if is_html and _HTML_OPEN.search(data[:_SNIFF]) and not _HTML_CLOSE.search(data[-_SNIFF:]):
+        truncated = FieldError("page", None, None, "the page is cut off: no closing </html>")
+        record = dataclasses.replace(record, errors=(*record.errors, truncated))
+    return record
 
 
 def parse_path(path: Path, *, display_path: str | None = None) -> Record:
     """Read a `.html` or `.txt` file; `source.path` is `display_path` or the path as given."""
-    raise NotImplementedError
+    source = Source(path=display_path if display_path is not None else str(path))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _unreadable(source, f"cannot read the file: {exc.strerror or exc}")
+    return parse_bytes(data, source)  # sniffed: a `.txt` may hold HTML and vice versa

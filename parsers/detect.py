@@ -1,0 +1,164 @@
+"""Which kind of page this is, and which programme period a project page belongs to.
+
+Decided on the weight of evidence, from the URL AND the content, because pages also arrive
+without a URL, under neutral file names, or mirrored on other sites:
+- an esf.se URL names its family (project, news, call, listing) by its path;
+- otherwise the content decides: a call shows `Utlyst belopp`; a listing repeats project
+  numbers or labels, or paginates; a project shows a `2019/00145 - Title` heading or at least two
+  labels only ESF project pages carry (a municipal page with `Projektnamn`/`Projektperiod` has
+  none of those); news is a title followed by a Swedish date line at the top of the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from parsers.labels import FieldBlock
+from parsers.normalisers import NormaliseError, parse_published_date
+from parsers.records import Kind, ProgrammePeriod
+from parsers.vocabulary import CALL_ONLY_LABELS, ESF_SPECIFIC_FIELDS, is_chrome, label_key
+
+_NUMBER = r"\d{4}/\d{5}|\d{2}-\d{3}-S\d{2}"
+_HEADING = re.compile(rf"^(?P<number>{_NUMBER})\s*[-–—]\s*(?P<title>\S.*)$")
+_NUMBER_AT_START = re.compile(rf"^(?:{_NUMBER})\b")
+_PAGINATION = re.compile(
+    r"^(?:Föregående|Nästa|Sida \d+ av \d+|Visar \d+\s*[-–]\s*\d+ av \d+"
+    r"|\d+ träffar|Sökresultat)\b",
+    re.IGNORECASE,
+)
+_ESF_HOST = re.compile(r"(?:^|\.)esf\.se$")
+
+# Path patterns of esf.se, lower-cased. Order matters: news before calls (news write about calls).
+_URL_KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    ("news", re.compile(r"/(?:nyheter\d*|news|pressmeddelanden)/")),
+    ("call", re.compile(r"/utlysning")),
+    ("listing", re.compile(r"/behallare-for-projekt/[^/]+/?$|/alla-projekt/?$|/projektbanken/?$")),
+    (
+        "project",
+        re.compile(
+            r"/behallare-for-projekt/[^/]+/[^/]+|/alla-projekt/[^/]+|/projektbanken/projekt/\?dnr="
+            r"|/projekt/[^/?]+/?$"
+        ),
+    ),
+    ("listing", re.compile(r"/projektbanken(?:-2014-2020)?/|[?&](?:page|sida|q|sok)=")),
+)
+_URL_PERIODS: tuple[tuple[ProgrammePeriod, re.Pattern[str]], ...] = (
+    ("2007-2013", re.compile(r"/behallare-for-projekt/")),
+    ("2014-2020", re.compile(r"/projektbanken-2014-2020/")),
+)
+_TOP_LINES = 8  # a news page's date line comes right after its title, at the top
+_LISTING_MIN = 3
+_MAX_DATE_LINE = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A `2019/00145 - Title` heading: the project number and the title after it."""
+
+    index: int
+    number: str
+    title: str
+
+
+def find_heading(lines: Sequence[str], before: int) -> Heading | None:
+    """The project-number heading among the lines before the field block (or the top lines)."""
+    for index, line in enumerate(lines[: max(before, _TOP_LINES)]):
+        match = _HEADING.match(line)
+        if match is not None:
+            return Heading(index, match["number"], match["title"].strip())
+    return None
+
+
+def _esf_path(url: str | None) -> str | None:
+    """The lower-cased path and query of an esf.se URL; None for other sites or no URL."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if not _ESF_HOST.search((parts.hostname or "").lower()):
+        return None
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.path}{query}".lower()
+
+
+def kind_from_url(url: str | None) -> Kind | None:
+    path = _esf_path(url)
+    if path is None:
+        return None
+    for kind, pattern in _URL_KINDS:
+        if pattern.search(path):
+            return kind
+    return None
+
+
+def period_from_url(url: str | None) -> ProgrammePeriod | None:
+    path = _esf_path(url)
+    if path is None:
+        return None
+    for period, pattern in _URL_PERIODS:
+        if pattern.search(path):
+            return period
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DateLine:
+    """A news page's title line and the date line right below it."""
+
+    title_index: int
+    index: int
+    date: dt.date | None  # None: the page gives only month and year
+
+
+def find_date_line(lines: Sequence[str]) -> DateLine | None:
+    """The first Swedish date line among the top lines, with the title line above it."""
+    content = [i for i, line in enumerate(lines) if not is_chrome(line)][:_TOP_LINES]
+    for position, index in enumerate(content[1:], start=1):
+        line = lines[index]
+        if len(line) > _MAX_DATE_LINE or not any(ch.isdigit() for ch in line):
+            continue
+        try:
+            date = parse_published_date(line)
+        except NormaliseError:
+            continue
+        return DateLine(content[position - 1], index, date)
+    return None
+
+
+def _is_listing(lines: Sequence[str], block: FieldBlock) -> bool:
+    numbers = {match.group() for line in lines if (match := _NUMBER_AT_START.match(line))}
+    if len(numbers) >= _LISTING_MIN:
+        return True
+    repeats = Counter(label_key(pair.label) for pair in block.pairs)
+    if repeats and max(repeats.values()) >= _LISTING_MIN:
+        return True
+    return any(_PAGINATION.match(line) for line in lines)
+
+
+def esf_label_count(block: FieldBlock) -> int:
+    """How many distinct fields only ESF project pages carry are stated in the block."""
+    return len({p.field for p in block.pairs if p.field in ESF_SPECIFIC_FIELDS and p.value})
+
+
+def detect_kind(
+    lines: Sequence[str], url: str | None, block: FieldBlock, heading: Heading | None
+) -> Kind:
+    """The page's kind; see the module docstring for the evidence weighed."""
+    from_url = kind_from_url(url)
+    if from_url is not None and from_url != "project":
+        return from_url
+    if any(label_key(p.label) in CALL_ONLY_LABELS for p in block.pairs):
+        return "call"
+    if from_url == "project":
+        return "project"
+    if _is_listing(lines, block):
+        return "listing"
+    if heading is not None or esf_label_count(block) >= 2:
+        return "project"
+    if find_date_line(lines) is not None:
+        return "news"
+    return "other"

@@ -1,0 +1,216 @@
+"""HTML → the visible text lines a browser's `innerText` would give, plus the canonical URL.
+
+Parsing works on visible text lines, not on markup, so a saved HTML page and the text snapshot of
+the same page go through the same label extraction. Like `innerText`: block elements break lines,
+inline elements do not (`<span>Beviljat ESF-stöd</span><span>221 114 kr</span>` stays glued as on
+real 2007 pages), table cells are tab-separated, whitespace runs collapse (no-break spaces stay).
+Unlike a browser, page chrome is dropped: scripts, navigation, site header/footer, cookie banners
+and hidden elements. List items get a `• ` bullet, as the text snapshots render them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml import etree, html
+
+# Elements whose content is never visible text.
+_INVISIBLE = frozenset(
+    {
+        "head",
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "iframe",
+        "object",
+        "canvas",
+        "select",
+        "option",
+        "textarea",
+        "input",
+        "nav",
+        "dialog",
+    }
+)
+# Site chrome when outside the page's main content (an article's own <header> holds its title).
+_CHROME_OUTSIDE_CONTENT = frozenset({"header", "footer", "aside"})
+_CONTENT = frozenset({"main", "article"})
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "dialog", "alertdialog"})
+_CHROME_CLASS = re.compile(
+    r"cookie|consent|gdpr|skip-?link|breadcrumb|sr-only|visually-?hidden|screen-?reader",
+    re.IGNORECASE,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_BLOCK = frozenset(
+    {
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "caption",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+        "aside",
+    }
+)
+_CELLS = frozenset({"td", "th"})
+_BREAK = "\x00"
+_TAB = "\x01"
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+_BULLET_START = re.compile(r"^\s*[•·▪●◦‣-]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+_PARSER = html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+
+
+@dataclass(frozen=True, slots=True)
+class VisibleText:
+    """The visible text lines of a page (stripped, no empty lines) and its canonical URL."""
+
+    lines: tuple[str, ...]
+    canonical_url: str | None
+
+
+def _is_chrome(element: etree._Element, inside_content: bool) -> bool:
+    tag = element.tag
+    if tag in _INVISIBLE:
+        return True
+    if tag in _CHROME_OUTSIDE_CONTENT and not inside_content:
+        return True
+    get = element.get
+    if get("hidden") is not None or get("aria-hidden") == "true":
+        return True
+    if get("role") in _CHROME_ROLES:
+        return True
+    style = get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    marks = f"{get('class') or ''} {get('id') or ''}"
+    return bool(marks.strip()) and bool(_CHROME_CLASS.search(marks))
+
+
+def _canonical_url(root: etree._Element) -> str | None:
+    """`<link rel=canonical>`, else `og:url`; relative links resolved against `<base href>`."""
+    url: str | None = None
+    for link in root.iterfind(".//link[@rel]"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            url = (link.get("href") or "").strip()
+            break
+    if not url:
+        for meta in root.iterfind(".//meta[@property]"):
+            if (meta.get("property") or "").lower() == "og:url" and meta.get("content"):
+                url = (meta.get("content") or "").strip()
+                break
+    if not url:
+        return None
+    base = root.find(".//base[@href]")
+    if base is not None and "://" not in url:
+        url = urljoin(base.get("href") or "", url)
+    return url
+
+
+def _chunks(root: etree._Element) -> list[str]:
+    """Text pieces and break/tab markers in document order, chrome subtrees skipped."""
+    out: list[str] = []
+    content_depth = 0
+    skipped: etree._Element | None = None
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        if element is skipped or not isinstance(tag, str):  # chrome, comments, entities
+            if event == "end" and element.tail:
+                out.append(element.tail)
+            continue
+        if event == "start":
+            if _is_chrome(element, content_depth > 0):
+                skipped = element  # its "end" event comes next and emits only the tail
+                walker.skip_subtree()
+                continue
+            if tag in _CONTENT:
+                content_depth += 1
+            if tag in _BLOCK or tag == "br":
+                out.append(_BREAK)
+            if tag in _CELLS:
+                out.append(_TAB)
+            if tag == "li" and not _BULLET_START.match(element.text or ""):
+                out.append("• ")
+            if element.text:
+                out.append(element.text)
+        else:
+            if tag in _CONTENT:
+                content_depth -= 1
+            if tag in _BLOCK:
+                out.append(_BREAK)
+            if element.tail:
+                out.append(element.tail)
+    return out
+
+
+def _lines(chunks: list[str]) -> tuple[str, ...]:
+    text = _SPACES.sub(" ", "".join(chunks))
+    lines = []
+    for raw in text.split(_BREAK):
+        cells = [cell.strip() for cell in raw.split(_TAB)]
+        line = "\t".join(cell for cell in cells if cell)
+        if line:
+            lines.append(line)
+    return tuple(lines)
+
+
+def decode_html(data: bytes) -> str:
+    """Bytes → str: the charset the page declares, else UTF-8, else cp1252 (old Windows pages)."""
+    declared = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", data[:4096], re.I)
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def visible_text(markup: str) -> VisibleText:
+    """The page's visible lines and canonical URL; raises ValueError when nothing parses."""
+    markup = _XML_DECLARATION.sub("", markup.lstrip("\ufeff"), count=1)
+    try:
+        root = html.document_fromstring(markup, parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        raise ValueError(f"not an HTML document: {exc}") from exc
+    return VisibleText(lines=_lines(_chunks(root)), canonical_url=_canonical_url(root))

@@ -1,0 +1,219 @@
+"""Label extraction on visible text lines: the one reader behind every layout of the site.
+
+Shapes read (all seen on real pages or their mirrors):
+- `Label:` alone, value on the next line (2014–2020 new layout, ESF+); an empty label such as
+  `Stödmottagarens address:` directly followed by another label has no value;
+- `Label: value` on one line, and one-line mirrors with several `Label: value` pairs;
+- `Label` alone, value on the next line, no colon (2014–2020 old layout, calls);
+- `Label<TAB>value` (table cells of HTML pages);
+- labels glued to their values, `Beviljat ESF-stöd221 114 kr` (2007–2013), read only inside the
+  glued field block, and never splitting a word: `Regionen` is not `Region` + `en`.
+
+The field block starts at the first line that is unmistakably a label and ends at the first line
+that is neither a label nor a label's value. Each label seen there is either in the vocabulary
+(a `LabelValue`) or reported in `unknown_labels`; nothing in the block is silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from parsers.vocabulary import ALIASES, LABELS, LIST_HEADINGS, SECTION_HEADINGS, label_key
+
+
+@dataclass(frozen=True, slots=True)
+class LabelValue:
+    """A known label as written on the page, the field it fills, and its value ('' if empty)."""
+
+    label: str
+    field: str | None
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldBlock:
+    """The labelled part of a page: lines[start:end], with what was read there."""
+
+    pairs: tuple[LabelValue, ...]
+    unknown_labels: tuple[str, ...]
+    start: int
+    end: int
+    glued: bool
+    lead: str | None = None  # text before the first label on a one-line mirror (its title)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    label: str
+    value: str | None  # None: the value is on the next line (or the label is empty)
+    known: bool
+
+
+_ALTERNATION = "|".join(re.escape(alias) for alias in ALIASES)
+# A known label followed by a colon, anywhere on a line (one-line mirrors hold several).
+_INLINE = re.compile(rf"(?<![\w-])(?:{_ALTERNATION})\s*:(?=\s|$)")
+# A known label at the start of a line with its value glued on (2007 layout).
+_GLUED = re.compile(rf"^(?P<label>{_ALTERNATION})(?P<value>.*)$")
+# An unknown glued label: words up to a lower-case letter directly followed by a capital/digit.
+_CAMEL = re.compile(r"^[A-ZÅÄÖ][\wåäöé]*(?:[ -][\wåäöÅÄÖé]+){0,3}?(?<=[a-zåäöé])(?=[A-ZÅÄÖ0-9])")
+# Something shaped like a label: a capitalised phrase of a few words, no sentence punctuation.
+_LABEL_SHAPE = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖé.\-/&() ]{0,39}$")
+_COLON_LABEL = re.compile(r"^(?P<label>[^:\t]{1,40}?)\s*:(?:\s+(?P<value>.*))?$")
+_MIRROR_SEPARATORS = " \t|;,·•"
+_MAX_UNKNOWN_VALUE = 80
+_MAX_LABEL_WORDS = 5
+
+
+def _label_shaped(text: str) -> bool:
+    return bool(_LABEL_SHAPE.match(text)) and len(text.split()) <= _MAX_LABEL_WORDS
+
+
+def _is_heading(line: str) -> bool:
+    key = label_key(line)
+    return key in SECTION_HEADINGS or key in LIST_HEADINGS or key == "in english"
+
+
+def _clean_mirror_value(value: str, last: bool) -> str:
+    value = value.strip().rstrip(_MIRROR_SEPARATORS)
+    if not last:  # `Region: Sydsverige. Projektfas: ...`: the dot separates the pairs
+        value = value.rstrip(".").rstrip(_MIRROR_SEPARATORS)
+    return value
+
+
+def _inline_pairs(line: str) -> tuple[str | None, list[_Found]] | None:
+    """Known `Label:` occurrences on one line: (lead text, pairs), or None if not a label line."""
+    matches = list(_INLINE.finditer(line))
+    if not matches:
+        return None
+    lead = line[: matches[0].start()].strip().rstrip(_MIRROR_SEPARATORS) or None
+    if lead is not None and len(matches) < 2:
+        return None  # one label word inside a sentence: text, not a label
+    found: list[_Found] = []
+    for index, match in enumerate(matches):
+        label = match.group().rstrip().rstrip(":").rstrip()
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(line)
+        last = index + 1 == len(matches)
+        value = _clean_mirror_value(line[match.end() : end], last)
+        only = len(matches) == 1
+        found.append(_Found(label, value if value or not only else None, True))
+    return lead, found
+
+
+def _separated(line: str) -> tuple[str | None, list[_Found]] | None:
+    """Every label form but the glued one."""
+    inline = _inline_pairs(line)
+    if inline is not None:
+        return inline
+    if "\t" in line:
+        label, _, value = line.partition("\t")
+        label = label.strip().rstrip(":").strip()
+        if label_key(label) in LABELS:
+            return None, [_Found(label, value.strip(), True)]
+        if _label_shaped(label) and not _is_heading(label):
+            return None, [_Found(label, value.strip(), False)]
+        return None
+    if label_key(line) in LABELS:
+        return None, [_Found(line.rstrip(":").strip(), None, True)]
+    colon = _COLON_LABEL.match(line)
+    if colon and _label_shaped(colon["label"]) and not _is_heading(colon["label"]):
+        value = colon["value"]
+        if value is None or len(value) <= _MAX_UNKNOWN_VALUE:
+            return None, [_Found(colon["label"].strip(), value, False)]
+    return None
+
+
+def _glued(line: str) -> _Found | None:
+    match = _GLUED.match(line)
+    if match is not None:
+        label, value = match["label"], match["value"]
+        if not value:
+            return _Found(label, None, True)
+        first = value[0]
+        is_email = LABELS[label_key(label)] == "contact_email"
+        if first not in ": \t\u00a0" and (not first.islower() or is_email):
+            return _Found(label, value.strip(), True)
+    camel = _CAMEL.match(line)
+    if camel is not None and not _is_heading(line):
+        return _Found(camel.group(), line[camel.end() :].strip(), False)
+    return None
+
+
+def _classify(line: str, glued: bool) -> tuple[str | None, list[_Found]] | None:
+    if glued:
+        found = _glued(line)
+        return None if found is None else (None, [found])
+    return _separated(line)
+
+
+def _known_glued(line: str) -> bool:
+    found = _glued(line)
+    return found is not None and found.known and found.value is not None
+
+
+def _block_start(lines: Sequence[str]) -> tuple[int, bool] | None:
+    """Where the field block starts and whether its labels are glued to their values."""
+    for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        separated = _separated(line)
+        if separated is not None and separated[1][0].known:
+            found = separated[1][0]
+            if found.value is not None or line.rstrip().endswith(":"):
+                return index, False
+            # A bare known word (`Region`): a label only if another label follows its value.
+            after = lines[index + 2] if index + 2 < len(lines) else ""
+            if _separated(following) is None and label_key(after) in LABELS:
+                return index, False
+        if _known_glued(line) and _known_glued(following):
+            return index, True
+    return None
+
+
+def extract_fields(lines: Sequence[str]) -> FieldBlock:
+    """Read the field block of a page's visible lines (empty block when there is none)."""
+    located = _block_start(lines)
+    if located is None:
+        return FieldBlock((), (), 0, 0, glued=False)
+    start, glued = located
+    pairs: list[LabelValue] = []
+    unknown: list[str] = []
+    lead: str | None = None
+    index = start
+    count = len(lines)
+    while index < count:
+        line = lines[index]
+        if glued and _is_heading(line):
+            break
+        classified = _classify(line, glued)
+        if classified is None:
+            after = lines[index + 2] if index + 2 < count else ""
+            colonless_unknown = (
+                not glued
+                and _label_shaped(line)
+                and not _is_heading(line)
+                and label_key(after) in LABELS
+            )
+            if not colonless_unknown:
+                break
+            unknown.append(line)
+            index += 2
+            continue
+        line_lead, found = classified
+        if index == start:
+            lead = line_lead
+        for item in found:
+            value = item.value
+            if value is None:
+                following = lines[index + 1] if index + 1 < count else None
+                if following is not None and _classify(following, glued) is None:
+                    value = following
+                    index += 1
+                else:
+                    value = ""
+            if item.known:
+                pairs.append(LabelValue(item.label, LABELS[label_key(item.label)], value))
+            else:
+                unknown.append(item.label)
+        index += 1
+    return FieldBlock(tuple(pairs), tuple(unknown), start, index, glued, lead)

@@ -1,0 +1,204 @@
+"""The one label vocabulary: every label alias seen on the site, mapped to one record field.
+
+A label maps to a contract field of `ProjectRecord`, to one of the pseudo-fields the project
+parser splits further (`period`, `programme_period`), or to None: known and read, but not kept
+(an address the site shows empty, a call's amount). A label not in this table is reported in the
+record's `unknown_labels`, so a new field on the site shows up instead of being silently lost.
+
+Section headings and list headings of the free-text part live here too, for the same reason.
+"""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+
+_LABEL_FIELDS: dict[str, str | None] = {
+    # what the project is
+    "Namn": "title",
+    "Name": "title",
+    "Projektnamn": "title",
+    "Projektets namn": "title",
+    "Projektnummer": "project_number",
+    "Diarienummer": "project_number",
+    "Programperiod": "programme_period",
+    "Projektfas": "phase",
+    "Programområde": "programme_area",
+    "Specifikt mål": "specific_objective",
+    "Utlysning": "call_number",
+    "Utlysningsnummer": "call_number",
+    "Interventionstyp": "intervention_type",
+    "Insats av strategisk betydelse": "strategic_importance",
+    "Sekundärtema - Motverka barnfattigdom": "child_poverty_theme",
+    "Sekundärtema – Motverka barnfattigdom": "child_poverty_theme",
+    "Berörd fond": "fund",
+    "Fond": "fund",
+    "Program CCI": "programme_cci",
+    # who runs it
+    "Projektägare": "owner",
+    "Projektägare organisationsnummer": "owner_org_number",
+    "Projektägare org.nr.": "owner_org_number",
+    "Projektägare org.nr": "owner_org_number",
+    "Projektägarens organisationsnummer": "owner_org_number",
+    "Organisationsnummer": "owner_org_number",
+    "Stödmottagare postnr": "owner_postal_code",
+    "Stödmottagare postnummer": "owner_postal_code",
+    "Stödmottagarens postnr": "owner_postal_code",
+    "Stödmottagarens postnummer": "owner_postal_code",
+    "Stödmottagare ort": "owner_city",
+    "Stödmottagarens ort": "owner_city",
+    "Stödmottagarens address": None,  # shown empty on every page seen: known, not kept
+    "Stödmottagarens adress": None,
+    "Stödmottagare adress": None,
+    "Stödmottagare address": None,
+    "Stödmottagarens land": "country",
+    "Land som berörs": "country",
+    "Region": "region",
+    "NUTS-2 kod": "nuts2",
+    "NUTS-2-kod": "nuts2",
+    "NUTS2 kod": "nuts2",
+    # when
+    "Projektperiod": "period",
+    "Startdatum": "start_date",
+    "Slutdatum": "end_date",
+    # money and people
+    "Total projektbudget": "total_budget_sek",
+    "Beviljat ESF-stöd": "granted_esf_sek",
+    "Beviljat stöd": "granted_esf_sek",
+    "Total Kostnader": "total_costs_sek",
+    "Totala kostnader": "total_costs_sek",
+    "Unionens medfinansieringsgrad": "eu_cofinancing_rate_pct",
+    "Planerat antal deltagare": "planned_participants",
+    "Antal deltagare": "planned_participants",
+    "Kontaktperson": "contact_name",
+    "E-post": "contact_email",
+    "E-postadress": "contact_email",
+    "Telefonnummer": "contact_phone",
+    "Telefon": "contact_phone",
+    # calls for proposals (utlysningar): read to tell a call from a project, not kept
+    "Utlyst belopp": None,
+}
+
+
+def label_key(label: str) -> str:
+    """The lookup form of a label: whitespace collapsed, case folded, no trailing colon."""
+    return " ".join(label.replace("\u00a0", " ").split()).rstrip(":").strip().casefold()
+
+
+LABELS: MappingProxyType[str, str | None] = MappingProxyType(
+    {label_key(alias): field for alias, field in _LABEL_FIELDS.items()}
+)
+ALIASES: tuple[str, ...] = tuple(sorted(_LABEL_FIELDS, key=len, reverse=True))
+"""Every alias as written on the pages, longest first (so `Projektägare org.nr.` wins over
+`Projektägare` when labels are glued to their values)."""
+
+CALL_ONLY_LABELS: frozenset[str] = frozenset({label_key("Utlyst belopp")})
+
+# Labels that only ESF project pages carry: the evidence that a page is a project page, whatever
+# its host. Generic labels (Namn, Projektperiod, Kontaktperson, Region, dates) are not evidence:
+# a municipal page describing its own project has those too.
+ESF_SPECIFIC_FIELDS: frozenset[str] = frozenset(
+    {
+        "project_number",
+        "owner",
+        "owner_org_number",
+        "owner_postal_code",
+        "programme_area",
+        "specific_objective",
+        "phase",
+        "total_budget_sek",
+        "granted_esf_sek",
+        "total_costs_sek",
+        "eu_cofinancing_rate_pct",
+        "planned_participants",
+        "programme_cci",
+        "intervention_type",
+        "strategic_importance",
+        "child_poverty_theme",
+        "nuts2",
+    }
+)
+
+
+def field_of(label: str) -> str | None:
+    """The field a known label fills (None for known labels that fill none); KeyError if unknown."""
+    return LABELS[label_key(label)]
+
+
+def is_known(label: str) -> bool:
+    return label_key(label) in LABELS
+
+
+# Headings of the free-text part, by lookup key → the heading as the record's `sections` key.
+_SECTION_HEADINGS = (
+    "Sammanfattning",
+    "Bakgrund",
+    "Syfte",
+    "Mål",
+    "Målsättning",
+    "Målgrupp",
+    "Målgrupper",
+    "Metod",
+    "Genomförande",
+    "Resultat",
+    "Förväntat resultat",
+    "Förväntade resultat",
+    "Tillgänglighet för personer med funktionsnedsättning",
+    "Tillgänglighet",
+    "Jämställdhetsintegrering",
+    "Jämställdhet",
+    "Likabehandling",
+    "Icke-diskriminering",
+    "Transnationellt samarbete",
+    "Lärande och spridning",
+    "Spridning",
+    "Summary",
+    "Background",
+    "Purpose",
+)
+SECTION_HEADINGS: MappingProxyType[str, str] = MappingProxyType(
+    {label_key(h): h for h in _SECTION_HEADINGS}
+)
+
+# List sections: each bullet is one item of the named record field.
+LIST_HEADINGS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        label_key("Kommun"): "municipalities",
+        label_key("Kommuner"): "municipalities",
+        label_key("Samarbetspartners"): "partners",
+        label_key("Samarbetspartner"): "partners",
+        label_key("Medfinansiärer"): "cofinanciers",
+        label_key("Medfinansiär"): "cofinanciers",
+    }
+)
+
+UNHEADED_SECTION = "Beskrivning"
+"""The `sections` key of free text under no heading (the newer layouts show none)."""
+
+TRUNCATION_MARKER = "All text fick ej plats se akten."
+
+# Lines of site chrome that text snapshots keep (HTML pages lose most of them with the markup):
+# never a title, never part of a body.
+CHROME_LINES: frozenset[str] = frozenset(
+    label_key(line)
+    for line in (
+        "Logotyp på utskrifter",
+        "Stäng",
+        "information (1)",
+        "Cookies",
+        "Lär dig mer",
+        "In English",
+        "Bild i högerkolumn",
+        "Information med anledning av covid-19",
+        "Uppdaterad information med anledning av covid-19",
+        "Mer information och anmälan.",
+        "Till toppen",
+        "Dela",
+        "Skriv ut",
+    )
+)
+_COOKIE_NOTICE = re.compile(r"^Den här (hem|webb)sidan använder cookies", re.IGNORECASE)
+
+
+def is_chrome(line: str) -> bool:
+    return label_key(line) in CHROME_LINES or bool(_COOKIE_NOTICE.match(line))
