@@ -2,20 +2,25 @@
 
 The key is the path and query only. Scheme and host are dropped so that the same page reached
 over http or https, via `www.esf.se` or `esf.se`, or from the fixture site on 127.0.0.1 in tests
-gets the same key. The path is percent-decoded (so `%C3%A5` and `å` agree) and lower-cased (the
-site's paths are case-insensitive), loses the language prefix `/sv/`, and ends with a slash.
-The query is kept as written: `?dnr=` and `?sourceId=` tell pages apart. The fragment is dropped.
+gets the same key. The path is decoded, NFC-composed and lower-cased (the site's paths are
+case-insensitive), then percent-encoded again in one canonical form, so `%C3%A5`, `%c3%a5` and
+`å` agree and normalising a key again changes nothing. It loses the language prefix `/sv/` and
+ends with a slash. The query is kept as written: `?dnr=` and `?sourceId=` tell pages apart.
+The fragment is dropped.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit
+import unicodedata
+from urllib.parse import quote, unquote, urlsplit
 
 from parsers.normalisers.errors import NormaliseError
 
-_LANGUAGE_PREFIX = re.compile(r"^/sv(?=/|$)", re.IGNORECASE)
+_LANGUAGE_PREFIX = re.compile(r"^(?:/sv(?=/|$))+")
 _REPEATED_SLASHES = re.compile(r"/{2,}")
+# Characters RFC 3986 allows unescaped in a path segment, besides letters and digits.
+_PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
 
 def normalise_source_url(url: str) -> str:
@@ -26,8 +31,10 @@ def normalise_source_url(url: str) -> str:
     parts = urlsplit(stripped)
     if parts.scheme not in ("http", "https") and not (parts.scheme == "" and stripped[0] == "/"):
         raise NormaliseError(f"expected an http(s) URL or an absolute path, got {url!r}")
-    path = _REPEATED_SLASHES.sub("/", "/" + unquote(parts.path).lower())
+    decoded = unicodedata.normalize("NFC", unquote(parts.path)).lower()
+    path = _REPEATED_SLASHES.sub("/", "/" + decoded)
     path = _LANGUAGE_PREFIX.sub("", path) or "/"
     if not path.endswith("/"):
         path += "/"
+    path = quote(path, safe=_PATH_SAFE).lower()
     return f"{path}?{parts.query}" if parts.query else path
