@@ -1,9 +1,10 @@
 """Engines for both backends, set up for several writers at once.
 
 SQLite: WAL (readers never block the writer), a busy timeout, foreign keys on, and every
-transaction opened with BEGIN IMMEDIATE so two writing processes queue for the lock instead of
-failing halfway with "database is locked". PostgreSQL (psycopg 3): writers take a transaction
-advisory lock (`lock_writers`), so concurrent loaders serialise their batches.
+write transaction (on an engine from `writer`) opened with BEGIN IMMEDIATE, so two writing
+processes queue for the lock instead of failing halfway with "database is locked"; readers
+keep a plain deferred BEGIN and never hold the write lock. PostgreSQL (psycopg 3): writers take
+a transaction advisory lock (`lock_writers`), so concurrent loaders serialise their batches.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 BUSY_TIMEOUT_MS = 60_000
 # An arbitrary constant that names "the esfbank writer lock" among PostgreSQL advisory locks.
 WRITER_LOCK_KEY = 0x45534662616E6B
+_WRITER_OPTION = "esfbank_writer"
 
 
 class DatabaseUnavailableError(Exception):
@@ -57,6 +59,11 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailableError(f"database {url}: cannot connect: {reason}") from None
 
 
+def writer(engine: Engine) -> Engine:
+    """The same engine, its transactions marked as writes (BEGIN IMMEDIATE on SQLite)."""
+    return engine.execution_options(**{_WRITER_OPTION: True})
+
+
 def lock_writers(conn: Connection) -> None:
     """Serialise writers for the rest of this transaction (SQLite already did at BEGIN)."""
     if conn.dialect.name == "postgresql":
@@ -77,4 +84,5 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get(_WRITER_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -13,6 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from load.engine import writer
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -36,5 +38,5 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision`, in one transaction (PostgreSQL DDL is transactional)."""
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         command.upgrade(alembic_config(conn), revision)

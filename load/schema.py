@@ -20,7 +20,7 @@ metadata = sa.MetaData(
 )
 
 # JSON in both backends; JSONB on PostgreSQL so researchers can index and query into it.
-Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+Json = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
 Timestamp = sa.DateTime(timezone=True)
 
 regions = sa.Table(

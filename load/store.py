@@ -2,7 +2,7 @@
 
     store = open_store(url)                 # DatabaseUnavailableError when the URL does not work
     run_id = store.begin_run("crawl")
-    counts = store.upsert(items, run_id)     # LoadItem per fetched/parsed page
+    counts = store.upsert(items, run_id)     # a LoadItem per fetched/parsed page
     store.touch_seen(urls, run_id)          # skipped because the sitemap lastmod did not change
     store.mark_removed(urls, run_id)        # 404/410, or no longer listed in a complete run
     store.finish_run(run_id, "ok", RunCounts(...))
@@ -10,31 +10,58 @@
 
 Writes happen in one transaction per batch; writers serialise (SQLite BEGIN IMMEDIATE,
 PostgreSQL transaction advisory lock), so two loaders never fail each other or lose rows.
+A record whose content hash is unchanged writes nothing but its URL's url_state row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import hashlib
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from parsers.records import Record
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 
+from load import migrate
+from load import schema as t
+from load.engine import (
+    DatabaseUnavailableError,
+    check_connection,
+    create_engine,
+    describe,
+    lock_writers,
+    writer,
+)
+from load.rows import Prepared, changed_fields, content_hash, prepare, project_key, url_key
+from load.validate import Violation, missing_url, project_violations
+from parsers.normalisers import NormaliseError
+from parsers.records import NewsRecord, ProjectRecord, Record, to_json_dict
 
-class StoreError(Exception):
-    """Base of the errors the store raises on purpose."""
+__all__ = [
+    "DatabaseUnavailableError",
+    "LoadItem",
+    "RunCounts",
+    "Store",
+    "UpsertCounts",
+    "UrlState",
+    "open_store",
+]
 
-
-class DatabaseUnavailableError(StoreError):
-    """The database URL does not work (bad URL, server down, not migrated): one clear line."""
+_T = TypeVar("_T")
+_IN_CHUNK = 1000  # values per IN (...) list, well under both backends' parameter limits
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadItem:
     """One parsed page on its way in, with what the fetch knew about it.
 
-    `url` is the page's URL (None only for a saved file with no URL: a project with a number
-    still loads, its url_state is not kept). `sitemap_lastmod` is the sitemap's value as given.
+    `url` is the page's URL; when None, the record's `source.url` is used. A project with a
+    number loads without any URL (its url_state is then not kept); news and numberless 2007
+    projects need one. `sitemap_lastmod` is the sitemap's value as given.
     """
 
     record: Record
@@ -45,6 +72,10 @@ class LoadItem:
     etag: str | None = None
     last_modified: str | None = None
     sitemap_lastmod: str | None = None
+
+    @property
+    def page_url(self) -> str | None:
+        return self.url or self.record.source.url
 
 
 @dataclass(slots=True)
@@ -94,46 +125,598 @@ class UrlState:
     removed: bool
 
 
+@dataclass(slots=True)
+class _Unit:
+    """A valid project or news record of a batch, keyed; `id` is filled once it is written."""
+
+    item: LoadItem
+    prepared: Prepared
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A batch sorted out before any write: what to upsert, what to quarantine, what to skip."""
+
+    projects: dict[str, _Unit] = field(default_factory=dict)
+    news: dict[str, _Unit] = field(default_factory=dict)
+    url_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    error_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _chunks(values: Iterable[_T], size: int = _IN_CHUNK) -> Iterator[list[_T]]:
+    iterator = iter(values)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _fingerprint(*parts: str | None) -> str:
+    return hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
+
+
 class Store:
     """A migrated database, opened. Not thread-safe; one per process or thread."""
 
+    def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        self.engine = engine
+        self._writer = writer(engine)
+        self._clock = clock
+        with engine.connect() as conn:
+            regions = conn.execute(sa.select(t.regions.c.name, t.regions.c.nuts2))
+            self._regions: dict[str, str | None] = dict(regions.tuples().all())
+            codes = conn.execute(sa.select(t.municipalities.c.name, t.municipalities.c.kommunkod))
+            self._kommunkod = {_fold(name): code for name, code in codes}
+
+    # -- runs -------------------------------------------------------------------------------
+
     def begin_run(self, kind: str) -> int:
         """Start a crawl run (`crawl`, `backfill`, `load`, `reparse`, ...); returns its id."""
-        raise NotImplementedError
+        with self._writer.begin() as conn:
+            stmt = sa.insert(t.crawl_runs).returning(t.crawl_runs.c.id)
+            run_id: int = conn.execute(
+                stmt, {"kind": kind, "status": "running", "started_at": self._clock()}
+            ).scalar_one()
+        return run_id
 
     def finish_run(self, run_id: int, status: str, counts: RunCounts) -> None:
         """Close a run with its status (`ok`, `failed`, `interrupted`) and counts."""
-        raise NotImplementedError
+        values = {
+            "status": status,
+            "finished_at": self._clock(),
+            "fetched": counts.fetched,
+            "new": counts.new,
+            "changed": counts.changed,
+            "unchanged": counts.unchanged,
+            "removed": counts.removed,
+            "failed": counts.failed,
+        }
+        with self._writer.begin() as conn:
+            conn.execute(sa.update(t.crawl_runs).where(t.crawl_runs.c.id == run_id), values)
+
+    # -- loading ----------------------------------------------------------------------------
 
     def upsert(
         self, items: Iterable[LoadItem], run_id: int, *, batch_size: int = 1000
     ) -> UpsertCounts:
-        """Load projects and news; bookkeeping only for unchanged ones; bad ones to parse_errors."""
-        raise NotImplementedError
+        """Load projects and news, one transaction per batch; calls/listings/other and
+        unchanged records only update url_state; records breaking a rule go to parse_errors.
+
+        A database error on a batch (a constraint the validation did not foresee) retries the
+        batch one record at a time, so only the offending record is quarantined.
+        """
+        total = UpsertCounts()
+        for batch in _chunks(items, batch_size):
+            total.add(self._upsert_batch(batch, run_id))
+        return total
+
+    def _upsert_batch(self, items: Sequence[LoadItem], run_id: int) -> UpsertCounts:
+        now = self._clock()
+        plan = self._plan(items, run_id, now)
+        try:
+            with self._writer.begin() as conn:
+                lock_writers(conn)
+                self._write(conn, plan, run_id, now)
+        except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
+            if len(items) > 1:
+                counts = UpsertCounts()
+                for item in items:
+                    counts.add(self._upsert_batch([item], run_id))
+                return counts
+            return self._quarantine_item(items[0], run_id, now, _db_message(exc))
+        return plan.counts
+
+    def _plan(self, items: Sequence[LoadItem], run_id: int, now: dt.datetime) -> _Plan:
+        plan = _Plan()
+        for item in items:
+            record, url = item.record, item.page_url
+            for error in record.errors:
+                self._add_error(
+                    plan, item, run_id, now, field_name=error.field, label=error.label,
+                    value=error.value, message=error.message,
+                )  # fmt: skip
+            violations, unit = self._validate(item)
+            if violations:
+                plan.counts.failed += 1
+                for v in violations:
+                    self._add_error(
+                        plan, item, run_id, now, field_name=v.field, label=None, value=v.value,
+                        message=v.message,
+                    )  # fmt: skip
+                digest = None
+            elif unit is None:
+                plan.counts.skipped += 1
+                digest = content_hash(to_json_dict(record))
+            else:
+                target = plan.projects if isinstance(record, ProjectRecord) else plan.news
+                target[unit.prepared.key] = unit  # the same page twice in a batch: last wins
+                digest = unit.prepared.hash
+            if url is not None:
+                plan.url_rows[url] = _url_row(item, url, run_id, now, digest)
+        return plan
+
+    def _validate(self, item: LoadItem) -> tuple[list[Violation], _Unit | None]:
+        """The record's violations, or (for projects and news) the unit to write."""
+        record, url = item.record, item.page_url
+        try:
+            if isinstance(record, ProjectRecord):
+                key = project_key(record, url)
+                violations = project_violations(record, key, self._regions)
+            elif isinstance(record, NewsRecord):
+                key = url_key(url) if url else None
+                violations = [] if key else [missing_url("news")]
+            else:
+                return [], None
+        except NormaliseError as exc:
+            return [Violation("source_url", url, f"bad URL: {exc}")], None
+        if violations or key is None:
+            return violations, None
+        return [], _Unit(item, prepare(record, url, key))
+
+    def _add_error(
+        self,
+        plan: _Plan,
+        item: LoadItem,
+        run_id: int,
+        now: dt.datetime,
+        *,
+        field_name: str | None,
+        label: str | None,
+        value: str | None,
+        message: str,
+    ) -> None:
+        url, path = item.page_url, item.record.source.path
+        fingerprint = _fingerprint(url, path, field_name, label, value, message)
+        plan.error_rows[fingerprint] = {
+            "fingerprint": fingerprint,
+            "run_id": run_id,
+            "source_url": url,
+            "source_path": path,
+            "archive_key": item.archive_key,
+            "field": field_name,
+            "label": label,
+            "value": value,
+            "message": message,
+            "created_at": now,
+        }
+
+    def _quarantine_item(
+        self, item: LoadItem, run_id: int, now: dt.datetime, message: str
+    ) -> UpsertCounts:
+        plan = _Plan(counts=UpsertCounts(failed=1))
+        self._add_error(
+            plan, item, run_id, now, field_name=None, label=None, value=None,
+            message=f"database refused: {message}",
+        )  # fmt: skip
+        url = item.page_url
+        if url is not None:
+            plan.url_rows[url] = _url_row(item, url, run_id, now, None)
+        with self._writer.begin() as conn:
+            lock_writers(conn)
+            self._write(conn, plan, run_id, now)
+        return plan.counts
+
+    def _write(self, conn: Connection, plan: _Plan, run_id: int, now: dt.datetime) -> None:
+        if plan.projects:
+            self._write_projects(conn, plan, run_id, now)
+        if plan.news:
+            self._write_news(conn, plan, now)
+        if plan.url_rows:
+            for unit in plan.projects.values():
+                _link_url(plan, unit, "project_id")
+            for unit in plan.news.values():
+                _link_url(plan, unit, "news_id")
+            conn.execute(_url_state_upsert(conn), list(plan.url_rows.values()))
+        if plan.error_rows:
+            stmt = _insert(conn, t.parse_errors).on_conflict_do_nothing(
+                index_elements=[t.parse_errors.c.fingerprint]
+            )
+            conn.execute(stmt, list(plan.error_rows.values()))
+
+    def _write_projects(self, conn: Connection, plan: _Plan, run_id: int, now: dt.datetime) -> None:
+        p = t.projects
+        existing = _existing(conn, p, p.c.project_key, list(plan.projects))
+        new, changed, returning = [], [], []
+        for key, unit in plan.projects.items():
+            known = existing.get(key)
+            if known is None:
+                new.append(unit)
+                continue
+            unit.id = known.id
+            if known.content_hash != unit.prepared.hash:
+                changed.append(unit)
+            elif known.removed_at is not None:
+                returning.append(unit.id)
+        plan.counts.new += len(new)
+        plan.counts.changed += len(changed)
+        plan.counts.unchanged += len(plan.projects) - len(new) - len(changed)
+        written = new + changed
+        orgs = {
+            u.prepared.row["owner_org_number"]: u.prepared.row["owner"]
+            for u in reversed(written)
+            if u.prepared.row["owner_org_number"] is not None
+        }
+        if orgs:
+            stmt = _insert(conn, t.organisations).on_conflict_do_nothing()
+            conn.execute(stmt, [{"org_number": k, "name": v} for k, v in orgs.items()])
+        if new:
+            rows = [
+                {
+                    **u.prepared.row,
+                    "project_key": u.prepared.key,
+                    "content_hash": u.prepared.hash,
+                    "first_seen_at": now,
+                    "last_changed_at": now,
+                }
+                for u in new
+            ]
+            stmt = sa.insert(p).returning(p.c.id, sort_by_parameter_order=True)
+            for unit, new_id in zip(new, conn.execute(stmt, rows).scalars(), strict=True):
+                unit.id = new_id
+        previous: dict[int, Any] = {}
+        if changed:
+            ids = [u.id for u in changed]
+            previous = _latest_versions(conn, ids)
+            conn.execute(
+                sa.update(p).where(p.c.id == sa.bindparam("target_id")),
+                [
+                    {
+                        **u.prepared.row,
+                        "target_id": u.id,
+                        "content_hash": u.prepared.hash,
+                        "last_changed_at": now,
+                        "removed_at": None,
+                    }
+                    for u in changed
+                ],
+            )
+            for child in (t.project_municipalities, t.project_partners, t.project_cofinanciers):
+                for chunk in _chunks(ids):
+                    conn.execute(sa.delete(child).where(child.c.project_id.in_(chunk)))
+        if written:
+            self._write_children(conn, written)
+            versions = [
+                {
+                    "project_id": u.id,
+                    "run_id": run_id,
+                    "seen_at": now,
+                    "change": "changed" if u.id in previous else "new",
+                    "content_hash": u.prepared.hash,
+                    "record": u.prepared.contract,
+                    "changed": changed_fields(previous[u.id], u.prepared.contract)
+                    if u.id in previous
+                    else None,
+                }
+                for u in written
+            ]
+            conn.execute(sa.insert(t.project_versions), versions)
+        if returning:
+            conn.execute(sa.update(p).where(p.c.id.in_(returning)).values(removed_at=None))
+
+    def _write_children(self, conn: Connection, units: Sequence[_Unit]) -> None:
+        municipalities: list[dict[str, Any]] = []
+        partners: list[dict[str, Any]] = []
+        cofinanciers: list[dict[str, Any]] = []
+        for unit in units:
+            record = unit.item.record
+            assert isinstance(record, ProjectRecord)
+            for position, name in enumerate(record.municipalities):
+                code = self._kommunkod_of(name)
+                municipalities.append(
+                    {"project_id": unit.id, "position": position, "name": name, "kommunkod": code}
+                )
+            for rows, names in ((partners, record.partners), (cofinanciers, record.cofinanciers)):
+                rows.extend(
+                    {"project_id": unit.id, "position": position, "name": name}
+                    for position, name in enumerate(names)
+                )
+        for table, rows in (
+            (t.project_municipalities, municipalities),
+            (t.project_partners, partners),
+            (t.project_cofinanciers, cofinanciers),
+        ):
+            if rows:
+                conn.execute(sa.insert(table), rows)
+
+    def _kommunkod_of(self, name: str) -> str | None:
+        """SCB code of a municipality as pages write it: `Mjölby`, `Mjölby kommun`,
+        `Stockholms stad`; None when the name is no municipality's (`Hela Sverige`)."""
+        folded = _fold(name)
+        for suffix in (" kommun", " stad"):
+            folded = folded.removesuffix(suffix)
+        code = self._kommunkod.get(folded)
+        if code is None and folded.endswith("s"):
+            code = self._kommunkod.get(folded[:-1])
+        return code
+
+    def _write_news(self, conn: Connection, plan: _Plan, now: dt.datetime) -> None:
+        n = t.news_articles
+        existing = _existing(conn, n, n.c.article_key, list(plan.news))
+        new, changed, returning = [], [], []
+        for key, unit in plan.news.items():
+            known = existing.get(key)
+            if known is None:
+                new.append(unit)
+                continue
+            unit.id = known.id
+            if known.content_hash != unit.prepared.hash:
+                changed.append(unit)
+            elif known.removed_at is not None:
+                returning.append(unit.id)
+        plan.counts.new += len(new)
+        plan.counts.changed += len(changed)
+        plan.counts.unchanged += len(plan.news) - len(new) - len(changed)
+        if new:
+            rows = [
+                {
+                    **u.prepared.row,
+                    "article_key": u.prepared.key,
+                    "content_hash": u.prepared.hash,
+                    "first_seen_at": now,
+                    "last_changed_at": now,
+                }
+                for u in new
+            ]
+            stmt = sa.insert(n).returning(n.c.id, sort_by_parameter_order=True)
+            for unit, new_id in zip(new, conn.execute(stmt, rows).scalars(), strict=True):
+                unit.id = new_id
+        if changed:
+            conn.execute(
+                sa.update(n).where(n.c.id == sa.bindparam("target_id")),
+                [
+                    {
+                        **u.prepared.row,
+                        "target_id": u.id,
+                        "content_hash": u.prepared.hash,
+                        "last_changed_at": now,
+                        "removed_at": None,
+                    }
+                    for u in changed
+                ],
+            )
+            links = t.news_project_links
+            for chunk in _chunks([u.id for u in changed]):
+                conn.execute(sa.delete(links).where(links.c.news_id.in_(chunk)))
+        link_rows = [
+            {"news_id": u.id, "project_number": number}
+            for u in new + changed
+            if isinstance(u.item.record, NewsRecord)
+            for number in dict.fromkeys(u.item.record.mentioned_project_numbers)
+        ]
+        if link_rows:
+            conn.execute(sa.insert(t.news_project_links), link_rows)
+        if returning:
+            conn.execute(sa.update(n).where(n.c.id.in_(returning)).values(removed_at=None))
+
+    # -- URL bookkeeping --------------------------------------------------------------------
 
     def url_states(self, urls: Iterable[str]) -> Mapping[str, UrlState]:
         """The stored state of these URLs (absent ones are left out), for conditional requests."""
-        raise NotImplementedError
+        u = t.url_state
+        found: dict[str, UrlState] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(urls):
+                for row in conn.execute(sa.select(u).where(u.c.url.in_(chunk))).mappings():
+                    found[row["url"]] = UrlState(
+                        url=row["url"],
+                        kind=row["kind"],
+                        http_status=row["http_status"],
+                        etag=row["etag"],
+                        last_modified=row["last_modified"],
+                        sitemap_lastmod=row["sitemap_lastmod"],
+                        content_hash=row["content_hash"],
+                        archive_key=row["archive_key"],
+                        last_fetched_at=row["last_fetched_at"],
+                        last_seen_at=row["last_seen_at"],
+                        removed=bool(row["removed"]),
+                    )
+        return found
 
     def touch_seen(self, urls: Iterable[str], run_id: int) -> None:
-        """Mark URLs seen without a fetch (sitemap lastmod unchanged, 304): they are not removed."""
-        raise NotImplementedError
+        """Mark URLs seen without a fetch (sitemap lastmod unchanged, 304): they are not
+        removed, and what they carry comes back if it had been flagged removed."""
+        u, now = t.url_state, self._clock()
+        with self._writer.begin() as conn:
+            lock_writers(conn)
+            for chunk in _chunks(urls):
+                conn.execute(
+                    sa.update(u)
+                    .where(u.c.url.in_(chunk))
+                    .values(last_seen_at=now, run_id=run_id, removed=False, removed_at=None)
+                )
+                for table, column in ((t.projects, u.c.project_id), (t.news_articles, u.c.news_id)):
+                    carried = sa.select(column).where(u.c.url.in_(chunk))
+                    conn.execute(
+                        sa.update(table)
+                        .where(table.c.id.in_(carried), table.c.removed_at.is_not(None))
+                        .values(removed_at=None)
+                    )
 
     def mark_removed(self, urls: Iterable[str], run_id: int) -> int:
-        """Flag URLs (and the projects/news they carry) removed, never deleted; returns how many."""
-        raise NotImplementedError
+        """Flag URLs removed (never deleted), and the projects/news they carry once none of
+        their URLs is still live. Returns how many URLs were newly flagged."""
+        u, now, flagged = t.url_state, self._clock(), 0
+        with self._writer.begin() as conn:
+            lock_writers(conn)
+            for chunk in _chunks(urls):
+                result = conn.execute(
+                    sa.update(u)
+                    .where(u.c.url.in_(chunk), u.c.removed.is_(False))
+                    .values(removed=True, removed_at=now, run_id=run_id)
+                )
+                flagged += result.rowcount
+                for table, column in ((t.projects, u.c.project_id), (t.news_articles, u.c.news_id)):
+                    carried = sa.select(column).where(u.c.url.in_(chunk))
+                    live = sa.select(u.c.url).where(column == table.c.id, u.c.removed.is_(False))
+                    conn.execute(
+                        sa.update(table)
+                        .where(
+                            table.c.id.in_(carried),
+                            table.c.removed_at.is_(None),
+                            ~sa.exists(live),
+                        )
+                        .values(removed_at=now)
+                    )
+        return flagged
 
     def quarantine(
-        self, run_id: int, *, source: str, message: str, archive_key: str | None = None
+        self,
+        run_id: int,
+        *,
+        message: str,
+        url: str | None = None,
+        path: str | None = None,
+        archive_key: str | None = None,
     ) -> None:
-        """Record a page that failed before it became a record (fetch or parser crash)."""
-        raise NotImplementedError
+        """Record a page that failed before it became a record (fetch error, parser crash)."""
+        fingerprint = _fingerprint(url, path, None, None, None, message)
+        row = {
+            "fingerprint": fingerprint,
+            "run_id": run_id,
+            "source_url": url,
+            "source_path": path,
+            "archive_key": archive_key,
+            "message": message,
+            "created_at": self._clock(),
+        }
+        with self._writer.begin() as conn:
+            stmt = _insert(conn, t.parse_errors).on_conflict_do_nothing(
+                index_elements=[t.parse_errors.c.fingerprint]
+            )
+            conn.execute(stmt, row)
 
     def close(self) -> None:
         """Release the connections."""
-        raise NotImplementedError
+        self.engine.dispose()
 
 
-def open_store(url: str) -> Store:
-    """Open a migrated database; raises DatabaseUnavailableError naming the URL and the reason."""
-    raise NotImplementedError
+def open_store(
+    url: str, *, upgrade: bool = True, clock: Callable[[], dt.datetime] = _utcnow
+) -> Store:
+    """Open the database at `url`, migrated to the latest revision unless `upgrade` is False.
+
+    Raises DatabaseUnavailableError (one line, naming the URL without its password) when the
+    URL is malformed, the server or file cannot be reached, or the schema is not there.
+    """
+    engine = create_engine(url)
+    check_connection(engine)
+    try:
+        if upgrade:
+            if migrate.current_revision(engine) != migrate.head_revision():
+                migrate.upgrade(engine)
+        elif migrate.current_revision(engine) is None:
+            raise DatabaseUnavailableError(
+                f"database {describe(url)} has no schema: run `esfbank db upgrade` first"
+            )
+        return Store(engine, clock=clock)
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnavailableError(f"database {describe(url)}: {_db_message(exc)}") from None
+
+
+# -- statement helpers ----------------------------------------------------------------------
+
+
+def _insert(conn: Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def _db_message(exc: sa.exc.DBAPIError) -> str:
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0] if lines else type(exc).__name__
+
+
+def _existing(
+    conn: Connection, table: sa.Table, key_column: sa.Column[str], keys: list[str]
+) -> dict[str, Any]:
+    """key → (id, content_hash, removed_at) of the rows already stored."""
+    found: dict[str, Any] = {}
+    columns = (table.c.id, key_column, table.c.content_hash, table.c.removed_at)
+    for chunk in _chunks(keys):
+        for row in conn.execute(sa.select(*columns).where(key_column.in_(chunk))):
+            found[row[1]] = row
+    return found
+
+
+def _latest_versions(conn: Connection, project_ids: list[int | None]) -> dict[int, Any]:
+    """project id → the record JSON of its latest version."""
+    v = t.project_versions
+    found: dict[int, Any] = {}
+    for chunk in _chunks(project_ids):
+        latest = sa.select(sa.func.max(v.c.id)).where(v.c.project_id.in_(chunk))
+        latest = latest.group_by(v.c.project_id)
+        for project_id, record in conn.execute(
+            sa.select(v.c.project_id, v.c.record).where(v.c.id.in_(latest))
+        ):
+            found[project_id] = record
+    return found
+
+
+def _url_row(
+    item: LoadItem, url: str, run_id: int, now: dt.datetime, digest: str | None
+) -> dict[str, Any]:
+    return {
+        "url": url,
+        "kind": item.record.kind,
+        "run_id": run_id,
+        "last_fetched_at": item.fetched_at,
+        "last_seen_at": now,
+        "http_status": item.http_status,
+        "etag": item.etag,
+        "last_modified": item.last_modified,
+        "sitemap_lastmod": item.sitemap_lastmod,
+        "content_hash": digest,
+        "archive_key": item.archive_key,
+        "removed": False,
+        "removed_at": None,
+        "project_id": None,
+        "news_id": None,
+    }
+
+
+def _link_url(plan: _Plan, unit: _Unit, column: str) -> None:
+    url = unit.item.page_url
+    if url is not None and url in plan.url_rows:
+        plan.url_rows[url][column] = unit.id
+
+
+def _url_state_upsert(conn: Connection) -> Any:
+    """INSERT … ON CONFLICT (url) DO UPDATE: fetch metadata a page did not send is kept."""
+    u = t.url_state
+    stmt = _insert(conn, u)
+    new = stmt.excluded
+    kept = ("last_fetched_at", "http_status", "etag", "last_modified", "sitemap_lastmod",
+            "archive_key", "project_id", "news_id")  # fmt: skip
+    replaced = ("kind", "run_id", "last_seen_at", "content_hash", "removed", "removed_at")
+    updates = {name: sa.func.coalesce(new[name], u.c[name]) for name in kept}
+    updates.update({name: new[name] for name in replaced})
+    return stmt.on_conflict_do_update(index_elements=[u.c.url], set_=updates)
