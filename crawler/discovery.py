@@ -32,12 +32,13 @@ PAGE_PATTERNS = tuple(
 LISTING_PATTERNS = tuple(
     re.compile(p, re.IGNORECASE)
     for p in (
-        r"/projektbanken(?:-2014-2020)?(?:/alla-projekt|/projekt)?/?(?:\?(?!(?:.*&)?dnr=).*)?$",
+        r"/projektbanken(?:-2014-2020)?(?:/alla-projekt|/projekt)?/?(?:\?.*)?$",
         r"/behallare-for-projekt(?:/[^/]+)?/?(?:\?.*)?$",
         r"/(?:nyheter|news|pressmeddelanden|nyheter2)/?(?:\?.*)?$",
         r"[?&]page=\d+",
     )
 )
+DNR_QUERY = re.compile(r"[?&]dnr=", re.IGNORECASE)
 SKIPPED_SUFFIXES = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".pdf", ".zip")
 
 PROJECT_NUMBER = re.compile(r"^(?:\d{4}/\d{5}|\d{2}-\d{3}-S\d{2})$")
@@ -104,7 +105,8 @@ def parse_sitemap(body: bytes, base_url: str) -> ParsedSitemap:
 
 
 def is_listing(url: str) -> bool:
-    return any(p.search(url) for p in LISTING_PATTERNS)
+    """A listing or search page; a `?dnr=` page is a project whatever else its query says."""
+    return not DNR_QUERY.search(url) and any(p.search(url) for p in LISTING_PATTERNS)
 
 
 def is_page(url: str) -> bool:

@@ -113,7 +113,7 @@ class ArchiveParseLoadPipeline:
             context.tally.removed += store.mark_removed(batch.gone, run_id)
         for failure in batch.failures:
             store.quarantine(
-                run_id, source=failure.url, message=failure.reason, archive_key=failure.archive_key
+                run_id, url=failure.url, message=failure.reason, archive_key=failure.archive_key
             )
         if context.journal is not None:
             context.journal.record_done(batch.done)

@@ -24,7 +24,6 @@ from crawler.context import CrawlContext, CrawlOptions, Tally
 from crawler.journal import Journal, read_journal
 from crawler.spiders.esf import EsfSpider
 from load.archive import Archive
-from load.engine import create_engine
 from load.schema import url_state
 from load.store import RunCounts, Store
 
@@ -57,7 +56,6 @@ def run_crawl(
     settings: Settings,
     *,
     store: Store,
-    db_url: str,
     archive_dir: Path,
     journal_file: Path | None = None,
     resume: bool = False,
@@ -96,7 +94,7 @@ def run_crawl(
             finish_reason == FINISHED and not context.discovery_failures and not options.seeds
         )
         if complete:
-            context.tally.removed += _remove_unlisted(store, db_url, context)
+            context.tally.removed += _remove_unlisted(store, context)
         status = "ok" if finish_reason == FINISHED else "interrupted"
         store.finish_run(run_id, status, context.tally.run_counts())
         if journal is not None:
@@ -117,23 +115,19 @@ def run_crawl(
     )
 
 
-def _remove_unlisted(store: Store, db_url: str, context: CrawlContext) -> int:
-    unlisted = sorted(url for url in live_urls(db_url) if url not in context.listed)
+def _remove_unlisted(store: Store, context: CrawlContext) -> int:
+    unlisted = sorted(url for url in live_urls(store) if url not in context.listed)
     return store.mark_removed(unlisted, context.run_id) if unlisted else 0
 
 
-def live_urls(db_url: str) -> list[str]:
+def live_urls(store: Store) -> list[str]:
     """Every URL url_state holds that is not flagged removed.
 
-    A read the store API does not offer (yet): done here with a short-lived engine of our own.
+    A read the store API does not offer (yet), so a thin adapter over its engine and schema.
     """
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            query = sa.select(url_state.c.url).where(url_state.c.removed.is_(False))
-            return list(conn.scalars(query))
-    finally:
-        engine.dispose()
+    with store.engine.connect() as conn:
+        query = sa.select(url_state.c.url).where(url_state.c.removed.is_(False))
+        return list(conn.scalars(query))
 
 
 def _elapsed(stats: dict[str, object]) -> float:

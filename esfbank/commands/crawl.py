@@ -117,7 +117,6 @@ def execute(
             CrawlOptions(base_url=base_url, mode=mode, seeds=seeds),
             settings,
             store=store,
-            db_url=db_url,
             archive_dir=archive_dir,
             journal_file=journal_path(archive_dir, db_url) if mode == "full" else None,
             resume=resume,
@@ -132,25 +131,14 @@ def execute(
 
 
 def open_migrated_store(db_url: str) -> Store:
-    """The store for `db_url`; an empty database gets the schema first, so a fresh file works.
-
-    A database at an older revision is left for `esfbank db upgrade` (open_store says so).
-    """
-    from load.engine import DatabaseUnavailableError as EngineUnavailable
-    from load.engine import check_connection, create_engine
-    from load.migrate import current_revision, upgrade
+    """The store for `db_url`, its schema brought up to date (a fresh SQLite file just works)."""
     from load.store import DatabaseUnavailableError, open_store
 
+    if db_url.startswith("sqlite:///"):
+        Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
-        if db_url.startswith("sqlite:///"):
-            Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(db_url)
-        check_connection(engine)
-        if current_revision(engine) is None:
-            upgrade(engine)
-        engine.dispose()
         return open_store(db_url)
-    except (DatabaseUnavailableError, EngineUnavailable) as exc:
+    except DatabaseUnavailableError as exc:
         raise UsageError(str(exc)) from None
 
 
