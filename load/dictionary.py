@@ -1,0 +1,576 @@
+"""The data dictionary: what every column of every table and view means, and its generator.
+
+    python -m load.dictionary > docs/data-dictionary.md
+
+The columns and their types come from the schema as the migrations build it (a throw-away
+SQLite database is migrated and reflected), the words from the descriptions below. A column
+without a description makes the generator fail, so the dictionary cannot silently fall behind
+the schema; a test checks that the committed file is current.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from load.migrate import upgrade
+from load.schema import metadata
+from load.views import VIEWS
+from parsers.records import PERSONAL_DATA_FIELDS
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDoc:
+    """`label` is the Swedish label (or layout feature) on esf.se the value comes from."""
+
+    meaning: str
+    label: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RelationDoc:
+    description: str
+    columns: Mapping[str, ColumnDoc]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A table or a view as the migrated database has it."""
+
+    name: str
+    kind: str  # "table" or "view"
+    columns: Sequence[Column]
+
+
+class DictionaryError(Exception):
+    """Columns in the schema that the dictionary does not describe."""
+
+
+# The record contract's project fields (DESIGN.md), shared by `projects` and the views.
+PROJECT_FIELDS: Mapping[str, ColumnDoc] = {
+    "programme_period": ColumnDoc(
+        "Programme period the project belongs to",
+        "URL and numbering (2019/00145 → 2014-2020, 22-005-S01 → 2021-2027)",
+        "2014-2020",
+    ),
+    "project_number": ColumnDoc(
+        "The ESF Council's project number; null on 2007–2013 pages, which have none",
+        "Projektnummer, Diarienummer",
+        "2019/00145",
+    ),
+    "title": ColumnDoc(
+        "Project name", "Namn, Name, or the heading without its number", "Samverkansplattform"
+    ),
+    "owner": ColumnDoc(
+        "Organisation that owns the project, as written on the page",
+        "Projektägare",
+        "Coompanion Kalmar län, Högsby",
+    ),
+    "owner_org_number": ColumnDoc(
+        "Swedish organisation number of the owner, NNNNNN-NNNN, checksum validated",
+        "Projektägare organisationsnummer, org.nr.",
+        "802518-5011",
+    ),
+    "owner_postal_code": ColumnDoc("Owner's postal code", "Stödmottagare postnr", "39127"),
+    "owner_city": ColumnDoc("Owner's postal town", "Stödmottagare ort", "KALMAR"),
+    "region": ColumnDoc(
+        "ESF region, canonical name (Nationellt for national projects)",
+        "Region",
+        "Småland och Öarna",
+    ),
+    "nuts2": ColumnDoc(
+        "NUTS-2 code of the region; null for national projects",
+        "NUTS-2 kod, else derived from Region",
+        "SE21",
+    ),
+    "programme_area": ColumnDoc("Programme area code", "Programområde", "2"),
+    "programme_area_name": ColumnDoc(
+        "Programme area name, where the page shows it", "Programområde", "Ökat arbetskraftsutbud"
+    ),
+    "specific_objective": ColumnDoc("Specific objective code", "Specifikt mål", "2.3"),
+    "phase": ColumnDoc("Project phase", "Projektfas", "Genomförande"),
+    "call_number": ColumnDoc(
+        "Number of the call for proposals the project came from", "Utlysning", "2015/00348"
+    ),
+    "start_date": ColumnDoc("First day of the project", "Projektperiod, Startdatum", "2019-09-02"),
+    "end_date": ColumnDoc("Last day of the project", "Projektperiod, Slutdatum", "2023-02-28"),
+    "total_budget_sek": ColumnDoc(
+        "Total project budget, whole kronor", "Total projektbudget", "6431952"
+    ),
+    "granted_esf_sek": ColumnDoc("ESF grant, whole kronor", "Beviljat ESF-stöd", "6431952"),
+    "total_costs_sek": ColumnDoc("Total costs reported, whole kronor", "Total Kostnader", "0"),
+    "eu_cofinancing_rate_pct": ColumnDoc(
+        "EU co-financing rate in percent", "Unionens medfinansieringsgrad", "40"
+    ),
+    "planned_participants": ColumnDoc(
+        "Planned number of participants",
+        "Planerat antal deltagare, Antal deltagare",
+        "88",
+    ),
+    "contact_name": ColumnDoc("Contact person", "Kontaktperson", "Ewa Engdahl"),
+    "contact_email": ColumnDoc("Contact e-mail address", "E-post", "namn@example.se"),
+    "contact_phone": ColumnDoc("Contact telephone number", "Telefonnummer", "0480-123 45"),
+    "fund": ColumnDoc("EU fund", "Berörd fond, Fond", "ESF+"),
+    "country": ColumnDoc("Country concerned", "Land som berörs", "Sverige"),
+    "programme_cci": ColumnDoc("CCI number of the programme", "Program CCI", "2021SE05SFPR"),
+    "intervention_type": ColumnDoc("Intervention type code", "Interventionstyp", "140"),
+    "strategic_importance": ColumnDoc(
+        "Operation of strategic importance (Ja/Nej)", "Insats av strategisk betydelse", "false"
+    ),
+    "child_poverty_theme": ColumnDoc(
+        "Secondary theme: counteracting child poverty (Ja/Nej)",
+        "Sekundärtema - Motverka barnfattigdom",
+        "false",
+    ),
+    "text_truncated": ColumnDoc(
+        "The page says its text did not fit", "All text fick ej plats se akten.", "false"
+    ),
+}
+
+# Bookkeeping columns that mean the same wherever they appear.
+COMMON: Mapping[str, ColumnDoc] = {
+    "id": ColumnDoc("Surrogate key of the row (stable within one database only)", "", "42"),
+    "project_id": ColumnDoc("The project (projects.id)", "", "42"),
+    "run_id": ColumnDoc("The crawl run (crawl_runs.id)", "", "7"),
+    "source_url": ColumnDoc(
+        "Address of the page the record was read from",
+        "",
+        "https://www.esf.se/resultat/projektbanken/projekt/?dnr=2019/00145",
+    ),
+    "content_hash": ColumnDoc(
+        "SHA-256 of the normalised record: equal hashes mean no change", "", "3f2a…"
+    ),
+    "unknown_labels": ColumnDoc(
+        "Labels on the page the parser's vocabulary does not know (JSON list), for audit",
+        "",
+        '["Ny etikett"]',
+    ),
+    "first_seen_at": ColumnDoc(
+        "When a crawl first loaded the record (UTC)", "", "2026-11-23T02:00:00+00:00"
+    ),
+    "last_changed_at": ColumnDoc(
+        "When the record last changed (UTC); `export --since` filters on it",
+        "",
+        "2026-11-23T02:00:00+00:00",
+    ),
+    "removed_at": ColumnDoc(
+        "When the page was found gone from the site (404/410 or no longer listed); null while "
+        "it is there. Rows are flagged, never deleted",
+        "",
+        "",
+    ),
+}
+
+_CHILD = {
+    "position": ColumnDoc("Order of the entry on the page, from 0", "", "0"),
+}
+
+RELATIONS: Mapping[str, RelationDoc] = {
+    "regions": RelationDoc(
+        "Reference table: the ESF regions with their NUTS-2 codes (data/regions.csv)",
+        {
+            "name": ColumnDoc("Canonical region name", "Region", "Sydsverige"),
+            "nuts2": ColumnDoc("NUTS-2 code; null for Nationellt", "NUTS-2 kod", "SE22"),
+        },
+    ),
+    "municipalities": RelationDoc(
+        "Reference table: Sweden's 290 municipalities with SCB codes (data/kommuner.csv)",
+        {
+            "kommunkod": ColumnDoc("SCB municipality code", "", "0114"),
+            "name": ColumnDoc("Municipality name", "Kommun", "Upplands Väsby"),
+            "lan_code": ColumnDoc("SCB county (län) code", "", "01"),
+            "lan_name": ColumnDoc("County name", "", "Stockholms län"),
+            "nuts2": ColumnDoc("NUTS-2 code of the county's region", "", "SE11"),
+        },
+    ),
+    "organisations": RelationDoc(
+        "Project owners known by organisation number",
+        {
+            "org_number": ColumnDoc(
+                "Swedish organisation number, NNNNNN-NNNN",
+                "Projektägare organisationsnummer",
+                "802518-5011",
+            ),
+            "name": ColumnDoc(
+                "The owner's name as first written on a page", "Projektägare", "Kommunförbundet"
+            ),
+        },
+    ),
+    "crawl_runs": RelationDoc(
+        "One row per crawl, backfill, load or reparse run, with what it did",
+        {
+            "kind": ColumnDoc("What ran: crawl, backfill, load, reparse", "", "crawl"),
+            "status": ColumnDoc("running, ok, failed or interrupted", "", "ok"),
+            "started_at": ColumnDoc("When the run started (UTC)", "", "2026-11-23T02:00:00+00:00"),
+            "finished_at": ColumnDoc("When it finished (UTC); null while running", "", ""),
+            "fetched": ColumnDoc("Pages fetched", "", "1200"),
+            "new": ColumnDoc("Records loaded for the first time", "", "3"),
+            "changed": ColumnDoc("Records whose content changed", "", "5"),
+            "unchanged": ColumnDoc("Records seen again unchanged (nothing written)", "", "1192"),
+            "removed": ColumnDoc("Pages found gone from the site", "", "0"),
+            "failed": ColumnDoc("Pages that failed to fetch or parse", "", "0"),
+        },
+    ),
+    "projects": RelationDoc(
+        "One row per project, the record contract's fields as typed columns",
+        {
+            "project_key": ColumnDoc(
+                "Natural key: '<period> <number>', or 'url:<normalised URL>' for pages without "
+                "a number (2007–2013)",
+                "",
+                "2014-2020 2019/00145",
+            ),
+            "sections": ColumnDoc(
+                "Free-text sections as a JSON object {heading: text}",
+                "Sammanfattning, Bakgrund, Syfte, Målsättning, …",
+                '{"Syfte": "…"}',
+            ),
+        },
+    ),
+    "project_versions": RelationDoc(
+        "Append-only history: one row per new or changed version of a project",
+        {
+            "seen_at": ColumnDoc(
+                "When the run saw this version (UTC)", "", "2026-11-23T02:00:00+00:00"
+            ),
+            "change": ColumnDoc("'new' or 'changed'", "", "changed"),
+            "record": ColumnDoc("The whole normalised record of this version (JSON)", "", "{…}"),
+            "changed": ColumnDoc(
+                "The fields that changed against the previous version: {field: {old, new}}",
+                "",
+                '{"end_date": {"old": "2022-12-31", "new": "2023-02-28"}}',
+            ),
+        },
+    ),
+    "project_municipalities": RelationDoc(
+        "The municipalities a project lists, in page order",
+        {
+            **_CHILD,
+            "name": ColumnDoc("Municipality as written", "Kommun", "Kalmar"),
+            "kommunkod": ColumnDoc(
+                "SCB code when the name is a municipality's, else null", "", "0880"
+            ),
+        },
+    ),
+    "project_partners": RelationDoc(
+        "The partners a project lists, in page order",
+        {
+            **_CHILD,
+            "name": ColumnDoc("Partner as written", "Samarbetspartners", "Region Kalmar län"),
+        },
+    ),
+    "project_cofinanciers": RelationDoc(
+        "The co-financiers a project lists, in page order",
+        {
+            **_CHILD,
+            "name": ColumnDoc("Co-financier as written", "Medfinansiärer", "Arbetsförmedlingen"),
+        },
+    ),
+    "news_articles": RelationDoc(
+        "One row per news article or press release",
+        {
+            "article_key": ColumnDoc(
+                "Natural key: the normalised URL", "", "nyheter/valbesokt-inspirationstraff/"
+            ),
+            "title": ColumnDoc("Headline", "page heading", "Välbesökt inspirationsträff"),
+            "published_date": ColumnDoc(
+                "Publication date; null when the page gives only month and year",
+                "date line (21 januari 2020)",
+                "2020-01-21",
+            ),
+            "body": ColumnDoc("Article text", "", "…"),
+        },
+    ),
+    "news_project_links": RelationDoc(
+        "Project numbers a news article mentions",
+        {
+            "news_id": ColumnDoc("The article (news_articles.id)", "", "3"),
+            "project_number": ColumnDoc(
+                "Project number as mentioned; join projects.project_number",
+                "article text",
+                "2019/00145",
+            ),
+        },
+    ),
+    "url_state": RelationDoc(
+        "One row per URL ever fetched: what the last fetch left, for incremental crawls",
+        {
+            "url": ColumnDoc("The page address", "", "https://www.esf.se/nyheter/…/"),
+            "kind": ColumnDoc(
+                "Record kind last parsed from it: project, news, call, listing, other",
+                "",
+                "project",
+            ),
+            "last_fetched_at": ColumnDoc(
+                "When it was last fetched (UTC)", "", "2026-11-23T02:00:00+00:00"
+            ),
+            "last_seen_at": ColumnDoc(
+                "When a run last saw it, fetched or listed unchanged (UTC)",
+                "",
+                "2026-11-23T02:00:00+00:00",
+            ),
+            "http_status": ColumnDoc("HTTP status of the last fetch", "", "200"),
+            "etag": ColumnDoc("ETag of the last answer, for conditional requests", "", '"abc"'),
+            "last_modified": ColumnDoc(
+                "Last-Modified of the last answer", "", "Mon, 23 Nov 2026 02:00:00 GMT"
+            ),
+            "sitemap_lastmod": ColumnDoc("The sitemap's lastmod, as given", "", "2026-11-20"),
+            "archive_key": ColumnDoc("Where the raw answer is in the archive", "", "ab/cd…"),
+            "removed": ColumnDoc("The page is gone from the site", "", "false"),
+            "news_id": ColumnDoc("The news article it carries (news_articles.id)", "", "3"),
+        },
+    ),
+    "parse_errors": RelationDoc(
+        "Quarantine: values that did not parse and pages that failed, each problem once",
+        {
+            "fingerprint": ColumnDoc("Hash of source, field, value and message", "", "9b1e…"),
+            "source_path": ColumnDoc("The file, for pages loaded from disk", "", "pages/x.txt"),
+            "archive_key": ColumnDoc("Where the raw page is in the archive", "", "ab/cd…"),
+            "field": ColumnDoc(
+                "The field that could not be parsed; null when the whole page failed",
+                "",
+                "start_date",
+            ),
+            "label": ColumnDoc("The label on the page", "", "Projektperiod"),
+            "value": ColumnDoc("The value as written", "", "2019-13-01"),
+            "message": ColumnDoc("What was wrong", "", "month 13 does not exist"),
+            "created_at": ColumnDoc("When it was recorded (UTC)", "", "2026-11-23T02:00:00+00:00"),
+        },
+    ),
+    "v_projects": RelationDoc(
+        "View: one flat row per project with region, NUTS-2, amounts, dates and owner",
+        {
+            "removed": ColumnDoc("The project's page is gone from the site", "", "false"),
+            "nuts2": ColumnDoc(
+                "NUTS-2 code as stated, else the region's; null for national projects",
+                "NUTS-2 kod, Region",
+                "SE21",
+            ),
+        },
+    ),
+    "v_project_history": RelationDoc(
+        "View: one row per field that changed between two versions of a project",
+        {
+            "version_id": ColumnDoc("The version (project_versions.id)", "", "12"),
+            "field": ColumnDoc("Contract field that changed", "", "end_date"),
+            "old_value": ColumnDoc(
+                "Value before, as text (lists and sections as JSON); null when not stated",
+                "",
+                "2022-12-31",
+            ),
+            "new_value": ColumnDoc("Value after, as text", "", "2023-02-28"),
+            "run_kind": ColumnDoc("Kind of run that saw the change", "", "crawl"),
+            "changed_at": ColumnDoc(
+                "When the run saw the change (UTC)", "", "2026-11-23T02:00:00+00:00"
+            ),
+        },
+    ),
+    "v_news": RelationDoc(
+        "View: one row per news article and project it mentions (one row if none)",
+        {
+            "news_id": ColumnDoc("The article (news_articles.id)", "", "3"),
+            "title": ColumnDoc("Headline", "page heading", "Välbesökt inspirationsträff"),
+            "published_date": ColumnDoc(
+                "Publication date; null when only month and year are given", "", "2020-01-21"
+            ),
+            "body": ColumnDoc("Article text", "", "…"),
+            "project_number": ColumnDoc(
+                "A project number the article mentions", "article text", "2019/00145"
+            ),
+            "project_id": ColumnDoc("That project, when the database has it", "", "42"),
+            "programme_period": ColumnDoc("That project's programme period", "", "2014-2020"),
+            "project_title": ColumnDoc(
+                "That project's title", "", "Samverkansplattform Kalmar län"
+            ),
+            "last_changed_at": COMMON["last_changed_at"],
+            "removed_at": COMMON["removed_at"],
+        },
+    ),
+    "v_summary_period": RelationDoc(
+        "View: current (not removed) projects per programme period", {}
+    ),
+    "v_summary_period_region": RelationDoc(
+        "View: current (not removed) projects per programme period and region", {}
+    ),
+}
+
+_SUMMARY = {
+    "projects": ColumnDoc("Number of current projects", "", "412"),
+    "granted_esf_sek": ColumnDoc(
+        "Sum of ESF grants, whole kronor", "Beviljat ESF-stöd", "1234567890"
+    ),
+    "total_budget_sek": ColumnDoc(
+        "Sum of total budgets, whole kronor", "Total projektbudget", "2345678901"
+    ),
+    "first_start_date": ColumnDoc("Earliest project start", "", "2008-01-01"),
+    "last_end_date": ColumnDoc("Latest project end", "", "2015-06-30"),
+}
+# Where a relation's columns may also be described: its own entries first, then these.
+_INHERITS: Mapping[str, tuple[Mapping[str, ColumnDoc], ...]] = {
+    "projects": (PROJECT_FIELDS,),
+    "v_projects": (PROJECT_FIELDS,),
+    "v_project_history": (PROJECT_FIELDS,),
+    "v_summary_period": (_SUMMARY, PROJECT_FIELDS),
+    "v_summary_period_region": (_SUMMARY, PROJECT_FIELDS),
+}
+
+
+def column_doc(relation: str, column: str) -> ColumnDoc | None:
+    """The description of `relation.column`, or None when nobody wrote one (or it is empty)."""
+    own = RELATIONS[relation].columns if relation in RELATIONS else {}
+    for source in (own, *_INHERITS.get(relation, ()), COMMON):
+        doc = source.get(column)
+        if doc is not None:
+            return doc if doc.meaning.strip() else None
+    return None
+
+
+_TYPE_NAMES: tuple[tuple[type[sa.types.TypeEngine[Any]], str], ...] = (
+    (sa.Boolean, "boolean"),
+    (sa.BigInteger, "bigint"),
+    (sa.Integer, "integer"),
+    (sa.DateTime, "timestamp"),
+    (sa.Date, "date"),
+    (sa.Float, "float"),
+    (sa.Numeric, "numeric"),
+    (sa.JSON, "json"),
+    (sa.String, "text"),
+)
+
+
+def type_name(column_type: sa.types.TypeEngine[Any]) -> str:
+    """A short, backend-neutral name of a column type (text carries its length, if any)."""
+    for cls, name in _TYPE_NAMES:
+        if isinstance(column_type, cls):
+            length = getattr(column_type, "length", None)
+            return f"{name}({length})" if name == "text" and length else name
+    return str(column_type).lower()
+
+
+def _typed_columns() -> dict[str, dict[str, sa.types.TypeEngine[Any]]]:
+    """Declared column types of every table (schema metadata) and view (its typed select)."""
+    tables = [*metadata.tables.values(), *(v.table() for v in VIEWS.values())]
+    return {t.name: {c.name: c.type for c in t.columns} for t in tables}
+
+
+def reflect(engine: sa.Engine) -> list[Relation]:
+    """Every table and view of a migrated database, columns in database order.
+
+    Names and order come from the database (what the migrations built); types from the schema
+    and the views' selects, which SQLite's reflection cannot give for computed view columns.
+    """
+    inspector = sa.inspect(engine)
+    declared = _typed_columns()
+    relations = []
+    for kind, names in (
+        ("table", inspector.get_table_names()),
+        ("view", inspector.get_view_names()),
+    ):
+        for name in sorted(n for n in names if n != "alembic_version"):
+            known = declared.get(name, {})
+            columns = [
+                Column(c["name"], type_name(known.get(c["name"], c["type"])), c["nullable"])
+                for c in inspector.get_columns(name)
+            ]
+            relations.append(Relation(name, kind, columns))
+    return relations
+
+
+def undescribed(relations: Sequence[Relation]) -> list[str]:
+    """`relation.column` for every column without a non-empty description, and bare relations."""
+    missing = [
+        r.name for r in relations if not RELATIONS.get(r.name, RelationDoc("", {})).description
+    ]
+    missing += [
+        f"{r.name}.{c.name}"
+        for r in relations
+        for c in r.columns
+        if column_doc(r.name, c.name) is None
+    ]
+    return missing
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(relations: Sequence[Relation]) -> str:
+    """The Markdown data dictionary; DictionaryError names every undescribed column."""
+    missing = undescribed(relations)
+    if missing:
+        raise DictionaryError("no description for: " + ", ".join(missing))
+    lines = [
+        "# Data dictionary",
+        "",
+        "Generated from the migrated schema by `python -m load.dictionary > "
+        "docs/data-dictionary.md`; do not edit by hand (a test checks it is current).",
+        "",
+        "Types are backend-neutral: `text(n)` is VARCHAR(n), `timestamp` is with time zone (UTC),",
+        "`json` is JSON on SQLite and JSONB on PostgreSQL, money is `bigint` whole kronor.",
+        "Columns marked *personal data* are left out by `esfbank export --no-personal-data`.",
+        "",
+        "Contents: " + ", ".join(f"[{r.name}](#{r.name})" for r in relations),
+    ]
+    for kind, title in (("table", "Tables"), ("view", "Views")):
+        lines += ["", f"## {title}"]
+        for relation in (r for r in relations if r.kind == kind):
+            lines += [
+                "",
+                f"### {relation.name}",
+                "",
+                RELATIONS[relation.name].description + ".",
+                "",
+                "| column | type | null | meaning | Swedish label on esf.se | example |",
+                "|---|---|---|---|---|---|",
+            ]
+            for c in relation.columns:
+                doc = column_doc(relation.name, c.name)
+                assert doc is not None  # undescribed() above
+                meaning = doc.meaning + (
+                    " (*personal data*)" if c.name in PERSONAL_DATA_FIELDS else ""
+                )
+                cells = (
+                    f"`{c.name}`",
+                    c.type,
+                    "yes" if c.nullable else "no",
+                    meaning,
+                    doc.label,
+                    f"`{doc.example}`" if doc.example else "",
+                )
+                lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def generate() -> str:
+    """Migrate a throw-away in-memory SQLite database and render its dictionary."""
+    engine = sa.create_engine("sqlite://")
+    try:
+        upgrade(engine)
+        return render(reflect(engine))
+    finally:
+        engine.dispose()
+
+
+def main() -> int:
+    try:
+        sys.stdout.write(generate())
+    except DictionaryError as exc:
+        print(f"load.dictionary: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
