@@ -119,7 +119,7 @@ PROJECT_FIELDS: Mapping[str, ColumnDoc] = {
         "Planerat antal deltagare, Antal deltagare",
         "88",
     ),
-    "contact_name": ColumnDoc("Contact person", "Kontaktperson", "Ewa Engdahl"),
+    "contact_name": ColumnDoc("Contact person", "Kontaktperson", "Anna Andersson"),
     "contact_email": ColumnDoc("Contact e-mail address", "E-post", "namn@example.se"),
     "contact_phone": ColumnDoc("Contact telephone number", "Telefonnummer", "0480-123 45"),
     "fund": ColumnDoc("EU fund", "Berörd fond, Fond", "ESF+"),
