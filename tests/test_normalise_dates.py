@@ -110,7 +110,6 @@ def test_reads_periods(text: str, period: tuple[dt.date, dt.date]) -> None:
         "September 2023–augusti 2026",  # month-only, as a third-party page writes it
         "2008-09-01",
         "2008-09-01 till",
-        "2008-09-01 till 2009-02-30",
         "2008-09-01 och 2009-02-28",
         "2008-09-01 till 2009-02-28 till 2010-01-01",
     ],
@@ -118,6 +117,11 @@ def test_reads_periods(text: str, period: tuple[dt.date, dt.date]) -> None:
 def test_rejects_what_is_not_a_period(text: str) -> None:
     with pytest.raises(NormaliseError, match="date range"):
         parse_period(text)
+
+
+def test_a_period_with_an_impossible_date_says_so() -> None:
+    with pytest.raises(NormaliseError, match="real calendar date"):
+        parse_period("2008-09-01 till 2009-02-30")
 
 
 def test_format_date_sv_writes_the_long_swedish_form() -> None:

@@ -68,6 +68,12 @@ _DAY_MONTH_YEAR = re.compile(
 _MONTH_DAY_YEAR = re.compile(rf"{_MONTH} (?P<day>[0-9]{{1,2}}),? {_YEAR}")
 _MONTH_YEAR = re.compile(rf"{_MONTH},? {_YEAR}")
 
+# The common shape, two ISO dates, read in one match; everything else tries each separator.
+_ISO_RANGE = re.compile(
+    r"(?P<y1>[0-9]{4})-(?P<m1>[0-9]{1,2})-(?P<d1>[0-9]{1,2})"
+    r"(?: ?(?:--|[-–—]) ?| till )"
+    r"(?P<y2>[0-9]{4})-(?P<m2>[0-9]{1,2})-(?P<d2>[0-9]{1,2})"
+)
 _RANGE_SEPARATOR = re.compile(r" (?:till|to|t\.o\.m\.?) | ?(?:--|[-–—]) ?")
 _RANGE_PREFIX = re.compile(r"(?:från|fr\.o\.m\.?|from) ")
 
@@ -125,6 +131,11 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
     cleaned = clean_text(text).lower()
     if prefix := _RANGE_PREFIX.match(cleaned):
         cleaned = cleaned[prefix.end() :]
+    if match := _ISO_RANGE.fullmatch(cleaned):
+        return (
+            _build(match["y1"], int(match["m1"]), match["d1"], text),
+            _build(match["y2"], int(match["m2"]), match["d2"], text),
+        )
     found: set[tuple[dt.date, dt.date]] = set()
     for separator in _RANGE_SEPARATOR.finditer(cleaned):
         try:

@@ -56,11 +56,13 @@ def parse_money(text: str) -> int:
     factor = _UNIT_FACTORS.get(unit)
     if factor is None:
         raise NormaliseError(f"expected a kronor unit (kr, SEK, MSEK, ...), got {text!r}")
-    digits = match["int"].replace(" ", "").replace(".", "")
-    amount = Decimal(f"{digits}.{match['frac'] or '0'}") * factor
-    if amount != amount.to_integral_value():
+    whole = int(match["int"].replace(" ", "").replace(".", "")) * factor
+    if match["frac"] is None:
+        return whole
+    fraction = Decimal(f"0.{match['frac']}") * factor
+    if fraction != fraction.to_integral_value():
         raise NormaliseError(f"expected whole kronor, got a fraction of a krona: {text!r}")
-    return int(amount)
+    return whole + int(fraction)
 
 
 def format_money(value: int) -> str:
