@@ -83,7 +83,7 @@ def run_crawl(
         done=dict(earlier.done) if earlier is not None else {},
     )
     try:
-        process = CrawlerProcess(settings, install_root_handler=False)
+        process = CrawlerProcess(settings)
         crawler = process.create_crawler(EsfSpider)
         process.crawl(crawler, context=context)
         process.start()

@@ -59,6 +59,9 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"crawler.pipelines.ArchiveParseLoadPipeline": 300}
 EXTENSIONS = {"crawler.progress.ProgressReporter": 500}
 
+# Listing pages to start from besides those the sitemaps list (paths, comma-separated in env).
+ESFBANK_LISTING_PATHS: list[str] = []
+
 # Pages loaded per database transaction, and the longest a loaded page waits for its batch.
 ESFBANK_BATCH_SIZE = 200
 ESFBANK_BATCH_SECONDS = 5.0
@@ -94,6 +97,7 @@ ENV_OVERRIDES: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "ESFBANK_FAILURE_THRESHOLD": ("ESFBANK_FAILURE_THRESHOLD", _float),
     "ESFBANK_PROGRESS_SECONDS": ("ESFBANK_PROGRESS_SECONDS", _float),
     "ESFBANK_BATCH_SIZE": ("ESFBANK_BATCH_SIZE", int),
+    "ESFBANK_LISTING_PATHS": ("ESFBANK_LISTING_PATHS", lambda v: [p for p in v.split(",") if p]),
 }
 
 

@@ -132,10 +132,18 @@ def _report(db_url: str, expected: Mapping[str, str]) -> int:
 
     if sample is not None:
         print("\ndemo: a sample record (projects table)")
-        print(json.dumps(dict(sample), ensure_ascii=False, indent=2, default=str))
+        shown = {k: _shorten(v) for k, v in sample.items()}
+        print(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
     print(f"\ndemo: a sample query\n{SAMPLE_QUERY};\n")
     _print_table(columns, rows)
     return 1 if missing else 0
+
+
+def _shorten(value: Any, limit: int = 160) -> Any:
+    """Long free text (sections) cut for the screen; everything else as stored."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "…"
+    return value
 
 
 def _print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
