@@ -1,15 +1,123 @@
-"""`esfbank load`: not built yet."""
+"""`esfbank load PATH...`: parse saved pages and load them into the database (a backfill from
+snapshots). Prints a progress line on long runs and the counts at the end; exit 1 when some
+inputs failed to parse or were quarantined, 2 when the database URL does not work.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from esfbank import config
+from esfbank.commands.parse import error_lines, expand_paths
+from esfbank.errors import UsageError
+
+if TYPE_CHECKING:
+    from load.store import LoadItem, Store, UpsertCounts
+    from parsers.records import Record
+
+_PROGRESS_EVERY = 1000
+_BATCH_SIZE = 1000
+
+# The seam for archiving what `load` reads: given the file and its record, keep the raw page
+# and return its archive key (stored in url_state and parse_errors). None: nothing archived.
+ArchivePage = Callable[[Path, "Record"], str | None]
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("load", help="(not built yet)")
+    p = sub.add_parser(
+        "load",
+        help="parse saved pages (.html or .txt snapshots) and load them into the database",
+        description="Parse saved pages and upsert them into the database, with history.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a saved page, or a folder of them")
+    p.add_argument("--db", metavar="URL", help="database URL (default: ESFBANK_DB, else SQLite)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("load")
+    from load.store import DatabaseUnavailableError, RunCounts, open_store
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    try:
+        store = open_store(config.db_url(args.db))
+    except DatabaseUnavailableError as exc:
+        raise UsageError(str(exc)) from None
+    parse_failures = 0
+
+    def on_parse_failure() -> None:
+        nonlocal parse_failures
+        parse_failures += 1
+
+    try:
+        run_id = store.begin_run("load")
+        pages = _items(expand_paths(args.paths), on_parse_failure, archive=None)
+        try:
+            counts = load_items(store, pages, run_id)
+        except BaseException:
+            store.finish_run(run_id, "interrupted", RunCounts())
+            raise
+        processed = counts.new + counts.changed + counts.unchanged + counts.failed
+        store.finish_run(
+            run_id,
+            "ok",
+            RunCounts(
+                fetched=processed + counts.skipped,
+                new=counts.new,
+                changed=counts.changed,
+                unchanged=counts.unchanged,
+                failed=counts.failed,
+            ),
+        )
+    finally:
+        store.close()
+    print(
+        f"esfbank load: {counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged,"
+        f" {counts.skipped} not loaded (calls, listings, other), {counts.failed} quarantined,"
+        f" {parse_failures} with parse errors"
+    )
+    return 1 if parse_failures or counts.failed else 0
+
+
+def load_items(store: Store, items: Iterable[LoadItem], run_id: int) -> UpsertCounts:
+    """Upsert in batches, printing a progress line every _PROGRESS_EVERY pages."""
+    from load.store import UpsertCounts
+
+    total = UpsertCounts()
+    batch: list[LoadItem] = []
+    done = 0
+    for item in items:
+        batch.append(item)
+        if len(batch) == _BATCH_SIZE:
+            total.add(store.upsert(batch, run_id))
+            done += len(batch)
+            batch.clear()
+            if done % _PROGRESS_EVERY == 0:
+                print(f"esfbank load: {done} pages loaded", file=sys.stderr, flush=True)
+    if batch:
+        total.add(store.upsert(batch, run_id))
+    return total
+
+
+def _items(
+    pages: Iterable[tuple[Path, str]],
+    on_parse_failure: Callable[[], None],
+    archive: ArchivePage | None,
+) -> Iterator[LoadItem]:
+    from load.store import LoadItem
+    from parsers.page import parse_path
+    from parsers.records import to_json_dict
+
+    for path, given in pages:
+        record = parse_path(path, display_path=given)
+        if record.errors:
+            on_parse_failure()
+            for line in error_lines(given, to_json_dict(record)["errors"]):
+                print(line, file=sys.stderr)
+        key = archive(path, record) if archive is not None else None
+        yield LoadItem(record=record, archive_key=key)
