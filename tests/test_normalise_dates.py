@@ -112,6 +112,7 @@ def test_reads_periods(text: str, period: tuple[dt.date, dt.date]) -> None:
         "2008-09-01 till",
         "2008-09-01 och 2009-02-28",
         "2008-09-01 till 2009-02-28 till 2010-01-01",
+        "Projektet pågår " + "-" * 200 + " 2008-09-01 till 2009-02-28",
     ],
 )
 def test_rejects_what_is_not_a_period(text: str) -> None:

@@ -75,6 +75,9 @@ _ISO_RANGE = re.compile(
     r"(?P<y2>[0-9]{4})-(?P<m2>[0-9]{1,2})-(?P<d2>[0-9]{1,2})"
 )
 _RANGE_SEPARATOR = re.compile(r" (?:till|to|t\.o\.m\.?) | ?(?:--|[-–—]) ?")
+# Two long-form dates and a separator fit easily; anything longer is prose, not a period, and
+# is refused before trying each of its dashes as the separator.
+_MAX_PERIOD_LENGTH = 80
 _RANGE_PREFIX = re.compile(r"(?:från|fr\.o\.m\.?|from) ")
 
 
@@ -129,6 +132,8 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
     reported there with the record's context.
     """
     cleaned = clean_text(text).lower()
+    if len(cleaned) > _MAX_PERIOD_LENGTH:
+        raise NormaliseError(f"expected a date range, got {len(cleaned)} characters of text")
     if prefix := _RANGE_PREFIX.match(cleaned):
         cleaned = cleaned[prefix.end() :]
     if match := _ISO_RANGE.fullmatch(cleaned):

@@ -18,6 +18,7 @@ _UNIT_FACTORS: dict[str, int] = {
     "kr": 1,
     "kr.": 1,
     ":-": 1,
+    ",-": 1,
     "kronor": 1,
     "sek": 1,
     "tkr": 1_000,
