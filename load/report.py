@@ -99,7 +99,7 @@ def _counts(conn: sa.Connection) -> tuple[dict[str, int], dict[str, int]]:
         .where(url_state.c.kind.in_(DETECTED_FAMILIES), url_state.c.removed.is_(False))
         .group_by(url_state.c.kind)
     )
-    detected.update(dict(conn.execute(query).tuples().all()))
+    detected.update(dict(conn.execute(query).all()))
     return counts | detected, removed
 
 
@@ -119,7 +119,7 @@ def _fill_rates(
     by_period: dict[str, dict[str, float]] = {}
     per_period_rows: dict[str, int] = {}
     filled = Counter[str]()
-    for name, rows, *counts in conn.execute(query).tuples():
+    for name, rows, *counts in conn.execute(query):
         per_period_rows[name] = rows
         by_period[name] = {f: n / rows for f, n in zip(FILL_RATE_FIELDS, counts, strict=True)}
         filled.update(dict(zip(FILL_RATE_FIELDS, counts, strict=True)))
@@ -138,7 +138,7 @@ def _parse_errors(conn: sa.Connection) -> tuple[dict[str, int], int, float | Non
     cause = sa.func.coalesce(pe.field, "(page)")
     by_cause = sa.select(cause, sa.func.count()).group_by(cause)
     by_field: dict[str, int] = dict(
-        conn.execute(by_cause.order_by(sa.func.count().desc(), cause)).tuples().all()
+        conn.execute(by_cause.order_by(sa.func.count().desc(), cause)).all()
     )
     source = sa.func.coalesce(pe.source_url, pe.source_path)
     with_errors = conn.execute(sa.select(sa.func.count(sa.distinct(source)))).scalar_one()
@@ -162,7 +162,7 @@ def _unknown_labels(conn: sa.Connection) -> dict[str, int]:
     seen = Counter[str]()
     for table in (projects, news_articles):
         query = sa.select(table.c.unknown_labels).where(table.c.removed_at.is_(None))
-        for (labels,) in conn.execution_options(yield_per=5000).execute(query).tuples():
+        for (labels,) in conn.execution_options(yield_per=5000).execute(query):
             values = json.loads(labels) if isinstance(labels, str) else labels
             seen.update(set(values or ()))
     return dict(seen.most_common(TOP_UNKNOWN_LABELS))
@@ -197,7 +197,7 @@ def _runs(conn: sa.Connection) -> tuple[RunSummary | None, RunSummary | None, di
             .where(project_versions.c.run_id == latest.id)
             .group_by(change)
         )
-        versions = dict(conn.execute(query).tuples().all())
+        versions = dict(conn.execute(query).all())
     return latest, previous, versions
 
 
