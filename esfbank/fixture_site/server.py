@@ -157,7 +157,10 @@ class FixtureSite:
     def start(self) -> FixtureSite:
         self._server = _Server(self, self._requested_port)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fixture-site", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # how long stop() may wait for the loop to notice
+            name="fixture-site",
+            daemon=True,
         )
         self._thread.start()
         return self
