@@ -93,7 +93,7 @@ def _report(db_url: str, expected: Mapping[str, str]) -> int:
     try:
         with engine.connect() as conn:
             live = sa.text("SELECT url, kind FROM url_state WHERE NOT removed")
-            loaded: dict[str, str] = dict(conn.execute(live).tuples().all())
+            loaded = {str(url): str(kind) for url, kind in conn.execute(live)}
             periods = conn.execute(
                 sa.text(
                     "SELECT programme_period, COUNT(*) FROM projects "

@@ -1,1 +1,172 @@
-"""pytest fixtures: site (see tests/conftest.py)."""
+"""Fixtures for crawl tests: the fixture site on loopback, `esfbank` run as a subprocess, and a
+comparable snapshot of a database's tables.
+
+Crawls run as subprocesses so each gets a fresh Twisted reactor; `crawl_flags` points them at
+the site with loopback-friendly concurrency (the polite defaults are for real sites).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from esfbank.fixture_site import FixtureSite
+from load.engine import create_engine
+from load.schema import metadata
+
+CLI_TIMEOUT_SECONDS = 300
+# Tables of run bookkeeping, which differ between any two runs by design.
+BOOKKEEPING_TABLES = frozenset({"crawl_runs", "url_state", "alembic_version"})
+# Rows that hold these keys are compared by them instead of by surrogate ids.
+NATURAL_KEYS = {"projects": "project_key", "news_articles": "article_key"}
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlTarget:
+    """A database and raw archive a test crawls into."""
+
+    db_url: str
+    archive: Path
+
+    def flags(self, site: FixtureSite) -> list[str]:
+        return [
+            "--base-url",
+            site.base_url,
+            "--db",
+            self.db_url,
+            "--archive",
+            str(self.archive),
+            "--no-autothrottle",
+            "--concurrency",
+            "8",
+            "--download-delay",
+            "0",
+        ]
+
+
+@pytest.fixture
+def fixture_site() -> Iterator[FixtureSite]:
+    """The committed fixture site, served on a free loopback port for one test."""
+    with FixtureSite() as site:
+        yield site
+
+
+@pytest.fixture
+def crawl_target(tmp_path: Path) -> CrawlTarget:
+    """A fresh SQLite database file and archive directory (the crawl migrates the database)."""
+    return CrawlTarget(f"sqlite:///{tmp_path / 'crawl.sqlite'}", tmp_path / "archive")
+
+
+def esfbank(
+    *args: str, env: dict[str, str] | None = None, check_exit: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`esfbank ARGS` in a fresh interpreter; stdout/stderr captured; optionally check the exit."""
+    full_env = {**os.environ, "ESFBANK_PROGRESS_SECONDS": "0", **(env or {})}
+    done = subprocess.run(
+        [sys.executable, "-m", "esfbank", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=CLI_TIMEOUT_SECONDS,
+    )
+    if check_exit is not None and done.returncode != check_exit:
+        raise AssertionError(
+            f"esfbank {' '.join(args)} exited {done.returncode}, expected {check_exit}\n"
+            f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+        )
+    return done
+
+
+def spawn_esfbank(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`esfbank ARGS` started in the background (for interruption tests)."""
+    full_env = {**os.environ, "ESFBANK_PROGRESS_SECONDS": "0", **(env or {})}
+    return subprocess.Popen(
+        [sys.executable, "-m", "esfbank", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=full_env,
+    )
+
+
+def table_snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every content table as sorted rows, comparable across runs and databases.
+
+    Left out: bookkeeping tables, surrogate ids (foreign keys to projects/news become their
+    natural keys), run ids and timestamps (`removed_at` becomes whether it is set).
+    """
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            keys = {
+                table: dict(
+                    conn.execute(
+                        sa.select(metadata.tables[table].c.id, metadata.tables[table].c[column])
+                    ).all()
+                )
+                for table, column in NATURAL_KEYS.items()
+            }
+            return {
+                table.name: _rows(conn, table, keys)
+                for table in metadata.sorted_tables
+                if table.name not in BOOKKEEPING_TABLES
+            }
+    finally:
+        engine.dispose()
+
+
+def _rows(
+    conn: sa.Connection, table: sa.Table, keys: dict[str, dict[int, str]]
+) -> list[tuple[Any, ...]]:
+    columns = [
+        c
+        for c in table.columns
+        if c.name not in {"id", "run_id"} and (c.name == "removed_at" or not c.name.endswith("_at"))
+    ]
+    rows = []
+    for row in conn.execute(sa.select(*columns)):
+        rows.append(tuple(_value(c, v, keys) for c, v in zip(columns, row, strict=True)))
+    return sorted(rows, key=repr)
+
+
+def _value(column: sa.Column[Any], value: Any, keys: dict[str, dict[int, str]]) -> Any:
+    if column.name == "removed_at":
+        return value is not None
+    for fk in column.foreign_keys:
+        target = fk.column.table.name
+        if target in keys and fk.column.name == "id":
+            return keys[target].get(value)
+    return value
+
+
+def manifest_urls(site: FixtureSite, kinds: Sequence[str] = ("project", "news")) -> dict[str, str]:
+    """URL → kind of every page of the site's MANIFEST.json of these kinds."""
+    return {site.url(p.path): p.kind for p in site.manifest if p.kind in kinds}
+
+
+def url_kinds(db_url: str) -> dict[str, str]:
+    """url_state's URL → kind of the pages not flagged removed."""
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            query = sa.text("SELECT url, kind FROM url_state WHERE NOT removed")
+            return {str(url): str(kind) for url, kind in conn.execute(query)}
+    finally:
+        engine.dispose()
+
+
+def query(db_url: str, sql: str) -> list[tuple[Any, ...]]:
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
