@@ -51,9 +51,15 @@ _URL_PERIODS: tuple[tuple[ProgrammePeriod, re.Pattern[str]], ...] = (
     ("2007-2013", re.compile(r"/behallare-for-projekt/")),
     ("2014-2020", re.compile(r"/projektbanken-2014-2020/")),
 )
+# Fields a call page never states: with one of them, `Utlysning` is a project's call number.
+_PROJECT_ONLY_FIELDS = frozenset({"project_number", "owner", "owner_org_number", "granted_esf_sek"})
 _TOP_LINES = 8  # a news page's date line comes right after its title, at the top
 _LISTING_MIN = 3
 _MAX_DATE_LINE = 40
+_DATE_PREFIX = re.compile(
+    r"^(?:publicerad|publicerat|publiceringsdatum|datum|senast uppdaterad|uppdaterad)\s*:?\s*",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +120,25 @@ class DateLine:
     date: dt.date | None  # None: the page gives only month and year
 
 
-def find_date_line(lines: Sequence[str]) -> DateLine | None:
-    """The first Swedish date line among the top lines, with the title line above it."""
-    content = [i for i, line in enumerate(lines) if not is_chrome(line)][:_TOP_LINES]
-    for position, index in enumerate(content[1:], start=1):
-        line = lines[index]
+def find_date_line(lines: Sequence[str], within: int = _TOP_LINES) -> DateLine | None:
+    """The first Swedish date line among the top lines, with the title line next to it.
+
+    The title is the line above the date (below it when the date comes first); a date line may
+    carry a `Publicerad:` prefix.
+    """
+    content = [i for i, line in enumerate(lines) if not is_chrome(line)][:within]
+    for position, index in enumerate(content):
+        line = _DATE_PREFIX.sub("", lines[index])
         if len(line) > _MAX_DATE_LINE or not any(ch.isdigit() for ch in line):
             continue
         try:
             date = parse_published_date(line)
         except NormaliseError:
             continue
-        return DateLine(content[position - 1], index, date)
+        if position > 0:
+            return DateLine(content[position - 1], index, date)
+        if len(content) > 1:
+            return DateLine(content[1], content[1], date)
     return None
 
 
@@ -151,8 +164,10 @@ def detect_kind(
     from_url = kind_from_url(url)
     if from_url is not None and from_url != "project":
         return from_url
-    if any(label_key(p.label) in CALL_ONLY_LABELS for p in block.pairs):
-        return "call"
+    stated = {p.field for p in block.pairs if p.value}
+    call_only = any(label_key(p.label) in CALL_ONLY_LABELS for p in block.pairs)
+    if call_only or ("call_number" in stated and not stated & _PROJECT_ONLY_FIELDS):
+        return "call"  # `Utlysning` on a project page names its call; alone, it is the call
     if from_url == "project":
         return "project"
     if _is_listing(lines, block):

@@ -5,7 +5,8 @@ the same page go through the same label extraction. Like `innerText`: block elem
 inline elements do not (`<span>Beviljat ESF-stöd</span><span>221 114 kr</span>` stays glued as on
 real 2007 pages), table cells are tab-separated, whitespace runs collapse (no-break spaces stay).
 Unlike a browser, page chrome is dropped: scripts, navigation, site header/footer, cookie banners
-and hidden elements. List items get a `• ` bullet, as the text snapshots render them.
+and hidden elements; a page with one `<main>` element is read from it alone. List items get a
+`• ` bullet, as the text snapshots render them.
 """
 
 from __future__ import annotations
@@ -41,8 +42,12 @@ _CHROME_OUTSIDE_CONTENT = frozenset({"header", "footer", "aside"})
 _CONTENT = frozenset({"main", "article"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "dialog", "alertdialog"})
 _CHROME_CLASS = re.compile(
-    r"cookie|consent|gdpr|skip-?link|breadcrumb|sr-only|visually-?hidden|screen-?reader",
+    r"cookie|consent|gdpr|skip-?links?|breadcrumb|sr-only|visually-?hidden|screen-?reader",
     re.IGNORECASE,
+)
+# Whole class/id tokens of site chrome on pages without HTML5 landmarks (old templates).
+_CHROME_TOKENS = frozenset(
+    {"header", "site-header", "footer", "site-footer", "menu", "mainmenu", "main-menu", "topmenu"}
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _BLOCK = frozenset(
@@ -120,8 +125,10 @@ def _is_chrome(element: etree._Element, inside_content: bool) -> bool:
     style = get("style")
     if style and _HIDDEN_STYLE.search(style):
         return True
-    marks = f"{get('class') or ''} {get('id') or ''}"
-    return bool(marks.strip()) and bool(_CHROME_CLASS.search(marks))
+    marks = f"{get('class') or ''} {get('id') or ''}".lower()
+    if not marks.strip():
+        return False
+    return bool(_CHROME_CLASS.search(marks)) or not _CHROME_TOKENS.isdisjoint(marks.split())
 
 
 def _canonical_url(root: etree._Element) -> str | None:
@@ -144,10 +151,16 @@ def _canonical_url(root: etree._Element) -> str | None:
     return url
 
 
-def _chunks(root: etree._Element) -> list[str]:
+def _main_content(root: etree._Element) -> etree._Element | None:
+    """The page's one `<main>` (or role=main) element: menus and banners live outside it."""
+    found = [el for el in root.iter() if el.tag == "main" or el.get("role") == "main"][:2]
+    return found[0] if len(found) == 1 else None
+
+
+def _chunks(root: etree._Element, inside_content: bool) -> list[str]:
     """Text pieces and break/tab markers in document order, chrome subtrees skipped."""
     out: list[str] = []
-    content_depth = 0
+    content_depth = 1 if inside_content else 0
     skipped: etree._Element | None = None
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, element in walker:
@@ -213,4 +226,6 @@ def visible_text(markup: str) -> VisibleText:
         root = html.document_fromstring(markup, parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ValueError(f"not an HTML document: {exc}") from exc
-    return VisibleText(lines=_lines(_chunks(root)), canonical_url=_canonical_url(root))
+    main = _main_content(root)
+    chunks = _chunks(root, inside_content=False) if main is None else _chunks(main, True)
+    return VisibleText(lines=_lines(chunks), canonical_url=_canonical_url(root))

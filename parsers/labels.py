@@ -62,6 +62,8 @@ _CAMEL = re.compile(r"^[A-ZÅÄÖ][\wåäöé]*(?:[ -][\wåäöÅÄÖé]+){0,3}?
 _LABEL_SHAPE = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖé.\-/&() ]{0,39}$")
 _COLON_LABEL = re.compile(r"^(?P<label>[^:\t]{1,40}?)\s*:(?:\s+(?P<value>.*))?$")
 _MIRROR_SEPARATORS = " \t|;,·•"
+_BULLETS = "•·▪●◦‣"  # fact lists marked up as <li> carry a bullet before the label
+_LEADING_BULLET = re.compile(f"^[{_BULLETS}]\\s*")
 _MAX_UNKNOWN_VALUE = 80
 _MAX_LABEL_WORDS = 5
 
@@ -172,6 +174,7 @@ def _block_start(lines: Sequence[str]) -> tuple[int, bool] | None:
 
 def extract_fields(lines: Sequence[str]) -> FieldBlock:
     """Read the field block of a page's visible lines (empty block when there is none)."""
+    lines = [_LEADING_BULLET.sub("", line) for line in lines]
     located = _block_start(lines)
     if located is None:
         return FieldBlock((), (), 0, 0, glued=False)
@@ -204,6 +207,8 @@ def extract_fields(lines: Sequence[str]) -> FieldBlock:
             lead = line_lead
         for item in found:
             value = item.value
+            if value is None and glued:
+                value = ""  # a glued label's value is on its own line or nowhere
             if value is None:
                 following = lines[index + 1] if index + 1 < count else None
                 if following is not None and _classify(following, glued) is None:

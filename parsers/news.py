@@ -14,6 +14,9 @@ from parsers.vocabulary import is_chrome
 _PROJECT_NUMBER = re.compile(r"(?<![\w/-])(?:20\d{2}/\d{5}|\d{2}-\d{3}-S\d{2})(?![\w/-])")
 
 
+_DATE_SEARCH = 40  # known to be news (by URL): look further down past menus for the date
+
+
 def mentioned_project_numbers(text: str) -> tuple[str, ...]:
     """Every project number in the text, once, in order of first mention."""
     return tuple(dict.fromkeys(_PROJECT_NUMBER.findall(text)))
@@ -21,7 +24,7 @@ def mentioned_project_numbers(text: str) -> tuple[str, ...]:
 
 def parse_news(lines: Sequence[str], source: Source) -> NewsRecord:
     """The title is the line right above the date line; the body is everything below it."""
-    found = find_date_line(lines)
+    found = find_date_line(lines, within=_DATE_SEARCH)
     if found is not None:
         title_index, date_index, published = found.title_index, found.index, found.date
     else:

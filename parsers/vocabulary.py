@@ -77,6 +77,9 @@ _LABEL_FIELDS: dict[str, str | None] = {
     "Telefon": "contact_phone",
     # calls for proposals (utlysningar): read to tell a call from a project, not kept
     "Utlyst belopp": None,
+    "Sista ansökningsdag": None,
+    "Ansökningsperiod": None,
+    "Utlysningsperiod": None,
 }
 
 
@@ -92,7 +95,10 @@ ALIASES: tuple[str, ...] = tuple(sorted(_LABEL_FIELDS, key=len, reverse=True))
 """Every alias as written on the pages, longest first (so `Projektägare org.nr.` wins over
 `Projektägare` when labels are glued to their values)."""
 
-CALL_ONLY_LABELS: frozenset[str] = frozenset({label_key("Utlyst belopp")})
+CALL_ONLY_LABELS: frozenset[str] = frozenset(
+    label_key(label)
+    for label in ("Utlyst belopp", "Sista ansökningsdag", "Ansökningsperiod", "Utlysningsperiod")
+)
 
 # Labels that only ESF project pages carry: the evidence that a page is a project page, whatever
 # its host. Generic labels (Namn, Projektperiod, Kontaktperson, Region, dates) are not evidence:
