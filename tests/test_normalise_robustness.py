@@ -112,3 +112,10 @@ def test_near_misses_parse_or_raise_normalise_error(name: str, text: str) -> Non
 def test_empty_text_is_an_error_that_says_what_was_expected(name: str) -> None:
     with pytest.raises(n.NormaliseError, match="expected"):
         PARSERS[name]("  \u00a0 ")
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+@pytest.mark.parametrize("text", ["9" * 5000, "1" + " 000" * 2000 + " kr", "-" * 5000, "ä" * 5000])
+def test_huge_values_parse_or_raise_normalise_error(name: str, text: str) -> None:
+    """Python refuses int() of over 4300 digits with a plain ValueError: none may leak out."""
+    assert _error_message(PARSERS[name], text) != "", "an error must say what was expected"

@@ -32,10 +32,11 @@ _UNIT_FACTORS: dict[str, int] = {
     "miljarder kronor": 1_000_000_000,
 }
 
-# Digits grouped in threes by one consistent separator (space or dot), or ungrouped;
-# an optional decimal comma; an optional unit.
+# Digits grouped in threes by one consistent separator (space or dot), or ungrouped, at most
+# 18 of them (no budget comes near; longer runs of digits are not an amount); an optional
+# decimal comma; an optional unit.
 _AMOUNT = re.compile(
-    r"(?P<int>\d{1,3}(?P<sep>[ .])\d{3}(?:(?P=sep)\d{3})*|\d+)"
+    r"(?P<int>\d{1,3}(?P<sep>[ .])\d{3}(?:(?P=sep)\d{3}){0,4}|\d{1,18})"
     r"(?:,(?P<frac>\d+))?"
     r"(?: ?(?P<unit>[^\d\s].*))?",
     re.ASCII,

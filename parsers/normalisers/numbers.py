@@ -7,7 +7,8 @@ import re
 from parsers.normalisers.errors import NormaliseError
 from parsers.normalisers.text import clean_text
 
-_COUNT = re.compile(r"\d{1,3}(?P<sep>[ .])\d{3}(?:(?P=sep)\d{3})*|\d+", re.ASCII)
+# At most 12 digits: no count on a page comes near, and longer runs of digits are not a count.
+_COUNT = re.compile(r"\d{1,3}(?P<sep>[ .])\d{3}(?:(?P=sep)\d{3}){0,2}|\d{1,12}", re.ASCII)
 
 
 def parse_count(text: str) -> int:
