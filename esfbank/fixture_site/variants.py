@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from html import escape
 
 # Kronor written with space (or no-break space) thousands separators: "6 431 952", "221 114".
-_AMOUNT = re.compile(r"(?<![\d/-])\d{1,3}(?:[ \u00a0]\d{3})+(?!\d)")
-_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# The lookbehinds sit after the first digit so the regex engine can skip ahead to digits (3x
+# faster on a page than a leading lookbehind, which matters for the synthetic site).
+_AMOUNT = re.compile(r"\d(?<![\d/-]\d)\d{0,2}(?:[ \u00a0]\d{3})+(?!\d)")
+_ISO_DATE = re.compile(r"(\d(?<!\d\d)\d{3})-(\d{2})-(\d{2})(?!\d)")
 
 
 def _scaled_amount(match: re.Match[str], factor: float) -> str:
