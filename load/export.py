@@ -143,6 +143,8 @@ def arrow_type(column_type: sa.types.TypeEngine[Any]) -> pa.DataType:
         return pa.timestamp("us", tz="UTC" if column_type.timezone else None)
     if isinstance(column_type, sa.Date):
         return pa.date32()
+    if isinstance(column_type, sa.Float):  # not a Numeric in SQLAlchemy 2.1
+        return pa.float64()
     if isinstance(column_type, sa.Numeric):
         scale = column_type.scale
         if column_type.asdecimal and column_type.precision and scale is not None:

@@ -155,3 +155,18 @@ def test_a_failure_leaves_no_file_behind(conn, tmp_path, monkeypatch):
 def test_missing_directory_is_a_clear_error(conn, tmp_path):
     with pytest.raises(ex.ExportError, match="does not exist"):
         ex.export(conn, people, ex.ExportOptions(), out_path=tmp_path / "nope" / "p.csv")
+
+
+@pytest.mark.parametrize(
+    ("column_type", "expected"),
+    [
+        (sa.Float(), pa.float64()),
+        (sa.Numeric(10, 2), pa.decimal128(10, 2)),
+        (sa.Numeric(), pa.float64()),
+        (sa.BigInteger(), pa.int64()),
+        (sa.DateTime(timezone=True), pa.timestamp("us", tz="UTC")),
+        (sa.JSON(), pa.string()),
+    ],
+)
+def test_arrow_types(column_type, expected):
+    assert ex.arrow_type(column_type) == expected
