@@ -141,6 +141,7 @@ class _Plan:
     projects: dict[str, _Unit] = field(default_factory=dict)
     news: dict[str, _Unit] = field(default_factory=dict)
     url_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    url_units: dict[str, tuple[str, str]] = field(default_factory=dict)  # url → (column, key)
     error_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     counts: UpsertCounts = field(default_factory=UpsertCounts)
 
@@ -172,7 +173,7 @@ class Store:
         self._clock = clock
         with engine.connect() as conn:
             regions = conn.execute(sa.select(t.regions.c.name, t.regions.c.nuts2))
-            self._regions: dict[str, str | None] = dict(regions.tuples().all())
+            self._regions: dict[str, str | None] = dict(regions.all())
             codes = conn.execute(sa.select(t.municipalities.c.name, t.municipalities.c.kommunkod))
             self._kommunkod = {_fold(name): code for name, code in codes}
 
@@ -256,9 +257,13 @@ class Store:
                 plan.counts.skipped += 1
                 digest = content_hash(to_json_dict(record))
             else:
-                target = plan.projects if isinstance(record, ProjectRecord) else plan.news
-                target[unit.prepared.key] = unit  # the same page twice in a batch: last wins
+                is_project = isinstance(record, ProjectRecord)
+                target = plan.projects if is_project else plan.news
+                target[unit.prepared.key] = unit  # the same record twice in a batch: last wins
                 digest = unit.prepared.hash
+                if url is not None:
+                    column = "project_id" if is_project else "news_id"
+                    plan.url_units[url] = (column, unit.prepared.key)
             if url is not None:
                 plan.url_rows[url] = _url_row(item, url, run_id, now, digest)
         return plan
@@ -330,10 +335,9 @@ class Store:
         if plan.news:
             self._write_news(conn, plan, now)
         if plan.url_rows:
-            for unit in plan.projects.values():
-                _link_url(plan, unit, "project_id")
-            for unit in plan.news.values():
-                _link_url(plan, unit, "news_id")
+            for url, (column, key) in plan.url_units.items():
+                units = plan.projects if column == "project_id" else plan.news
+                plan.url_rows[url][column] = units[key].id
             conn.execute(_url_state_upsert(conn), list(plan.url_rows.values()))
         if plan.error_rows:
             stmt = _insert(conn, t.parse_errors).on_conflict_do_nothing(
@@ -701,12 +705,6 @@ def _url_row(
         "project_id": None,
         "news_id": None,
     }
-
-
-def _link_url(plan: _Plan, unit: _Unit, column: str) -> None:
-    url = unit.item.page_url
-    if url is not None and url in plan.url_rows:
-        plan.url_rows[url][column] = unit.id
 
 
 def _url_state_upsert(conn: Connection) -> Any:

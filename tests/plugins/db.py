@@ -8,6 +8,9 @@ For other tests that need a migrated database URL of a chosen backend, request
 `migrated_db_url` and call it: `url = migrated_db_url("sqlite")` or `("postgresql")`; each call
 gives a new, empty, migrated database.
 
+Helpers: `synthetic_project(i, **changes)` (a valid project record with child rows; also used by
+bench/bench_upsert.py) and `table_snapshot(engine)` (every row of every table, by value).
+
 PostgreSQL: `ESFBANK_TEST_PG_URL` (an admin URL; databases are created in that server) when
 set, else a throwaway server started once per session with initdb + pg_ctl on 127.0.0.1
 (load/pgserver.py) and stopped at the end. When no server can be had, PostgreSQL tests skip
@@ -17,22 +20,78 @@ file copied, or a `CREATE DATABASE … TEMPLATE`), so a fresh database costs mil
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from stdnum import luhn
 
+from load import reference
 from load.engine import create_engine
 from load.migrate import upgrade
 from load.pgserver import PostgresServer, PostgresUnavailableError
+from load.schema import metadata
+from parsers.records import ProjectRecord, Source
 
 BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
+# Tables that record when and how a load ran rather than what was loaded.
+BOOKKEEPING_TABLES = frozenset({"crawl_runs", "url_state"})
 _counter = itertools.count()
+_REGIONS = [(row["name"], row["nuts2"]) for row in reference.regions()]
+_MUNICIPALITIES = [row["name"] for row in reference.municipalities()]
+
+
+def synthetic_project(i: int, **changes: Any) -> ProjectRecord:
+    """A valid 2014–2020 project, number `2019/<i>`, with 3 municipalities, 2 partners and 1
+    co-financier; `changes` override fields."""
+    region, nuts2 = _REGIONS[i % len(_REGIONS)]
+    org_digits = f"2120{i % 997:05d}"
+    start = dt.date(2015, 1, 1) + dt.timedelta(days=i % 1500)
+    fields: dict[str, Any] = {
+        "source": Source(
+            url=f"https://www.esf.se/resultat/projektbanken/projekt/?dnr=2019/{i:05d}"
+        ),
+        "programme_period": "2014-2020",
+        "project_number": f"2019/{i:05d}",
+        "title": f"Projekt nummer {i}",
+        "owner": f"Organisation {i % 997}",
+        "owner_org_number": f"{org_digits[:6]}-{org_digits[6:]}{luhn.calc_check_digit(org_digits)}",
+        "region": region,
+        "nuts2": nuts2,
+        "programme_area": "2",
+        "specific_objective": "2.1",
+        "start_date": start,
+        "end_date": start + dt.timedelta(days=700),
+        "total_budget_sek": 1_000_000 + i,
+        "granted_esf_sek": 500_000 + i,
+        "eu_cofinancing_rate_pct": 40,
+        "planned_participants": i % 300,
+        "municipalities": tuple(_MUNICIPALITIES[(i + k) % len(_MUNICIPALITIES)] for k in range(3)),
+        "partners": (f"Partner {i % 50}", f"Partner {(i + 1) % 50}"),
+        "cofinanciers": (f"Medfinansiär {i % 20}",),
+        "sections": {"Sammanfattning": f"Sammanfattning av projekt {i}.", "Syfte": "Arbete."},
+    }
+    fields.update(changes)
+    return ProjectRecord(**fields)
+
+
+def table_snapshot(
+    engine: sa.Engine, exclude: frozenset[str] = BOOKKEEPING_TABLES
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but `exclude`, sorted, compared by value."""
+    with engine.connect() as conn:
+        return {
+            table.name: sorted((tuple(row) for row in conn.execute(sa.select(table))), key=repr)
+            for table in metadata.sorted_tables
+            if table.name not in exclude
+        }
 
 
 @dataclass(frozen=True, slots=True)

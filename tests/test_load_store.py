@@ -1,0 +1,301 @@
+"""The store on both backends: idempotent reloads, history, quarantine, crashes, removal."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from load import schema as t
+from load.store import LoadItem, Store, open_store
+from parsers.page import parse_path
+from parsers.records import FieldError, NewsRecord, ProjectRecord, Record, Source
+from tests.plugins.db import FreshDb, synthetic_project, table_snapshot
+
+PAGES = Path(__file__).parent / "fixtures" / "load" / "pages"
+# Statements that write the tables of loaded content (everything but bookkeeping).
+CONTENT_TABLES = (
+    *("projects", "project_versions", "organisations", "news_articles", "news_project_links"),
+    *("project_municipalities", "project_partners", "project_cofinanciers"),
+)
+
+
+@functools.cache
+def fixture_records() -> tuple[Record, ...]:
+    """The seeds and real pages copied under tests/fixtures/load/pages, parsed."""
+    return tuple(parse_path(path) for path in sorted(PAGES.iterdir()))
+
+
+def items(records: Any) -> list[LoadItem]:
+    return [LoadItem(record=r) for r in records]
+
+
+@pytest.fixture
+def store(fresh_db: FreshDb) -> Iterator[Store]:
+    opened = open_store(fresh_db.url)
+    yield opened
+    opened.close()
+
+
+def count(engine: sa.Engine, table: sa.Table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+def writes_to_content_tables(engine: sa.Engine) -> list[str]:
+    """Collects INSERT/UPDATE/DELETE statements aimed at content tables while a load runs."""
+    seen: list[str] = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        head = statement.lstrip().split("(")[0].upper()
+        if head.startswith(("INSERT", "UPDATE", "DELETE")) and any(
+            f" {name.upper()}" in f" {head} " for name in CONTENT_TABLES
+        ):
+            seen.append(statement.split("\n", maxsplit=1)[0])
+
+    return seen
+
+
+def test_fixture_pages_load_and_bad_ones_are_quarantined(store: Store, fresh_db: FreshDb) -> None:
+    records = fixture_records()
+    run = store.begin_run("load")
+    counts = store.upsert(items(records), run)
+    projects = [r for r in records if isinstance(r, ProjectRecord)]
+    news = [r for r in records if isinstance(r, NewsRecord)]
+    without_key: list[Record] = [
+        r for r in projects if r.project_number is None and r.source.url is None
+    ]
+    without_key += [r for r in news if r.source.url is None]
+    assert counts.failed == len(without_key) > 0
+    assert counts.new == len(projects) + len(news) - len(without_key)
+    assert counts.skipped == len(records) - len(projects) - len(news)
+    assert (
+        count(fresh_db.engine, t.projects) + count(fresh_db.engine, t.news_articles) == counts.new
+    )
+    with fresh_db.engine.connect() as conn:
+        quarantined = conn.execute(
+            sa.select(t.parse_errors.c.source_path, t.parse_errors.c.message)
+        )
+        messages = dict(quarantined.all())
+    assert set(messages) >= {r.source.path for r in without_key}
+    assert all("missing key" in messages[str(r.source.path)] for r in without_key)
+
+
+def test_loading_twice_gives_identical_tables_and_writes_no_content(
+    store: Store, fresh_db: FreshDb
+) -> None:
+    records = fixture_records()
+    store.upsert(items(records), store.begin_run("load"))
+    before = table_snapshot(fresh_db.engine)
+    writes = writes_to_content_tables(store.engine)
+    counts = store.upsert(items(records), store.begin_run("load"))
+    assert writes == []
+    assert counts.new == counts.changed == 0
+    assert counts.unchanged == len(before["projects"]) + len(before["news_articles"])
+    assert table_snapshot(fresh_db.engine) == before
+    assert len(before["project_versions"]) == len(before["projects"]) > 20
+
+
+def test_one_changed_field_appends_one_version_with_old_and_new(
+    store: Store, fresh_db: FreshDb
+) -> None:
+    records = list(fixture_records())
+    store.upsert(items(records), store.begin_run("load"))
+    versions_before = count(fresh_db.engine, t.project_versions)
+    index, target = next(
+        (i, r) for i, r in enumerate(records) if isinstance(r, ProjectRecord) and r.title
+    )
+    assert isinstance(target, ProjectRecord)
+    records[index] = dataclasses.replace(target, title=f"{target.title} (ändrad)")
+    run = store.begin_run("load")
+    counts = store.upsert(items(records), run)
+    assert (counts.new, counts.changed) == (0, 1)
+    assert count(fresh_db.engine, t.project_versions) == versions_before + 1
+    with fresh_db.engine.connect() as conn:
+        v = t.project_versions
+        latest = conn.execute(sa.select(v).order_by(v.c.id.desc()).limit(1)).mappings().one()
+        title = conn.execute(
+            sa.select(t.projects.c.title).where(t.projects.c.id == latest["project_id"])
+        ).scalar_one()
+    assert latest["run_id"] == run
+    assert latest["change"] == "changed"
+    assert latest["changed"] == {"title": {"old": target.title, "new": f"{target.title} (ändrad)"}}
+    assert latest["record"]["title"] == title == f"{target.title} (ändrad)"
+
+
+def test_children_and_organisations_follow_a_change(store: Store, fresh_db: FreshDb) -> None:
+    store.upsert(items([synthetic_project(1)]), store.begin_run("load"))
+    changed = synthetic_project(1, municipalities=("Mjölby kommun", "Hela Sverige"), partners=())
+    store.upsert(items([changed]), store.begin_run("load"))
+    with fresh_db.engine.connect() as conn:
+        munis = conn.execute(
+            sa.select(
+                t.project_municipalities.c.name, t.project_municipalities.c.kommunkod
+            ).order_by(t.project_municipalities.c.position)
+        ).all()
+        orgs = conn.execute(sa.select(t.organisations.c.org_number)).scalars().all()
+    assert munis == [("Mjölby kommun", "0586"), ("Hela Sverige", None)]
+    assert count(fresh_db.engine, t.project_partners) == 0
+    assert orgs == [synthetic_project(1).owner_org_number]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"programme_period": None}, "programme_period", "missing key"),
+        ({"project_number": None, "source": Source(path="x.txt")}, "project_number", "missing key"),
+        ({"granted_esf_sek": -5}, "granted_esf_sek", "negative amount"),
+        ({"end_date": dt.date(2014, 1, 1)}, "end_date", "end date before start date"),
+        ({"owner_org_number": "212000-0143"}, "owner_org_number", "bad org number"),
+        ({"region": "Atlantis"}, "region", "unknown region"),
+    ],
+)
+def test_violations_are_quarantined_while_the_rest_loads(
+    store: Store, fresh_db: FreshDb, changes: dict[str, Any], field: str, message: str
+) -> None:
+    bad = synthetic_project(2, **changes)
+    batch = [synthetic_project(1), bad, synthetic_project(3)]
+    counts = store.upsert(items(batch), store.begin_run("load"))
+    assert (counts.new, counts.failed) == (2, 1)
+    with fresh_db.engine.connect() as conn:
+        numbers = conn.execute(sa.select(t.projects.c.project_number)).scalars().all()
+        errors = conn.execute(sa.select(t.parse_errors)).mappings().all()
+    assert sorted(numbers) == ["2019/00001", "2019/00003"]
+    assert [(e["field"], e["source_url"] or e["source_path"]) for e in errors] == [
+        (field, bad.source.url or bad.source.path)
+    ]
+    assert message in errors[0]["message"]
+
+
+def test_a_row_the_database_refuses_is_quarantined_alone(
+    store: Store, fresh_db: FreshDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("load.store.project_violations", lambda *_args: [])  # let it through
+    batch = [synthetic_project(1), synthetic_project(2, total_costs_sek=-1), synthetic_project(3)]
+    counts = store.upsert(items(batch), store.begin_run("load"))
+    assert (counts.new, counts.failed) == (2, 1)
+    assert count(fresh_db.engine, t.projects) == 2
+    with fresh_db.engine.connect() as conn:
+        message = conn.execute(sa.select(t.parse_errors.c.message)).scalar_one()
+    assert message.startswith("database refused:")
+
+
+def test_record_errors_are_quarantined_and_the_record_loads(
+    store: Store, fresh_db: FreshDb
+) -> None:
+    error = FieldError("start_date", "Startdatum", "31 februari", "expected a date")
+    counts = store.upsert(items([synthetic_project(1, errors=(error,))]), store.begin_run("load"))
+    assert counts.new == 1
+    store.upsert(items([synthetic_project(1, errors=(error,))]), store.begin_run("load"))
+    with fresh_db.engine.connect() as conn:
+        rows = conn.execute(sa.select(t.parse_errors)).mappings().all()
+    assert [(r["field"], r["label"], r["value"]) for r in rows] == [
+        ("start_date", "Startdatum", "31 februari")
+    ]
+
+
+def test_a_crash_inside_a_batch_leaves_the_database_as_before(
+    store: Store, fresh_db: FreshDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.upsert(items([synthetic_project(i) for i in range(5)]), store.begin_run("load"))
+
+    def crash(*_args: Any) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(Store, "_write_children", crash)
+    batch = [synthetic_project(0, title="Ny titel")] + [synthetic_project(i) for i in range(5, 9)]
+    run = store.begin_run("load")
+    before = table_snapshot(fresh_db.engine, exclude=frozenset())
+    with pytest.raises(RuntimeError, match="power cut"):
+        store.upsert(items(batch), run)
+    assert table_snapshot(fresh_db.engine, exclude=frozenset()) == before
+
+
+def test_removed_pages_are_flagged_not_deleted_and_come_back(
+    store: Store, fresh_db: FreshDb
+) -> None:
+    kept, gone = synthetic_project(1), synthetic_project(2)
+    assert gone.source.url
+    run = store.begin_run("crawl")
+    store.upsert(items([kept, gone]), run)
+    assert store.mark_removed([gone.source.url, "https://www.esf.se/never-seen/"], run) == 1
+    assert store.mark_removed([gone.source.url], run) == 0
+    p = t.projects
+
+    def removed() -> dict[str, bool]:
+        with fresh_db.engine.connect() as conn:
+            rows = conn.execute(sa.select(p.c.project_number, p.c.removed_at))
+            return {number: at is not None for number, at in rows}
+
+    assert removed() == {"2019/00001": False, "2019/00002": True}
+    assert store.url_states([gone.source.url])[gone.source.url].removed
+    store.upsert(items([gone]), store.begin_run("crawl"))  # unchanged, but back
+    assert removed() == {"2019/00001": False, "2019/00002": False}
+    assert not store.url_states([gone.source.url])[gone.source.url].removed
+    store.mark_removed([gone.source.url], run)
+    store.touch_seen([gone.source.url], run)  # sitemap lastmod unchanged: seen
+    assert removed() == {"2019/00001": False, "2019/00002": False}
+
+
+def test_a_project_stays_while_another_of_its_urls_is_live(store: Store, fresh_db: FreshDb) -> None:
+    record = synthetic_project(1)
+    old_url = "https://www.esf.se/sv/Resultat/Projektbanken-2014-2020/Alla-Projekt/Projekt-1/"
+    run = store.begin_run("crawl")
+    store.upsert([LoadItem(record=record), LoadItem(record=record, url=old_url)], run)
+    store.mark_removed([old_url], run)
+    with fresh_db.engine.connect() as conn:
+        assert conn.execute(sa.select(t.projects.c.removed_at)).scalar_one() is None
+
+
+def test_url_state_keeps_what_conditional_requests_need(store: Store) -> None:
+    record = synthetic_project(1)
+    url = record.source.url
+    assert url
+    fetched = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    first = LoadItem(
+        record=record,
+        fetched_at=fetched,
+        http_status=200,
+        etag='"abc"',
+        last_modified="Wed, 01 Jan 2025 00:00:00 GMT",
+        sitemap_lastmod="2025-01-01",
+        archive_key="k1",
+    )
+    store.upsert([first], store.begin_run("crawl"))
+    # a later fetch that sent no validators keeps the earlier ones
+    store.upsert([LoadItem(record=record, http_status=200)], store.begin_run("crawl"))
+    state = store.url_states([url, "https://www.esf.se/unknown/"])
+    assert list(state) == [url]
+    assert (state[url].etag, state[url].sitemap_lastmod, state[url].archive_key) == (
+        '"abc"',
+        "2025-01-01",
+        "k1",
+    )
+    assert state[url].kind == "project"
+    assert state[url].content_hash is not None
+
+
+def test_news_and_their_project_links(store: Store, fresh_db: FreshDb) -> None:
+    news = NewsRecord(
+        source=Source(url="https://www.esf.se/nyheter/ett-projekt/"),
+        title="Ett projekt",
+        published_date=dt.date(2020, 1, 21),
+        body="Om 2019/00001 och 2019/00001 igen, och 22-005-S01.",
+        mentioned_project_numbers=("2019/00001", "2019/00001", "22-005-S01"),
+    )
+    store.upsert(items([news]), store.begin_run("crawl"))
+    changed = dataclasses.replace(news, mentioned_project_numbers=("2019/00001",))
+    store.upsert(items([changed]), store.begin_run("crawl"))
+    with fresh_db.engine.connect() as conn:
+        links = conn.execute(sa.select(t.news_project_links.c.project_number)).scalars().all()
+        article = conn.execute(sa.select(t.news_articles)).mappings().one()
+    assert links == ["2019/00001"]
+    assert article["article_key"] == "url:/nyheter/ett-projekt/"
+    assert article["published_date"] == dt.date(2020, 1, 21)
