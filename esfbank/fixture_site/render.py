@@ -259,8 +259,11 @@ def render_listing(
     previous: str | None = None,
     following: str | None = None,
     pages: Sequence[tuple[int, str]] = (),
+    shown: tuple[int, int, int] | None = None,
 ) -> str:
-    """A listing page: its links one `<li>` a line, then pagination (numbers, previous, next)."""
+    """A listing page: "Visar 1–8 av 22" when `shown` (first, last, total) is given, its links
+    one `<li>` a line, then pagination (numbers, previous, next). Without `shown` it is just a
+    page of links (home, about)."""
     items = "".join(
         f'<li class="hit"><a href="{B if link.absolute else ""}{escape(link.href)}">'
         f"{_e(link.text)}</a></li>\n"
@@ -274,6 +277,8 @@ def render_listing(
         nav.append(f'<a rel="next" href="{escape(following)}">Nästa</a>')
     pager = f'<div class="pagination">{" ".join(nav)}</div>\n' if nav else ""
     search = '<p><a href="/sok/?q=projekt">Sök bland projekten</a></p>\n'
+    if shown is not None:
+        search += f'<p class="hit-count">Visar {shown[0]}–{shown[1]} av {shown[2]}</p>\n'
     main = (
         f"<h1>{_e(title)}</h1>\n<p>{_e(intro)}</p>\n{search}"
         f'<ul class="hits">\n{items}</ul>\n{pager}'

@@ -145,13 +145,16 @@ class SyntheticSource:
                 ]
                 previous = paths[n - 1] if n else None
                 following = paths[n + 1] if n + 1 < len(paths) else None
+                shown = (n * PER_LISTING + 1, n * PER_LISTING + len(chunk), len(members))
                 self._generators[file_for(paths[n])] = _listing(
-                    paths[n], title, links, previous, following
+                    paths[n], title, links, previous, following, shown
                 )
                 pages.append(Page(paths[n], "listing", last, family="listing", title=title))
                 listed_on.update((p.path, paths[n]) for p in chunk)
         home_links = [Link(_BANK, "Projektbanken"), Link(_NEWS, "Nyheter")]
-        self._generators["index.html"] = _listing("/", "Svenska ESF-rådet", home_links, None, None)
+        self._generators["index.html"] = _listing(
+            "/", "Svenska ESF-rådet", home_links, None, None, None
+        )
         pages.append(Page("/", "other", last, family="other", title="Svenska ESF-rådet"))
 
         sitemaps: dict[str, list[Page]] = {}
