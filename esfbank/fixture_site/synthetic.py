@@ -147,14 +147,12 @@ class SyntheticSource:
                 following = paths[n + 1] if n + 1 < len(paths) else None
                 shown = (n * PER_LISTING + 1, n * PER_LISTING + len(chunk), len(members))
                 self._generators[file_for(paths[n])] = _listing(
-                    paths[n], title, links, previous, following, shown
+                    paths[n], title, links, previous=previous, following=following, shown=shown
                 )
                 pages.append(Page(paths[n], "listing", last, family="listing", title=title))
                 listed_on.update((p.path, paths[n]) for p in chunk)
         home_links = [Link(_BANK, "Projektbanken"), Link(_NEWS, "Nyheter")]
-        self._generators["index.html"] = _listing(
-            "/", "Svenska ESF-rådet", home_links, None, None, None
-        )
+        self._generators["index.html"] = _listing("/", "Svenska ESF-rådet", home_links)
         pages.append(Page("/", "other", last, family="other", title="Svenska ESF-rådet"))
 
         sitemaps: dict[str, list[Page]] = {}
@@ -178,7 +176,13 @@ def _constant(text: str) -> Callable[[], bytes]:
 
 
 def _listing(
-    path: str, title: str, links: list[Link], previous: str | None, following: str | None
+    path: str,
+    title: str,
+    links: list[Link],
+    *,
+    previous: str | None = None,
+    following: str | None = None,
+    shown: tuple[int, int, int] | None = None,
 ) -> Callable[[], bytes]:
     return lambda: render_listing(
         path,
@@ -187,4 +191,5 @@ def _listing(
         links,
         previous=previous,
         following=following,
+        shown=shown,
     ).encode()
