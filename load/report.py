@@ -131,8 +131,9 @@ def _fill_rates(
 def _parse_errors(conn: sa.Connection) -> tuple[dict[str, int], int, float | None]:
     """Errors per field ("(page)" for a page that failed whole), pages with errors, error rate.
 
-    The rate is pages with at least one error over all pages: loaded projects and news plus the
-    pages that failed before they became a record.
+    The rate is pages with at least one error over all pages: loaded projects and news, the
+    calls, listings and other pages detected, and the pages that failed before they became a
+    record.
     """
     pe = parse_errors.c
     cause = sa.func.coalesce(pe.field, "(page)")
@@ -153,7 +154,10 @@ def _parse_errors(conn: sa.Connection) -> tuple[dict[str, int], int, float | Non
         conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
         for t in (projects, news_articles)
     )
-    pages = loaded + not_loaded
+    detected = conn.execute(
+        sa.select(sa.func.count()).where(url_state.c.kind.in_(DETECTED_FAMILIES))
+    ).scalar_one()
+    pages = loaded + detected + not_loaded
     return by_field, with_errors, (with_errors / pages if pages else None)
 
 

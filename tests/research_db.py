@@ -19,7 +19,7 @@ from parsers.page import parse_path
 from parsers.records import ProjectRecord, Record
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
-FAMILIES = ("esf2007", "esf2014", "esfplus2021", "news")
+FAMILIES = ("esf2007", "esf2014", "esfplus2021", "news", "call", "other")
 BROKEN_URL = "https://www.esf.se/resultat/projektbanken/projekt/?dnr=2099/99999"
 
 
@@ -44,8 +44,11 @@ def golden_records() -> list[Record]:
 
 
 def load_fixture_db(url: str) -> FixtureDb:
-    """Load the golden pages into the migrated database at `url` in two runs."""
-    records = golden_records()
+    """Load the golden pages into the migrated database at `url` in two runs.
+
+    Only pages with a URL, as a crawl has them (saved seeds without one cannot be keyed).
+    """
+    records = [r for r in golden_records() if r.source.url]
     projects = [r for r in records if isinstance(r, ProjectRecord) and r.source.url]
     numbered = next(p for p in projects if p.programme_period == "2014-2020" and p.project_number)
     unnumbered = next(p for p in projects if p.project_number is None)
