@@ -89,7 +89,7 @@ class EsfSpider(scrapy.Spider):
             yield from self._schedule((e.loc, e.lastmod) for e in sitemap.entries)
 
     def discovery_failed(self, failure: Failure) -> Output:
-        yield from self._discovery_lost(_request(failure).url, _reason(failure))
+        yield from self._discovery_lost(_origin_url(_request(failure)), _reason(failure))
 
     def _discovery_lost(self, url: str, reason: str) -> Output:
         """A sitemap or listing we could not read: the run is incomplete, so nothing is removed."""
@@ -126,6 +126,8 @@ class EsfSpider(scrapy.Spider):
                 errback=self.page_failed,
                 headers=decision.headers,
                 meta={"sitemap_lastmod": lastmod, "listing": listing},
+                # Deduplicated by `_scheduled`; Scrapy's filter would swallow redirect loops.
+                dont_filter=True,
             )
 
     def parse_page(self, response: Response) -> Output:
@@ -161,10 +163,11 @@ class EsfSpider(scrapy.Spider):
         if failure.check(IgnoreRequest) and "robots.txt" in reason:
             self.context.tally.robots_blocked += 1
             return
-        url = discovery.canonical(_request(failure).url)
-        if _request(failure).meta.get("listing"):
+        request = _request(failure)
+        url = discovery.canonical(_origin_url(request))
+        if request.meta.get("listing"):
             self.context.discovery_failures.append(f"{url}: {reason}")
-        yield FetchFailed(url, reason, _request(failure).meta.get("archive_key"))
+        yield FetchFailed(url, reason, request.meta.get("archive_key"))
 
     def _follow(self, response: HtmlResponse) -> Output:
         links = (
@@ -202,6 +205,12 @@ def _request(failure: Failure) -> scrapy.Request:
     """Scrapy hangs the failed request on the failure it passes to an errback."""
     request: scrapy.Request = failure.request  # type: ignore[attr-defined]
     return request
+
+
+def _origin_url(request: scrapy.Request) -> str:
+    """The URL we asked for, before any redirect (a failure is recorded against it)."""
+    redirects: list[str] = request.meta.get("redirect_urls", [])
+    return redirects[0] if redirects else request.url
 
 
 def _reason(failure: Failure) -> str:
