@@ -14,8 +14,11 @@ bench/bench_upsert.py) and `table_snapshot(engine)` (every row of every table, b
 PostgreSQL: `ESFBANK_TEST_PG_URL` (an admin URL; databases are created in that server) when
 set, else a throwaway server started once per session with initdb + pg_ctl on 127.0.0.1
 (load/pgserver.py) and stopped at the end. When no server can be had, PostgreSQL tests skip
-with the reason, or fail when CI=true. Migrating is done once per backend into a template (a
-file copied, or a `CREATE DATABASE … TEMPLATE`), so a fresh database costs milliseconds.
+with the reason, or fail when CI=true. Migrating is done once per backend: SQLite databases
+are copies of a migrated template file; `fresh_db` on PostgreSQL reuses one migrated database
+per session, emptied before each test (TRUNCATE … RESTART IDENTITY, reference tables kept),
+because CREATE DATABASE costs half a second; `migrated_db_url("postgresql")` creates a new one
+from the migrated template.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from parsers.records import ProjectRecord, Source
 BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
 # Tables that record when and how a load ran rather than what was loaded.
 BOOKKEEPING_TABLES = frozenset({"crawl_runs", "url_state"})
+_KEPT_TABLES = frozenset({"alembic_version", "regions", "municipalities"})
 _counter = itertools.count()
 _REGIONS = [(row["name"], row["nuts2"]) for row in reference.regions()]
 _MUNICIPALITIES = [row["name"] for row in reference.municipalities()]
@@ -109,6 +113,7 @@ class _Databases:
         self._sqlite_template: Path | None = None
         self._pg_template: str | None = None
         self._pg_admin: sa.Engine | None = None
+        self._pg_reused: str | None = None
 
     def new(self, backend: str, request: pytest.FixtureRequest) -> str:
         if backend == "sqlite":
@@ -144,6 +149,22 @@ class _Databases:
         name = f"esfbank_test_{os.getpid()}_{next(_counter)}"
         self._create(name, template=self._pg_template)
         return admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def reused(self, backend: str, request: pytest.FixtureRequest) -> str:
+        """A migrated database emptied of all but reference data (new for SQLite: it is cheap)."""
+        if backend != "postgresql":
+            return self.new(backend, request)
+        if self._pg_reused is None:
+            self._pg_reused = self.new(backend, request)
+        engine = sa.create_engine(self._pg_reused)
+        with engine.begin() as conn:
+            tables = conn.exec_driver_sql(
+                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'"
+            ).scalars()
+            emptied = [name for name in tables if name not in _KEPT_TABLES]
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(emptied)} RESTART IDENTITY CASCADE")
+        engine.dispose()
+        return self._pg_reused
 
     def _create(self, name: str, template: str | None = None) -> None:
         assert self._pg_admin is not None
@@ -195,7 +216,7 @@ def migrated_db_url(_databases: _Databases, request: pytest.FixtureRequest) -> C
 def fresh_db(request: pytest.FixtureRequest, _databases: _Databases) -> Iterator[FreshDb]:
     """An empty migrated database, once on SQLite and once on PostgreSQL."""
     backend: str = request.param
-    url = _databases.new(backend, request)
+    url = _databases.reused(backend, request)
     engine = create_engine(url)
     yield FreshDb(backend=backend, url=url, engine=engine)
     engine.dispose()
