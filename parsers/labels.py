@@ -53,7 +53,7 @@ class _Found:
 
 _ALTERNATION = "|".join(re.escape(alias) for alias in ALIASES)
 # A known label followed by a colon, anywhere on a line (one-line mirrors hold several).
-_INLINE = re.compile(rf"(?<![\w-])(?:{_ALTERNATION})\s*:(?=\s|$)")
+_INLINE = re.compile(rf"(?<![\w-])(?:{_ALTERNATION})\s*:")
 # A known label at the start of a line with its value glued on (2007 layout).
 _GLUED = re.compile(rf"^(?P<label>{_ALTERNATION})(?P<value>.*)$")
 # An unknown glued label: words up to a lower-case letter directly followed by a capital/digit.
@@ -163,13 +163,24 @@ def _block_start(lines: Sequence[str]) -> tuple[int, bool] | None:
             found = separated[1][0]
             if found.value is not None or line.rstrip().endswith(":"):
                 return index, False
-            # A bare known word (`Region`): a label only if another label follows its value.
-            after = lines[index + 2] if index + 2 < len(lines) else ""
-            if _separated(following) is None and label_key(after) in LABELS:
+            # A bare known word (`Region`): a label only if another label follows its value
+            # (known, or label-shaped and followed by a value and a known label in turn).
+            after, later = (lines[i] if i < len(lines) else "" for i in (index + 2, index + 4))
+            if _separated(following) is None and (
+                label_key(after) in LABELS or (_label_shaped(after) and label_key(later) in LABELS)
+            ):
                 return index, False
-        if _known_glued(line) and _known_glued(following):
+        if _known_glued(line) and any(_known_glued(near) for near in lines[index + 1 : index + 3]):
             return index, True
     return None
+
+
+def _colon_label_follows(lines: Sequence[str], index: int) -> bool:
+    """Whether the line after `index` is a known `Label:` line (so `index` holds no new label)."""
+    if index + 1 >= len(lines) or len(lines[index]) > _MAX_UNKNOWN_VALUE:
+        return False
+    inline = _inline_pairs(lines[index + 1])
+    return inline is not None and inline[0] is None
 
 
 def extract_fields(lines: Sequence[str]) -> FieldBlock:
@@ -197,11 +208,16 @@ def extract_fields(lines: Sequence[str]) -> FieldBlock:
                 and not _is_heading(line)
                 and label_key(after) in LABELS
             )
-            if not colonless_unknown:
-                break
-            unknown.append(line)
-            index += 2
-            continue
+            if colonless_unknown:
+                unknown.append(line)
+                index += 2
+                continue
+            if not glued and pairs and pairs[-1].value and _colon_label_follows(lines, index):
+                last = pairs[-1]  # a value wrapped onto a second line
+                pairs[-1] = LabelValue(last.label, last.field, f"{last.value} {line}")
+                index += 1
+                continue
+            break
         line_lead, found = classified
         if index == start:
             lead = line_lead

@@ -81,7 +81,7 @@ class _Stated:
     def __init__(self, block: FieldBlock) -> None:
         self.values: dict[str, tuple[str, str]] = {}  # field → (label, value as stated)
         self.errors: list[FieldError] = []
-        conflicted: set[str] = set()
+        self.conflicted: set[str] = set()
         for pair in block.pairs:
             value = clean_text(pair.value)
             if pair.field is None or not value:
@@ -89,10 +89,10 @@ class _Stated:
             first = self.values.get(pair.field)
             if first is None:
                 self.values[pair.field] = (pair.label, value)
-            elif first[1].casefold() != value.casefold() and pair.field not in conflicted:
-                conflicted.add(pair.field)
+            elif first[1].casefold() != value.casefold() and pair.field not in self.conflicted:
+                self.conflicted.add(pair.field)
                 self.conflict(pair.field, f"{first[0]} / {pair.label}", f"{first[1]} / {value}")
-        for field in conflicted:
+        for field in self.conflicted:
             del self.values[field]
 
     def conflict(self, field: str, label: str | None, value: str | None) -> None:
@@ -111,6 +111,8 @@ class _Stated:
 
     def agree(self, field: str, first: T | None, second: T | None, label: str) -> T | None:
         """One value from two sources (a label and the heading, a period and a date)."""
+        if field in self.conflicted:
+            return None  # the labels already disagree among themselves
         if first is None or second is None or first == second:
             return first if first is not None else second
         self.conflict(field, label, f"{first} / {second}")

@@ -106,6 +106,7 @@ CALL_ONLY_LABELS: frozenset[str] = frozenset(
 ESF_SPECIFIC_FIELDS: frozenset[str] = frozenset(
     {
         "project_number",
+        "call_number",
         "owner",
         "owner_org_number",
         "owner_postal_code",

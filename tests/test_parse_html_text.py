@@ -1,0 +1,73 @@
+"""HTML → visible text lines: innerText's line breaking, without the page chrome."""
+
+from __future__ import annotations
+
+from parsers.html_text import decode_html, visible_text
+
+
+def lines_of(body: str, head: str = "") -> tuple[str, ...]:
+    return visible_text(f"<html><head>{head}</head><body>{body}</body></html>").lines
+
+
+def test_inline_elements_glue_and_block_elements_break_lines() -> None:
+    body = (
+        "<h1>Visioncenter</h1>"
+        "<div><span>Beviljat ESF-stöd</span><span>221&nbsp;114 kr</span></div>"
+        "<p>Ett <strong>stycke</strong> med <a href='#'>länk</a><br>och en ny rad</p>"
+    )
+    assert lines_of(body) == (
+        "Visioncenter",
+        "Beviljat ESF-stöd221\u00a0114 kr",
+        "Ett stycke med länk",
+        "och en ny rad",
+    )
+
+
+def test_table_cells_come_out_as_label_tab_value_and_list_items_get_bullets() -> None:
+    body = (
+        "<table><tr><th>Region:</th><td> Stockholm </td></tr>"
+        "<tr><th>Fond:</th><td>ESF+</td></tr></table>"
+        "<ul><li>Bjuv</li><li>• Lund</li></ul>"
+    )
+    assert lines_of(body) == ("Region:\tStockholm", "Fond:\tESF+", "• Bjuv", "• Lund")
+
+
+def test_scripts_navigation_cookie_banners_and_hidden_elements_are_dropped() -> None:
+    body = (
+        "<script>var x = '<p>nej</p>';</script><style>p{}</style><noscript>Aktivera JS</noscript>"
+        "<header><a>Logga</a></header><nav><a>Meny</a></nav>"
+        "<div id='cookie-consent'><p>Vi använder kakor</p></div>"
+        "<div hidden>dold</div><div style='display: none'>dold</div><p aria-hidden='true'>dold</p>"
+        "<div class='visually-hidden'>skärmläsartext</div>"
+        "<article><header><h1>Rubrik</h1></header><p>Text <!-- kommentar -->kvar</p></article>"
+        "<footer>Sidfot</footer>"
+    )
+    assert lines_of(body) == ("Rubrik", "Text kvar")
+
+
+def test_a_page_with_one_main_element_is_read_from_it_alone() -> None:
+    body = "<div class='top'><a>Sök stöd</a></div><main><h1>Titel</h1><p>Text</p></main><p>Ut</p>"
+    assert lines_of(body) == ("Titel", "Text")
+
+
+def test_canonical_link_else_og_url_is_the_source_url() -> None:
+    canonical = (
+        '<link rel="canonical" href="https://www.esf.se/a/"><meta property="og:url" content="x">'
+    )
+    assert visible_text(f"<html><head>{canonical}</head></html>").canonical_url == (
+        "https://www.esf.se/a/"
+    )
+    og = '<meta property="og:url" content="https://www.esf.se/b/">'
+    assert visible_text(f"<html><head>{og}</head></html>").canonical_url == "https://www.esf.se/b/"
+    relative = '<base href="https://www.esf.se/"><link rel="canonical" href="/c/">'
+    assert visible_text(f"<html><head>{relative}</head></html>").canonical_url == (
+        "https://www.esf.se/c/"
+    )
+
+
+def test_decoding_follows_the_declared_charset_else_utf8_else_cp1252() -> None:
+    text = "<p>Småland och Öarna</p>"
+    assert decode_html(text.encode("utf-8")) == text
+    assert decode_html(text.encode("cp1252")) == text
+    declared = f'<meta charset="iso-8859-1">{text}'
+    assert decode_html(declared.encode("iso-8859-1")) == declared

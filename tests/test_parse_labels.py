@@ -1,0 +1,117 @@
+"""Label extraction: every label shape of the site through one reader, nothing silently lost."""
+
+from __future__ import annotations
+
+from parsers.labels import FieldBlock, extract_fields
+
+
+def pairs(block: FieldBlock) -> list[tuple[str | None, str]]:
+    return [(p.field, p.value) for p in block.pairs]
+
+
+def test_glued_2007_labels_split_at_the_label_and_stop_at_in_english() -> None:
+    block = extract_fields(
+        [
+            "Logotyp på utskrifter",
+            "Visioncenter",
+            "ProgramområdeProgramområde 2 Ökat arbetskraftsutbud",
+            "E-postjohanna.forssell@mjolby.se",
+            "Beviljat ESF-stöd221\u00a0114 kr",
+            "Telefonnummer",
+            "RegionÖstra Mellansverige",
+            "In English",
+            "Sammanfattning",
+        ]
+    )
+    assert block.glued
+    assert (block.start, block.end) == (2, 7)
+    assert pairs(block) == [
+        ("programme_area", "Programområde 2 Ökat arbetskraftsutbud"),
+        ("contact_email", "johanna.forssell@mjolby.se"),
+        ("granted_esf_sek", "221\u00a0114 kr"),
+        ("contact_phone", ""),
+        ("region", "Östra Mellansverige"),
+    ]
+
+
+def test_a_word_that_starts_with_a_label_is_not_split() -> None:
+    block = extract_fields(
+        ["Titel", "ProjektfasGenomförande", "RegionSydsverige", "Regionen växer"]
+    )
+    assert pairs(block) == [("phase", "Genomförande"), ("region", "Sydsverige")]
+    assert block.unknown_labels == ()
+
+
+def test_label_colon_then_value_on_the_next_line_and_empty_labels_take_nothing() -> None:
+    block = extract_fields(
+        [
+            "2015/00646 - Ung i Gävleborg",
+            "Stödmottagare postnr:",
+            "80187",
+            "Stödmottagarens address:",
+            "Programområde:",
+            "3",
+            "Syftet med projektet är att rusta fler unga för dagens arbetsmarknad.",
+        ]
+    )
+    assert pairs(block) == [("owner_postal_code", "80187"), (None, ""), ("programme_area", "3")]
+    assert block.end == 6
+
+
+def test_old_layout_without_colons_and_tab_separated_cells() -> None:
+    old = extract_fields(
+        ["Värmlands framtid", "Region", "Norra Mellansverige", "Utlysning", "2015/00348"]
+    )
+    assert pairs(old) == [("region", "Norra Mellansverige"), ("call_number", "2015/00348")]
+    table = extract_fields(["Titel", "Region:\tStockholm", "Fond\tESF+"])
+    assert pairs(table) == [("region", "Stockholm"), ("fund", "ESF+")]
+
+
+def test_one_line_mirror_with_several_pairs_and_its_lead_text() -> None:
+    block = extract_fields(
+        [
+            "Visioncenter Projektägare: Omsorgs- och socialförvaltningen | "
+            "Beviljat ESF-stöd: 221 114 kr. Region: Östra Mellansverige."
+        ]
+    )
+    assert block.lead == "Visioncenter"
+    assert pairs(block) == [
+        ("owner", "Omsorgs- och socialförvaltningen"),
+        ("granted_esf_sek", "221 114 kr"),
+        ("region", "Östra Mellansverige."),
+    ]
+
+
+def test_unknown_labels_of_every_shape_are_reported_not_dropped() -> None:
+    colon = extract_fields(
+        ["T", "Namn:", "X", "Projektets webbplats:", "www.example.se", "Region:", "Stockholm"]
+    )
+    assert colon.unknown_labels == ("Projektets webbplats",)
+    assert pairs(colon) == [("title", "X"), ("region", "Stockholm")]
+    colonless = extract_fields(
+        ["T", "Region", "Stockholm", "Antal platser", "12", "Projektfas", "Genomförande"]
+    )
+    assert colonless.unknown_labels == ("Antal platser",)
+    glued = extract_fields(["T", "ProjektfasGenomförande", "Antal platser12", "RegionSydsverige"])
+    assert glued.unknown_labels == ("Antal platser",)
+
+
+def test_text_after_the_block_is_not_read_as_labels() -> None:
+    block = extract_fields(
+        ["T", "Region:", "Stockholm", "Bakgrund", "Problem / Möjligheter:", "Region: i texten"]
+    )
+    assert pairs(block) == [("region", "Stockholm")]
+    assert block.unknown_labels == ()
+
+
+def test_a_value_wrapped_onto_a_second_line_stays_one_value() -> None:
+    block = extract_fields(
+        ["T", "Projektägare:", "Karlstads kommun", "Staben", "Region:", "Stockholm"]
+    )
+    assert pairs(block) == [("owner", "Karlstads kommun Staben"), ("region", "Stockholm")]
+
+
+def test_no_labels_no_block() -> None:
+    block = extract_fields(["Rubrik", "21 januari 2020", "Brödtext om ett projekt."])
+    assert block.pairs == ()
+    assert (block.start, block.end) == (0, 0)
