@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import re
+import signal
 import subprocess
 import sys
 import urllib.request
@@ -136,3 +137,23 @@ def test_builder_reproduces_the_committed_site(tmp_path: Path) -> None:
         differing += current.left_only + current.right_only + current.diff_files
         stack += current.subdirs.values()
     assert differing == []
+
+
+def test_module_serves_in_the_foreground_until_interrupted() -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "esfbank.fixture_site", "--port", "0", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        match = re.search(r"at (http://127\.0\.0\.1:\d+)/", first)
+        assert match, first
+        robots = urllib.request.urlopen(match.group(1) + "/robots.txt", timeout=10).read()
+        assert f"Sitemap: {match.group(1)}/sitemap.xml".encode() in robots
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=10) == 0

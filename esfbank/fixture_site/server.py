@@ -39,6 +39,7 @@ import hashlib
 import re
 import socket
 import struct
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -47,6 +48,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from esfbank.fixture_site import faults as f
 from esfbank.fixture_site.manifest import Page
@@ -117,6 +119,14 @@ class _Server(ThreadingHTTPServer):
         self.site = site
         self.stopping = threading.Event()
         super().__init__(("127.0.0.1", port), _Handler)
+
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
+        """A client hanging up mid-response (size cap, timeout, reset fault) is routine here."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _http_date(moment: dt.datetime) -> str:
