@@ -13,9 +13,18 @@ API (stable: add, don't rename)::
         site.set_page(path, html)                     # new content, ETag, Last-Modified, lastmod
         site.remove_page(path, status=410, unlist=True)   # gone; optionally out of sitemap+listings
         site.set_fault(path, faults.Status(500, times=2))  # see faults.py for every fault
+        site.clear_faults()
+        site.page_lastmod(path)                       # datetime of its Last-Modified
+        site.source.manifest.page(path)               # the Page of a path (None: not a page)
+        site.hits.targets(status=200), site.hits.snapshot(), site.hits.clear()
 
     FixtureSite(faults={path: fault, ...})            # faults from the start
     FixtureSite(synthetic=2000, seed=1)               # generated site of 2,000+ pages (benchmarks)
+    python -m esfbank.fixture_site [--port P] [--synthetic N]   # by hand; prints the base URL
+
+A benchmark that measures a crawler should serve the site from another process (the module
+above, `--port 0`, base URL on the first line of stdout) so the server's work does not share the
+crawler's interpreter lock or count towards its peak memory.
 
 What it serves:
 - `robots.txt` (with `Sitemap:` lines and a `Disallow:`), a sitemap index `/sitemap.xml` and
@@ -29,7 +38,8 @@ What it serves:
 - HTTP/1.1 with keep-alive; HEAD as GET without a body; anything unknown is 404.
 - Faults apply before everything else, per path (query canonicalised), for `times` requests.
 
-Hit keys are the request target exactly as the client sent it (path and query).
+Hit keys are the request target exactly as the client sent it (path and query); a response cut
+short by a Reset or Truncated fault counts as the 200 it announced.
 """
 
 from __future__ import annotations
@@ -312,11 +322,9 @@ class FixtureSite:
                 "",
                 moment,
             )
-        href = re.escape(path)
-        link = re.compile(
-            rf'\s*<li[^>]*>(?:(?!</li>).)*href="(?:{re.escape(BASE_PLACEHOLDER)})?{href}"(?:(?!</li>).)*</li>',
-            re.S,
-        )
+        within_item = r"(?:(?!</li>).)*"
+        href = f'href="(?:{re.escape(BASE_PLACEHOLDER)})?{re.escape(path)}"'
+        link = re.compile(rf"\s*<li[^>]*>{within_item}{href}{within_item}</li>", re.S)
         for listing in manifest.pages:
             if listing.kind == "listing":
                 self._rewrite(listing.file, link, "", moment)
