@@ -97,6 +97,7 @@ _CELLS = frozenset({"td", "th"})
 _BREAK = "\x00"
 _TAB = "\x01"
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")
+_SPACE_RUNS = re.compile(r"  +")
 _BULLET_START = re.compile(r"^\s*[•·▪●◦‣-]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -194,8 +195,16 @@ def _chunks(root: etree._Element, inside_content: bool) -> list[str]:
     return out
 
 
+def _collapse(chunk: str) -> str:
+    """innerText's whitespace collapsing, skipped for the many chunks that need none (speed)."""
+    if "\n" in chunk or "  " in chunk or "\t" in chunk or "\r" in chunk or "\f" in chunk:
+        return _SPACES.sub(" ", chunk)
+    return chunk
+
+
 def _lines(chunks: list[str]) -> tuple[str, ...]:
-    text = _SPACES.sub(" ", "".join(chunks))
+    text = "".join([_collapse(chunk) for chunk in chunks])
+    text = _SPACE_RUNS.sub(" ", text)  # runs joined across chunk boundaries
     lines = []
     for raw in text.split(_BREAK):
         cells = [cell.strip() for cell in raw.split(_TAB)]

@@ -31,7 +31,13 @@ class FreeText:
     truncated: bool
 
 
+_LONGEST_HEADING = max(len(h) for h in (*SECTION_HEADINGS, *LIST_HEADINGS, _TRUNCATION_KEY)) + 2
+
+
 def _heading_key(line: str) -> str:
+    """The lookup form of a possible heading; long lines are text and need none."""
+    if len(line) > _LONGEST_HEADING:
+        return ""
     return " ".join(line.split()).casefold()
 
 

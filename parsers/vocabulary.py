@@ -207,5 +207,10 @@ CHROME_LINES: frozenset[str] = frozenset(
 _COOKIE_NOTICE = re.compile(r"^Den här (hem|webb)sidan använder cookies", re.IGNORECASE)
 
 
+_LONGEST_CHROME = max(len(line) for line in CHROME_LINES) + 2
+
+
 def is_chrome(line: str) -> bool:
+    if len(line) > _LONGEST_CHROME:  # long lines are text (cheap test: most lines are long)
+        return bool(_COOKIE_NOTICE.match(line))
     return label_key(line) in CHROME_LINES or bool(_COOKIE_NOTICE.match(line))
