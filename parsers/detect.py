@@ -35,6 +35,14 @@ _ESF_HOST = re.compile(r"(?:^|\.)esf\.se$")
 
 # Path patterns of esf.se, lower-cased. Order matters: news before calls (news write about calls).
 _URL_KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    # the index of a family (`/nyheter/`, `/Utlysningar1/?page=2`) lists its pages
+    (
+        "listing",
+        re.compile(
+            r"/(?:nyheter\d*|news|pressmeddelanden|aktuellt\d*|utlysningar\d*"
+            r"|samtliga-utlysningar[^/]*)/?(?:\?.*)?$"
+        ),
+    ),
     ("news", re.compile(r"/(?:nyheter\d*|news|pressmeddelanden)/")),
     ("call", re.compile(r"/utlysning")),
     ("listing", re.compile(r"/behallare-for-projekt/[^/]+/?$|/alla-projekt/?$|/projektbanken/?$")),
@@ -55,6 +63,7 @@ _URL_PERIODS: tuple[tuple[ProgrammePeriod, re.Pattern[str]], ...] = (
 _PROJECT_ONLY_FIELDS = frozenset({"project_number", "owner", "owner_org_number", "granted_esf_sek"})
 _TOP_LINES = 8  # a news page's date line comes right after its title, at the top
 _LISTING_MIN = 3
+_LISTED_DATES = 4
 _MAX_DATE_LINE = 40
 _DATE_PREFIX = re.compile(
     r"^(?:publicerad|publicerat|publiceringsdatum|datum|senast uppdaterad|uppdaterad)\s*:?\s*",
@@ -149,7 +158,21 @@ def _is_listing(lines: Sequence[str], block: FieldBlock) -> bool:
     repeats = Counter(label_key(pair.label) for pair in block.pairs)
     if repeats and max(repeats.values()) >= _LISTING_MIN:
         return True
-    return any(_PAGINATION.match(line) for line in lines)
+    if any(_PAGINATION.match(line) for line in lines):
+        return True
+    return _date_lines(lines) >= _LISTED_DATES  # an index of news: one date per item
+
+
+def _date_lines(lines: Sequence[str]) -> int:
+    count = 0
+    for line in lines:
+        if len(line) <= _MAX_DATE_LINE and any(ch.isdigit() for ch in line):
+            try:
+                parse_published_date(_DATE_PREFIX.sub("", line))
+            except NormaliseError:
+                continue
+            count += 1
+    return count
 
 
 def esf_label_count(block: FieldBlock) -> int:

@@ -134,3 +134,18 @@ def test_usage_errors_exit_2_with_one_line(
     err = capsys.readouterr().err
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_the_readme_record_is_what_esfbank_parse_prints(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = Path(__file__).parent.parent
+    monkeypatch.chdir(repo)  # the record's source_path is relative to the repository
+    readme = (repo / "README.md").read_text("utf-8")
+    section = readme.split("<!-- section: record (owner: parsers) -->")[1]
+    shown = json.loads(section.split("```json")[1].split("```")[0])
+    assert main(["parse", shown["source_path"]]) == 0
+    parsed = json.loads(capsys.readouterr().out)
+    for heading, text in shown.pop("sections").items():
+        assert parsed.pop("sections")[heading].startswith(text.removesuffix(" …"))
+    assert parsed == shown

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from parsers.page import parse_lines
 from parsers.records import Source
+from parsers.snapshot import read_snapshot
+
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+FAMILY_KIND = {"esf2007": "project", "esf2014": "project", "esfplus2021": "project"} | {
+    kind: kind for kind in ("news", "call", "listing", "other")
+}
 
 NEW_LAYOUT = ["Projektnummer:", "2019/00145", "Projektägare:", "Coompanion", "Region:", "Stockholm"]
 TEXT = "Projektet ska stärka samverkan mellan myndigheter och civilsamhälle i länet."
@@ -29,6 +37,8 @@ def kind(lines: list[str], url: str | None = None) -> str:
         ),
         ("https://www.esf.se/resultat/projektbanken/projekt/?page=3", "listing"),
         ("https://www.esf.se/projekt/arbetscoacher", "project"),
+        ("https://www.esf.se/nyheter/", "listing"),
+        ("https://www.esf.se/Min-region/Stockholm/Utlysningar1/?page=2", "listing"),
     ],
 )
 def test_an_esf_url_names_the_family(url: str, expected: str) -> None:
@@ -103,3 +113,13 @@ def test_programme_period_from_number_label_url_or_layout(
     record = parse_lines(lines, Source(url=url))
     assert record.kind == "project"
     assert getattr(record, "programme_period", None) == period
+
+
+@pytest.mark.parametrize(
+    "page", sorted(GOLDEN.rglob("*.txt")), ids=lambda p: p.relative_to(GOLDEN).as_posix()
+)
+def test_the_kind_does_not_depend_on_the_url(page: Path) -> None:
+    snapshot = read_snapshot(page.read_text("utf-8"))
+    with_url = parse_lines(snapshot.lines, Source(url=snapshot.url))
+    assert with_url.kind == parse_lines(snapshot.lines, Source()).kind
+    assert with_url.kind == FAMILY_KIND[page.parent.name]
