@@ -145,6 +145,11 @@ def test_slow_fault_outlasts_a_client_timeout(site: FixtureSite) -> None:
         urllib.request.urlopen(site.url(PROJECT), timeout=0.2)
 
 
+def test_slow_fault_is_bounded() -> None:
+    assert f.Slow(delay=1e9).seconds == f.MAX_DELAY_SECONDS
+    assert f.Slow(delay=-1).seconds == 0
+
+
 def test_reset_fault_breaks_the_connection_mid_body(site: FixtureSite) -> None:
     site.set_fault(PROJECT, f.Reset(after_bytes=300, times=1))
     with pytest.raises((ConnectionResetError, http.client.IncompleteRead)):

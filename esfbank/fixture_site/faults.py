@@ -46,6 +46,11 @@ class Slow:
     delay: float
     times: int | None = None
 
+    @property
+    def seconds(self) -> float:
+        """The delay actually served: never more than MAX_DELAY_SECONDS, never negative."""
+        return min(max(self.delay, 0.0), MAX_DELAY_SECONDS)
+
 
 @dataclass(frozen=True, slots=True)
 class Reset:

@@ -348,13 +348,15 @@ class FixtureSite:
             return 404, _NOT_FOUND.encode(), "404.html", None
         with self._lock:
             removed = self._removed.get(rel)
-            body = None if removed else self._read(rel)
-            modified = self._last_modified(rel) if body is not None else None
-        if removed == 410:
-            return 410, _GONE.encode(), rel, None
-        if body is None or modified is None:
+            override = self._overrides.get(rel)
+        if removed is not None:
+            return removed, (_GONE if removed == 410 else _NOT_FOUND).encode(), rel, None
+        if override is not None:
+            return 200, override[0], rel, override[1]
+        body = self.source.read(rel)  # outside the lock: synthetic pages are generated here
+        if body is None:
             return 404, _NOT_FOUND.encode(), rel, None
-        return 200, body, rel, modified
+        return 200, body, rel, self.source.manifest.last_modified(rel)
 
 
 def _etag(body: bytes) -> str:
@@ -468,7 +470,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._head(fault.status, "fault.html", 0, extra={"Location": location})
             return True
         if isinstance(fault, f.Slow):
-            self.server.stopping.wait(min(fault.delay, f.MAX_DELAY_SECONDS))
+            self.server.stopping.wait(fault.seconds)
             return False
         if isinstance(fault, f.Huge):
             self._head(200, "huge.html", fault.size)
