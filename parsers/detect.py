@@ -3,8 +3,8 @@
 Decided on the weight of evidence, from the URL AND the content, because pages also arrive
 without a URL, under neutral file names, or mirrored on other sites:
 - an esf.se URL names its family (project, news, call, listing) by its path;
-- otherwise the content decides: a call shows `Utlyst belopp`; a listing repeats project
-  numbers or labels, or paginates; a project shows a `2019/00145 - Title` heading or at least two
+- otherwise the content decides: a call shows `Utlyst belopp` (or `Utlysning` without a project
+  owner); a listing repeats project numbers, labels or dates, or paginates; a project shows a `2019/00145 - Title` heading or at least two
   labels only ESF project pages carry (a municipal page with `Projektnamn`/`Projektperiod` has
   none of those); news is a title followed by a Swedish date line at the top of the page.
 """
@@ -26,11 +26,13 @@ from parsers.vocabulary import CALL_ONLY_LABELS, ESF_SPECIFIC_FIELDS, is_chrome,
 _NUMBER = r"\d{4}/\d{5}|\d{2}-\d{3}-S\d{2}"
 _HEADING = re.compile(rf"^(?P<number>{_NUMBER})\s*[-–—]\s*(?P<title>\S.*)$")
 _NUMBER_AT_START = re.compile(rf"^(?:{_NUMBER})\b")
-_PAGINATION = re.compile(
-    r"^(?:Föregående|Nästa|Sida \d+ av \d+|Visar \d+\s*[-–]\s*\d+ av \d+"
-    r"|\d+ träffar|Sökresultat)\b",
+# A pager line holds nothing but paging words and page numbers; or it counts pages or hits.
+_PAGER = re.compile(
+    r"^(?:(?:«|‹|›|»|…|Första|Föregående|Nästa|Sista|\d+)\s*)+$"
+    r"|^(?:Sida \d+ av \d+|Visar \d+\s*[-–]\s*\d+ av \d+(?: \w+)?|\d+ (?:träffar|projekt))$",
     re.IGNORECASE,
 )
+_PAGING_WORD = re.compile(r"Föregående|Nästa|\bav\b|träffar|projekt", re.IGNORECASE)
 _ESF_HOST = re.compile(r"(?:^|\.)esf\.se$")
 
 # Path patterns of esf.se, lower-cased. Order matters: news before calls (news write about calls).
@@ -151,16 +153,23 @@ def find_date_line(lines: Sequence[str], within: int = _TOP_LINES) -> DateLine |
     return None
 
 
+def _is_pager(line: str) -> bool:
+    return len(line) <= _MAX_DATE_LINE and bool(_PAGER.match(line) and _PAGING_WORD.search(line))
+
+
 def _is_listing(lines: Sequence[str], block: FieldBlock) -> bool:
-    numbers = {match.group() for line in lines if (match := _NUMBER_AT_START.match(line))}
-    if len(numbers) >= _LISTING_MIN:
-        return True
+    """Many project numbers at line starts, labels repeated per item, a pager, or many dates.
+
+    Only lines outside the field block count: a project's own number and call number are there.
+    """
     repeats = Counter(label_key(pair.label) for pair in block.pairs)
     if repeats and max(repeats.values()) >= _LISTING_MIN:
         return True
-    if any(_PAGINATION.match(line) for line in lines):
+    outside = [*lines[: block.start], *lines[block.end :]]
+    numbers = {match.group() for line in outside if (match := _NUMBER_AT_START.match(line))}
+    if len(numbers) >= _LISTING_MIN or any(_is_pager(line) for line in outside):
         return True
-    return _date_lines(lines) >= _LISTED_DATES  # an index of news: one date per item
+    return _date_lines(outside) >= _LISTED_DATES  # an index of news: one date per item
 
 
 def _date_lines(lines: Sequence[str]) -> int:

@@ -175,6 +175,11 @@ def _block_start(lines: Sequence[str]) -> tuple[int, bool] | None:
     return None
 
 
+def _is_known_label(line: str) -> bool:
+    separated = _separated(line)
+    return separated is not None and separated[0] is None and separated[1][0].known
+
+
 def _colon_label_follows(lines: Sequence[str], index: int) -> bool:
     """Whether the line after `index` is a known `Label:` line (so `index` holds no new label)."""
     if index + 1 >= len(lines) or len(lines[index]) > _MAX_UNKNOWN_VALUE:
@@ -226,9 +231,8 @@ def extract_fields(lines: Sequence[str]) -> FieldBlock:
             if value is None and glued:
                 value = ""  # a glued label's value is on its own line or nowhere
             if value is None:
-                following = lines[index + 1] if index + 1 < count else None
-                if following is not None and _classify(following, glued) is None:
-                    value = following
+                if index + 1 < count and not _is_known_label(lines[index + 1]):
+                    value = lines[index + 1]  # a title such as `Jobbresan: ett helhetsgrepp` too
                     index += 1
                 else:
                     value = ""

@@ -123,3 +123,16 @@ def test_the_kind_does_not_depend_on_the_url(page: Path) -> None:
     with_url = parse_lines(snapshot.lines, Source(url=snapshot.url))
     assert with_url.kind == parse_lines(snapshot.lines, Source()).kind
     assert with_url.kind == FAMILY_KIND[page.parent.name]
+
+
+def test_text_that_merely_looks_like_paging_or_dates_is_no_listing() -> None:
+    lines = [
+        "22-044-S07 - Kvinnors etablering",
+        *["Diarienummer:", "22-044-S07", "Startdatum:", "2023-09-01", "Slutdatum:", "2026-08-31"],
+        *["Projektägare:", "STOCKHOLMS KOMMUN", "Programområde:", "A"],
+        "Nästa steg är att bjuda in arbetsgivare.",
+        "1 september 2023",
+        "2 oktober 2024",
+        "2022/00198 följde samma modell.",
+    ]
+    assert kind(lines) == "project"
