@@ -4,9 +4,10 @@ Decided on the weight of evidence, from the URL AND the content, because pages a
 without a URL, under neutral file names, or mirrored on other sites:
 - an esf.se URL names its family (project, news, call, listing) by its path;
 - otherwise the content decides: a call shows `Utlyst belopp` (or `Utlysning` without a project
-  owner); a listing repeats project numbers, labels or dates, or paginates; a project shows a `2019/00145 - Title` heading or at least two
-  labels only ESF project pages carry (a municipal page with `Projektnamn`/`Projektperiod` has
-  none of those); news is a title followed by a Swedish date line at the top of the page.
+  owner); a listing repeats project numbers, labels or dates, or paginates; a project shows a
+  `2019/00145 - Title` heading or at least two labels only ESF project pages carry (a municipal
+  page with `Projektnamn`/`Projektperiod` has none of those); news is a title followed by a
+  Swedish date line at the top of the page.
 """
 
 from __future__ import annotations
