@@ -32,7 +32,8 @@ from parsers.records import PERSONAL_DATA_FIELDS
 
 Format = Literal["csv", "jsonl", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl", "parquet")
-BATCH_ROWS = 10_000
+BATCH_ROWS = 2_000  # rows fetched at a time: small enough that two in memory stay small
+PARQUET_ROW_GROUP_ROWS = 20_000  # readers prefer large row groups; memory holds one
 SINCE_COLUMN = "last_changed_at"
 
 Row = Sequence[Any]
@@ -111,14 +112,34 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+# Types whose Python values the csv module already writes as _text would: left alone (fast).
+_CSV_AS_IS = (sa.String, sa.Integer, sa.Float, sa.Numeric, sa.Date)
+
+
+def _needs_text(column_type: sa.types.TypeEngine[Any]) -> bool:
+    return not isinstance(column_type, _CSV_AS_IS) or isinstance(column_type, sa.DateTime)
+
+
 def write_csv(
-    out: IO[str], names: Sequence[str], batches: Iterator[Sequence[Row]], delimiter: str
+    out: IO[str],
+    columns: Sequence[sa.ColumnElement[Any]],
+    batches: Iterator[Sequence[Row]],
+    delimiter: str,
 ) -> int:
+    """Header and rows; only booleans, timestamps and JSON values are converted per value."""
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(names)
+    writer.writerow([str(c.key) for c in columns])
+    convert = [i for i, c in enumerate(columns) if _needs_text(c.type)]
     count = 0
     for batch in batches:
-        writer.writerows([_text(v) for v in row] for row in batch)
+        if convert:
+            rows = [list(row) for row in batch]
+            for row in rows:
+                for i in convert:
+                    row[i] = _text(row[i])
+            writer.writerows(rows)
+        else:
+            writer.writerows(batch)
         count += len(batch)
     return count
 
@@ -164,11 +185,16 @@ def _arrow_converter(column_type: sa.types.TypeEngine[Any]) -> Callable[[Any], A
 
 
 def write_parquet(
-    path: Path, source_columns: Sequence[sa.ColumnElement[Any]], batches: Iterator[Sequence[Row]]
+    path: Path,
+    source_columns: Sequence[sa.ColumnElement[Any]],
+    batches: Iterator[Sequence[Row]],
+    row_group_rows: int = PARQUET_ROW_GROUP_ROWS,
 ) -> int:
-    """One Parquet row group per batch, so memory holds one batch at a time."""
+    """Rows turn into compact Arrow columns batch by batch; a row group is written every
+    `row_group_rows` rows, so memory holds one row group of Arrow data, not the export."""
     schema = pa.schema([(c.key, arrow_type(c.type)) for c in source_columns])
     converters = [_arrow_converter(c.type) for c in source_columns]
+    pending: list[pa.RecordBatch] = []
     count = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for batch in batches:
@@ -176,10 +202,13 @@ def write_parquet(
                 pa.array([convert(row[i]) for row in batch], type=field.type)
                 for i, (field, convert) in enumerate(zip(schema, converters, strict=True))
             ]
-            writer.write_batch(pa.record_batch(arrays, schema=schema))
+            pending.append(pa.record_batch(arrays, schema=schema))
             count += len(batch)
-        if count == 0:
-            writer.write_table(schema.empty_table())
+            if sum(b.num_rows for b in pending) >= row_group_rows:
+                writer.write_table(pa.Table.from_batches(pending), row_group_size=row_group_rows)
+                pending = []
+        if pending or count == 0:
+            writer.write_table(pa.Table.from_batches(pending, schema=schema))
     return count
 
 
@@ -200,10 +229,9 @@ def atomic_path(destination: Path) -> Iterator[Path]:
 def _write_text(
     out: IO[str], query: sa.Select[Any], batches: Iterator[Sequence[Row]], options: ExportOptions
 ) -> int:
-    names = [str(c.key) for c in query.selected_columns]
     if options.fmt == "csv":
-        return write_csv(out, names, batches, options.delimiter)
-    return write_jsonl(out, names, batches)
+        return write_csv(out, list(query.selected_columns), batches, options.delimiter)
+    return write_jsonl(out, [str(c.key) for c in query.selected_columns], batches)
 
 
 def export(

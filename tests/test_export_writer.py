@@ -100,7 +100,16 @@ def test_parquet_has_proper_types_and_row_groups(conn, tmp_path):
     assert table.schema.field("granted_esf_sek").type == pa.int64()
     assert table.schema.field("strategic_importance").type == pa.bool_()
     assert table.column("start_date").to_pylist() == [dt.date(2008, 9, 1), None]
-    assert pq.ParquetFile(out).num_row_groups == 2
+    assert pq.ParquetFile(out).num_row_groups == 1  # batches are gathered into row groups
+
+
+def test_parquet_row_groups_gather_batches(tmp_path):
+    out = tmp_path / "n.parquet"
+    numbers = sa.table("numbers", sa.column("n", sa.Integer))
+    batches = iter([[(n,)] for n in range(5)])
+    assert ex.write_parquet(out, list(numbers.columns), batches, row_group_rows=2) == 5
+    metadata = pq.ParquetFile(out).metadata
+    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [2, 2, 1]
 
 
 def test_empty_parquet_still_has_the_schema(conn, tmp_path):

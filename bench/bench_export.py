@@ -1,0 +1,122 @@
+"""Export: rows/s for 100,000 projects per format, and peak memory (target: flat, < 200 MB).
+
+Each export of v_projects runs as its own `esfbank export` process, so its peak resident memory
+is its own (os.wait4). Flat means the peak does not grow with the rows: it is printed for
+30,000 rows and for 100,000 rows side by side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from load.engine import create_engine
+from load.migrate import upgrade
+from load.schema import projects, regions
+
+ROWS = 100_000
+SMALL_ROWS = 30_000  # more than one fetch batch and one Parquet row group
+BATCH = 10_000
+PEAK_TARGET_MB = 200
+FORMATS = ("csv", "jsonl", "parquet")
+PERIODS = ("2007-2013", "2014-2020", "2021-2027")
+
+
+def _project_rows(start: int, count: int, region_names: list[str]) -> list[dict[str, object]]:
+    rng = random.Random(start)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    rows = []
+    for n in range(start, start + count):
+        begin = dt.date(2008, 1, 1) + dt.timedelta(days=rng.randrange(5000))
+        granted = rng.randrange(100_000, 50_000_000)
+        rows.append(
+            {
+                "project_key": f"2014-2020 {n:07d}",
+                "programme_period": rng.choice(PERIODS),
+                "project_number": f"{n:07d}",
+                "source_url": f"https://www.esf.se/resultat/projektbanken/projekt/?dnr={n}",
+                "title": f"Projekt {n} för kompetensutveckling i Småland och Öarna",
+                "owner": "Kommunförbundet Kalmar län",
+                "region": rng.choice(region_names),
+                "programme_area": "2",
+                "specific_objective": "2.3",
+                "start_date": begin,
+                "end_date": begin + dt.timedelta(days=rng.randrange(90, 1500)),
+                "total_budget_sek": granted * 2,
+                "granted_esf_sek": granted,
+                "eu_cofinancing_rate_pct": 40.0,
+                "planned_participants": rng.randrange(5, 900),
+                "contact_name": "Anna Andersson",
+                "contact_email": "anna.andersson@example.se",
+                "strategic_importance": rng.random() < 0.2,
+                "sections": {"Syfte": "Att stärka deltagarnas ställning på arbetsmarknaden."},
+                "text_truncated": False,
+                "unknown_labels": [],
+                "content_hash": f"{n:064x}",
+                "first_seen_at": now,
+                "last_changed_at": now,
+            }
+        )
+    return rows
+
+
+def build_database(path: Path, rows: int) -> str:
+    url = f"sqlite:///{path}"
+    engine = create_engine(url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        region_names = list(conn.execute(sa.select(regions.c.name)).scalars())
+    for start in range(0, rows, BATCH):
+        with engine.begin() as conn:
+            conn.execute(
+                projects.insert(), _project_rows(start, min(BATCH, rows - start), region_names)
+            )
+    engine.dispose()
+    return url
+
+
+def run_export(url: str, fmt: str, out: Path, *extra: str) -> tuple[float, float]:
+    """Seconds and peak resident MB of one `esfbank export` process."""
+    command = [sys.executable, "-m", "esfbank", "export", "--view", "v_projects"]
+    command += ["--format", fmt, "--out", str(out), "--db", url, *extra]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        assert process.stderr is not None
+        raise SystemExit(f"export failed: {process.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="esfbank-bench-export-") as folder:
+        root = Path(folder)
+        started = time.perf_counter()
+        small = build_database(root / "small.sqlite", SMALL_ROWS)
+        url = build_database(root / "bench.sqlite", ROWS)
+        print(f"  built {ROWS:,} projects in {time.perf_counter() - started:.1f} s", flush=True)
+        print(
+            f"  {'format':8} {'rows/s':>10} {'seconds':>8} {'peak MB 30k':>12} "
+            f"{'peak MB 100k':>13}  target"
+        )
+        for fmt in FORMATS:
+            out = root / f"v_projects.{fmt}"
+            _, small_peak = run_export(small, fmt, out)
+            seconds, peak = run_export(url, fmt, out)
+            flat = peak - small_peak < 0.1 * small_peak
+            verdict = "ok" if peak < PEAK_TARGET_MB and flat else "MISSED"
+            print(
+                f"  {fmt:8} {ROWS / seconds:>10,.0f} {seconds:>8.2f} {small_peak:>12.1f} "
+                f"{peak:>13.1f}  flat, < {PEAK_TARGET_MB} MB: {verdict}",
+                flush=True,
+            )
