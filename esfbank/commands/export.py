@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -70,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
             count = ex.export(conn, source, options, out_path=args.out, stdout=sys.stdout.buffer)
     except ex.ExportError as exc:
         raise UsageError(str(exc)) from None
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     finally:
         engine.dispose()
     target = args.out or "standard output"
