@@ -16,7 +16,7 @@ from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from load.archive import PAGE
+from load.archive import DISCOVERY, PAGE
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -126,8 +126,13 @@ class ArchiveMiddleware:
             headers,
             body,
             dt.datetime.now(dt.UTC),
-            role=request.meta.get("archive_role", PAGE),
+            role=request.meta.get("archive_role", _default_role(request)),
         )
         request.meta["archive_key"] = entry.body_key
         request.meta["fetched_at"] = entry.fetched_at
         return response
+
+
+def _default_role(request: Request) -> str:
+    """robots.txt fetched by Scrapy's robots middleware is discovery, like our own fetch of it."""
+    return DISCOVERY if request.meta.get("dont_obey_robotstxt") else PAGE

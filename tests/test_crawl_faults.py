@@ -76,10 +76,13 @@ def test_faults_are_recorded_and_the_rest_is_loaded(tmp_path: Path) -> None:
         assert failed_urls <= quarantined
         assert "failed" in done.stdout
 
-        # A seed run of a few pages: under a generous threshold it exits 0, removes nothing.
+        # A seed run of a few pages (one under robots.txt's Disallow): under a generous
+        # threshold it exits 0, and being partial it removes nothing.
         seeds = tmp_path / "seeds.txt"
         numbers = [p.project_number for p in pages[10:12] if p.project_number]
-        seeds.write_text("\n".join([reset, recover_500, *numbers]) + "\n", encoding="utf-8")
+        disallowed = [p.path for p in site.manifest if p.kind == "robots-disallowed"]
+        lines = [reset, recover_500, *numbers, *disallowed]
+        seeds.write_text("\n".join(lines) + "\n", encoding="utf-8")
         done = esfbank(
             "crawl",
             *target.flags(site),
@@ -92,3 +95,6 @@ def test_faults_are_recorded_and_the_rest_is_loaded(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stdout + done.stderr
         last = query(target.db_url, "SELECT failed, removed FROM crawl_runs ORDER BY id DESC")[0]
         assert last == (1, 0)
+        assert f"{len(disallowed)} disallowed by robots.txt" in done.stdout, done.stdout
+        for path in disallowed:
+            assert site.hits.count(target=path) == 0

@@ -42,16 +42,18 @@ class EsfSpider(scrapy.Spider):
         self.base_url = context.options.base_url.rstrip("/")
         self.allowed_domains = discovery.allowed_domains(self.base_url)
         self._scheduled: set[str] = set()
+        # Links from listings wait until every sitemap is read, so a page the sitemaps list is
+        # decided by its lastmod, not requested because a listing happened to come first.
+        self._sitemaps_open = 0
+        self._sitemaps_read = False
+        self._links_waiting: list[str] = []
 
     async def start(self) -> AsyncIterator[scrapy.Request | CrawlItem]:
-        if self.context.options.seeds:
-            for output in self._schedule((url, None) for url in self.context.options.seeds):
-                yield output
-            return
-        yield self._discovery_request(f"{self.base_url}/robots.txt", self.parse_robots)
-        listing_paths = self.settings.getlist("ESFBANK_LISTING_PATHS")
-        for output in self._schedule((f"{self.base_url}{p}", None) for p in listing_paths):
-            yield output
+        # robots.txt first and alone: every other request waits until it is parsed. (Scrapy's
+        # robots middleware hands its parser only to the first of several requests waiting
+        # for it; the others would go out unchecked.)
+        robots = self._discovery_request(f"{self.base_url}/robots.txt", self.parse_robots)
+        yield robots.replace(errback=self.robots_failed)
 
     # -- discovery documents: always fetched in full ---------------------------------------------
 
@@ -66,14 +68,40 @@ class EsfSpider(scrapy.Spider):
         )
 
     def parse_robots(self, response: Response) -> Output:
-        text = response.text if response.status == OK else ""
-        sitemaps = discovery.robots_sitemaps(text, self.base_url) or [
+        yield from self._discover(response.text if response.status == OK else "")
+
+    def robots_failed(self, failure: Failure) -> Output:
+        """No robots.txt to read: go on as a site without one (sitemap at /sitemap.xml)."""
+        self.logger.warning("robots.txt unreadable: %s", _reason(failure))
+        yield from self._discover("")
+
+    def _discover(self, robots_txt: str) -> Output:
+        if self.context.options.seeds:
+            self._sitemaps_read = True
+            yield from self._schedule((url, None) for url in self.context.options.seeds)
+            return
+        listing_paths = self.settings.getlist("ESFBANK_LISTING_PATHS")
+        self._links_waiting.extend(f"{self.base_url}{p}" for p in listing_paths)
+        sitemaps = discovery.robots_sitemaps(robots_txt, self.base_url) or [
             f"{self.base_url}/sitemap.xml"
         ]
         for url in sitemaps:
-            yield self._discovery_request(url, self.parse_sitemap)
+            yield self._sitemap_request(url)
+
+    def _sitemap_request(self, url: str) -> scrapy.Request:
+        self._sitemaps_open += 1
+        request = self._discovery_request(url, self.parse_sitemap)
+        return request.replace(errback=self.sitemap_failed)
 
     def parse_sitemap(self, response: Response) -> Output:
+        yield from self._read_sitemap(response)
+        yield from self._sitemap_closed()
+
+    def sitemap_failed(self, failure: Failure) -> Output:
+        yield from self.discovery_failed(failure)
+        yield from self._sitemap_closed()
+
+    def _read_sitemap(self, response: Response) -> Output:
         if response.status != OK:
             yield from self._discovery_lost(response.url, f"HTTP {response.status}")
             return
@@ -84,9 +112,16 @@ class EsfSpider(scrapy.Spider):
             return
         if sitemap.is_index:
             for entry in sitemap.entries:
-                yield self._discovery_request(entry.loc, self.parse_sitemap)
+                yield self._sitemap_request(entry.loc)
         else:
             yield from self._schedule((e.loc, e.lastmod) for e in sitemap.entries)
+
+    def _sitemap_closed(self) -> Output:
+        self._sitemaps_open -= 1
+        if self._sitemaps_open == 0:
+            self._sitemaps_read = True
+            waiting, self._links_waiting = self._links_waiting, []
+            yield from self._schedule((url, None) for url in waiting)
 
     def discovery_failed(self, failure: Failure) -> Output:
         yield from self._discovery_lost(_origin_url(_request(failure)), _reason(failure))
@@ -174,9 +209,11 @@ class EsfSpider(scrapy.Spider):
             discovery.rebase(urljoin(response.url, href), self.base_url)
             for href in response.css("a::attr(href)").getall()
         )
-        yield from self._schedule(
-            (url, None) for url in links if discovery.followable(url, self.allowed_domains)
-        )
+        followable = [url for url in links if discovery.followable(url, self.allowed_domains)]
+        if self._sitemaps_read:
+            yield from self._schedule((url, None) for url in followable)
+        else:
+            self._links_waiting.extend(followable)
 
     def _follow_archived(self, url: str) -> Output:
         """Follow a listing's links from its last archived copy; fetch it when there is none."""
