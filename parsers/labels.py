@@ -64,6 +64,7 @@ _COLON_LABEL = re.compile(r"^(?P<label>[^:\t]{1,40}?)\s*:(?:\s+(?P<value>.*))?$"
 _MIRROR_SEPARATORS = " \t|;,·•"
 _BULLETS = "•·▪●◦‣"  # fact lists marked up as <li> carry a bullet before the label
 _LEADING_BULLET = re.compile(f"^[{_BULLETS}]\\s*")
+_SPACES = " \u00a0"
 _MAX_UNKNOWN_VALUE = 80
 _MAX_LABEL_WORDS = 5
 
@@ -127,14 +128,15 @@ def _separated(line: str) -> tuple[str | None, list[_Found]] | None:
 
 
 def _glued(line: str) -> _Found | None:
+    """A label at the start of a 2007 field line, its value glued on (or after one space)."""
     match = _GLUED.match(line)
     if match is not None:
-        label, value = match["label"], match["value"]
+        label, value = match["label"], match["value"].lstrip(_SPACES)
         if not value:
             return _Found(label, None, True)
         first = value[0]
         is_email = LABELS[label_key(label)] == "contact_email"
-        if first not in ": \t\u00a0" and (not first.islower() or is_email):
+        if first not in ":\t" and (not first.islower() or is_email):
             return _Found(label, value.strip(), True)
     camel = _CAMEL.match(line)
     if camel is not None and not _is_heading(line):
@@ -149,9 +151,30 @@ def _classify(line: str, glued: bool) -> tuple[str | None, list[_Found]] | None:
     return _separated(line)
 
 
-def _known_glued(line: str) -> bool:
+def _known_glued(line: str, *, tight: bool) -> bool:
+    """A known glued label with a value; `tight`: glued with no space between (2007 markup)."""
     found = _glued(line)
-    return found is not None and found.known and found.value is not None
+    if found is None or not found.known or found.value is None:
+        return False
+    return not tight or line[len(found.label)] not in _SPACES
+
+
+def _glued_start(lines: Sequence[str], index: int) -> int | None:
+    """Where a glued block starts at `index`: two tightly glued labels close together, or a run
+    of three labels each followed by a space (markup with whitespace between label and value).
+    A first line whose label comes again in the run is a title such as `Region Skånes …`."""
+    near = lines[index + 1 : index + 3]
+    tight = _known_glued(lines[index], tight=True) and any(
+        _known_glued(line, tight=True) for line in near
+    )
+    run = lines[index : index + 3]
+    if not tight and not all(_known_glued(line, tight=False) for line in run):
+        return None
+    first = _glued(lines[index])
+    later = (_glued(line) for line in lines[index + 1 : index + 12])
+    labels = {label_key(found.label) for found in later if found is not None}
+    repeated = first is not None and label_key(first.label) in labels
+    return index + 1 if repeated else index
 
 
 def _block_start(lines: Sequence[str]) -> tuple[int, bool] | None:
@@ -170,8 +193,9 @@ def _block_start(lines: Sequence[str]) -> tuple[int, bool] | None:
                 label_key(after) in LABELS or (_label_shaped(after) and label_key(later) in LABELS)
             ):
                 return index, False
-        if _known_glued(line) and any(_known_glued(near) for near in lines[index + 1 : index + 3]):
-            return index, True
+        glued_start = _glued_start(lines, index)
+        if glued_start is not None:
+            return glued_start, True
     return None
 
 

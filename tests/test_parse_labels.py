@@ -115,3 +115,21 @@ def test_no_labels_no_block() -> None:
     block = extract_fields(["Rubrik", "21 januari 2020", "Brödtext om ett projekt."])
     assert block.pairs == ()
     assert (block.start, block.end) == (0, 0)
+
+
+def test_glued_labels_with_whitespace_between_label_and_value_markup() -> None:
+    block = extract_fields(
+        [
+            "Region Skånes kompetenslyft",
+            "Projektfas Genomförande",
+            "Projektägare Region Skåne",
+            "Region Sydsverige",
+            "In English",
+        ]
+    )
+    assert block.start == 1  # the title reuses a label word but is no field
+    assert pairs(block) == [
+        ("phase", "Genomförande"),
+        ("owner", "Region Skåne"),
+        ("region", "Sydsverige"),
+    ]
