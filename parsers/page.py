@@ -6,6 +6,7 @@ HTML and text snapshots meet as visible text lines, so both parse through the sa
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import re
 from collections.abc import Sequence
@@ -74,6 +75,8 @@ def parse_bytes(data: bytes, source: Source, *, is_html: bool | None = None) -> 
     `source.url` (the crawl's URL) wins over the page's own; otherwise the page's canonical
     link or `URL:` header becomes the record's `source_url`.
     """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data = data.decode("utf-16", errors="replace").encode("utf-8")
     if not data.strip():
         return _unreadable(source, "empty file")
     if _looks_binary(data):

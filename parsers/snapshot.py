@@ -23,7 +23,7 @@ class Snapshot:
 
 def read_snapshot(text: str) -> Snapshot:
     """Split off the header (it ends at the first blank or non-header line) and the text lines."""
-    raw = text.lstrip("\ufeff").splitlines()
+    raw = text.lstrip("\ufeff \t\r\n").splitlines()
     headers: dict[str, str] = {}
     body_start = 0
     for index, line in enumerate(raw):

@@ -1,0 +1,54 @@
+"""parse_bytes/parse_path: decoding, HTML or snapshot sniffing, and where source_url comes from."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from parsers.page import parse_bytes, parse_path
+from parsers.records import Source
+
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+SNAPSHOT = (GOLDEN / "esf2007" / "visioncenter.txt").read_text("utf-8")
+HTML = (GOLDEN / "esf2014" / "2018-00566-html.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        SNAPSHOT.encode("utf-8"),
+        codecs.BOM_UTF8 + SNAPSHOT.encode("utf-8"),
+        SNAPSHOT.encode("utf-16"),
+        SNAPSHOT.replace("\u00a0", " ").encode("cp1252"),
+        SNAPSHOT.replace("\n", "\r\n").encode("utf-8"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16", "cp1252", "crlf"],
+)
+def test_a_snapshot_reads_the_same_in_every_encoding(data: bytes) -> None:
+    record = parse_bytes(data, Source(path="p.txt"))
+    assert record.kind == "project"
+    assert record.title == "Visioncenter"
+    assert getattr(record, "region", None) == "Östra Mellansverige"
+    assert record.errors == ()
+
+
+def test_html_is_sniffed_whatever_the_file_name(tmp_path: Path) -> None:
+    saved = tmp_path / "page.txt"
+    saved.write_text(HTML, "utf-8")
+    record = parse_path(saved)
+    assert record.kind == "project"
+    assert getattr(record, "project_number", None) == "2018/00566"
+    assert record.source.path == str(saved)
+
+
+def test_source_url_from_header_canonical_link_or_the_crawl() -> None:
+    with_header = parse_bytes(b"\n\nURL: https://www.esf.se/a/\n\nRubrik\n", Source())
+    assert with_header.source.url == "https://www.esf.se/a/"
+    canonical = parse_bytes(HTML.encode("utf-8"), Source())
+    assert (
+        canonical.source.url == "https://www.esf.se/resultat/projektbanken/projekt/?dnr=2018/00566"
+    )
+    crawled = parse_bytes(HTML.encode("utf-8"), Source(url="https://www.esf.se/crawled/"))
+    assert crawled.source.url == "https://www.esf.se/crawled/"
