@@ -43,6 +43,9 @@ def create_engine(url: str) -> Engine:
             _configure_sqlite(engine)
         else:
             engine = sa.create_engine(parsed, pool_pre_ping=True)
+            # Batch plain executemany INSERTs into multi-row VALUES too, not only RETURNING ones:
+            # psycopg would otherwise send one statement per row.
+            engine.dialect.use_insertmanyvalues_wo_returning = True
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise DatabaseUnavailableError(f"database {describe(url)}: {exc}") from None
     return engine

@@ -3,21 +3,25 @@
 The content hash covers the normalised record, not the raw page: the contract's fields without
 where the page was read from (`source_path`, `source_url`) and without the parser's `errors`, so
 a banner change, a new URL for the same project or a re-run from another folder is no change.
+project_versions keeps that normalised record, so each version shows what was hashed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from parsers.records import NewsRecord, ProjectRecord, Record, to_json_dict
+from parsers.records import NewsRecord, PageRecord, ProjectRecord, Record
 from parsers.urls import normalise_source_url
 
-NOT_HASHED = frozenset({"source_path", "source_url", "errors"})
+# The contract's fields that say where a page was read from, or how parsing went: not content.
+NOT_HASHED = frozenset({"source", "source_path", "source_url", "errors"})
+_SCALARS = (str, int, float, bool, type(None))
 
 # Record fields stored as child rows or handled separately rather than as projects columns.
 _PROJECT_LISTS = ("municipalities", "partners", "cofinanciers")
@@ -27,10 +31,33 @@ PROJECT_COLUMNS: tuple[str, ...] = tuple(
 )
 
 
-def content_hash(contract: Mapping[str, Any]) -> str:
-    """SHA-256 over the contract JSON of a record minus NOT_HASHED, with sorted keys."""
-    payload = {k: v for k, v in contract.items() if k not in NOT_HASHED}
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_CONTENT_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls) if f.name not in NOT_HASHED)
+    for cls in (ProjectRecord, NewsRecord, PageRecord)
+}
+
+
+def _plain(value: Any) -> Any:
+    """A field value as in the contract's JSON (dates ISO, tuples lists)."""
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    raise TypeError(f"unexpected {type(value).__name__} in a record")
+
+
+def normalised(record: Record) -> dict[str, Any]:
+    """The record's content as contract JSON: every field but where it came from and `errors`."""
+    return {name: _plain(getattr(record, name)) for name in _CONTENT_FIELDS[type(record)]}
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
+    """SHA-256 over the normalised record's JSON, keys sorted."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -50,11 +77,11 @@ def project_key(record: ProjectRecord, url: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A record ready for the database: its key, hash, contract JSON and (for projects) row."""
+    """A record ready for the database: key, hash, normalised content and table row."""
 
     key: str
     hash: str
-    contract: dict[str, Any]
+    content: dict[str, Any]
     row: dict[str, Any]
 
 
@@ -79,14 +106,14 @@ def news_row(record: NewsRecord, url: str) -> dict[str, Any]:
 
 def prepare(record: Record, url: str | None, key: str) -> Prepared:
     """Key, hash and row of a project or news record whose key is known."""
-    contract = to_json_dict(record)
+    content = normalised(record)
     if isinstance(record, ProjectRecord):
         row = project_row(record, url)
     elif isinstance(record, NewsRecord) and url is not None:
         row = news_row(record, url)
     else:
         row = {}
-    return Prepared(key=key, hash=content_hash(contract), contract=contract, row=row)
+    return Prepared(key=key, hash=content_hash(content), content=content, row=row)
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -94,5 +121,5 @@ def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, 
     return {
         name: {"old": old.get(name), "new": new.get(name)}
         for name in sorted(set(old) | set(new))
-        if name not in NOT_HASHED and old.get(name) != new.get(name)
+        if old.get(name) != new.get(name)
     }

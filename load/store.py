@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from load import migrate
 from load import schema as t
+from load.bulk import allocate_ids, insert_rows, upsert_rows
 from load.engine import (
     DatabaseUnavailableError,
     check_connection,
@@ -36,10 +37,18 @@ from load.engine import (
     lock_writers,
     writer,
 )
-from load.rows import Prepared, changed_fields, content_hash, prepare, project_key, url_key
+from load.rows import (
+    Prepared,
+    changed_fields,
+    content_hash,
+    normalised,
+    prepare,
+    project_key,
+    url_key,
+)
 from load.validate import Violation, missing_url, project_violations
 from parsers.normalisers import NormaliseError
-from parsers.records import NewsRecord, ProjectRecord, Record, to_json_dict
+from parsers.records import NewsRecord, ProjectRecord, Record
 
 __all__ = [
     "DatabaseUnavailableError",
@@ -53,6 +62,9 @@ __all__ = [
 
 _T = TypeVar("_T")
 _IN_CHUNK = 1000  # values per IN (...) list, well under both backends' parameter limits
+# url_state columns a fetch may not send (a 304, a page without ETag): the stored value stays.
+_KEPT = ("last_fetched_at", "http_status", "etag", "last_modified", "sitemap_lastmod",
+         "archive_key", "project_id", "news_id")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -255,7 +267,7 @@ class Store:
                 digest = None
             elif unit is None:
                 plan.counts.skipped += 1
-                digest = content_hash(to_json_dict(record))
+                digest = content_hash(normalised(record))
             else:
                 is_project = isinstance(record, ProjectRecord)
                 target = plan.projects if is_project else plan.news
@@ -338,7 +350,9 @@ class Store:
             for url, (column, key) in plan.url_units.items():
                 units = plan.projects if column == "project_id" else plan.news
                 plan.url_rows[url][column] = units[key].id
-            conn.execute(_url_state_upsert(conn), list(plan.url_rows.values()))
+            upsert_rows(
+                conn, t.url_state, list(plan.url_rows.values()), key="url", keep_when_null=_KEPT
+            )
         if plan.error_rows:
             stmt = _insert(conn, t.parse_errors).on_conflict_do_nothing(
                 index_elements=[t.parse_errors.c.fingerprint]
@@ -372,19 +386,21 @@ class Store:
             stmt = _insert(conn, t.organisations).on_conflict_do_nothing()
             conn.execute(stmt, [{"org_number": k, "name": v} for k, v in orgs.items()])
         if new:
+            for unit, new_id in zip(new, allocate_ids(conn, p, len(new)), strict=True):
+                unit.id = new_id
             rows = [
                 {
+                    "id": u.id,
                     **u.prepared.row,
                     "project_key": u.prepared.key,
                     "content_hash": u.prepared.hash,
                     "first_seen_at": now,
                     "last_changed_at": now,
+                    "removed_at": None,
                 }
                 for u in new
             ]
-            stmt = sa.insert(p).returning(p.c.id, sort_by_parameter_order=True)
-            for unit, new_id in zip(new, conn.execute(stmt, rows).scalars(), strict=True):
-                unit.id = new_id
+            insert_rows(conn, p, rows)
         previous: dict[int, Any] = {}
         if changed:
             ids = [u.id for u in changed]
@@ -414,14 +430,14 @@ class Store:
                     "seen_at": now,
                     "change": "changed" if u.id in previous else "new",
                     "content_hash": u.prepared.hash,
-                    "record": u.prepared.contract,
-                    "changed": changed_fields(previous[u.id], u.prepared.contract)
+                    "record": u.prepared.content,
+                    "changed": changed_fields(previous[u.id], u.prepared.content)
                     if u.id in previous
                     else None,
                 }
                 for u in written
             ]
-            conn.execute(sa.insert(t.project_versions), versions)
+            insert_rows(conn, t.project_versions, versions)
         if returning:
             conn.execute(sa.update(p).where(p.c.id.in_(returning)).values(removed_at=None))
 
@@ -447,8 +463,7 @@ class Store:
             (t.project_partners, partners),
             (t.project_cofinanciers, cofinanciers),
         ):
-            if rows:
-                conn.execute(sa.insert(table), rows)
+            insert_rows(conn, table, rows)
 
     def _kommunkod_of(self, name: str) -> str | None:
         """SCB code of a municipality as pages write it: `Mjölby`, `Mjölby kommun`,
@@ -515,8 +530,7 @@ class Store:
             if isinstance(u.item.record, NewsRecord)
             for number in dict.fromkeys(u.item.record.mentioned_project_numbers)
         ]
-        if link_rows:
-            conn.execute(sa.insert(t.news_project_links), link_rows)
+        insert_rows(conn, t.news_project_links, link_rows)
         if returning:
             conn.execute(sa.update(n).where(n.c.id.in_(returning)).values(removed_at=None))
 
@@ -705,16 +719,3 @@ def _url_row(
         "project_id": None,
         "news_id": None,
     }
-
-
-def _url_state_upsert(conn: Connection) -> Any:
-    """INSERT … ON CONFLICT (url) DO UPDATE: fetch metadata a page did not send is kept."""
-    u = t.url_state
-    stmt = _insert(conn, u)
-    new = stmt.excluded
-    kept = ("last_fetched_at", "http_status", "etag", "last_modified", "sitemap_lastmod",
-            "archive_key", "project_id", "news_id")  # fmt: skip
-    replaced = ("kind", "run_id", "last_seen_at", "content_hash", "removed", "removed_at")
-    updates = {name: sa.func.coalesce(new[name], u.c[name]) for name in kept}
-    updates.update({name: new[name] for name in replaced})
-    return stmt.on_conflict_do_update(index_elements=[u.c.url], set_=updates)

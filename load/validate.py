@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -59,6 +60,7 @@ def missing_url(kind: str) -> Violation:
     return Violation("source_url", None, f"missing key: a {kind} record needs its URL")
 
 
+@functools.lru_cache(maxsize=4096)  # owners recur: each number is checked once
 def _is_org_number(value: str) -> bool:
     try:
         return parse_org_number(value) == value

@@ -1,0 +1,149 @@
+"""Bulk writes the fast way each backend offers: COPY FROM STDIN on PostgreSQL (ten times
+multi-row VALUES), the driver's own executemany on SQLite. SQLAlchemy's per-row parameter
+processing is bypassed, so values are converted here, once per column type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+if TYPE_CHECKING:
+    import psycopg
+
+Convert = Callable[[Any], Any]
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sqlite_datetime(value: dt.datetime | None) -> str | None:
+    """SQLAlchemy's own SQLite storage format, so its DateTime columns read these back."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _sqlite_bool(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _converter(column_type: sa.types.TypeEngine[Any], dialect: str) -> Convert | None:
+    if isinstance(column_type, sa.JSON):
+        return _json
+    if dialect != "sqlite":
+        return None  # psycopg adapts dates, timestamps and booleans itself
+    if isinstance(column_type, sa.DateTime):
+        return _sqlite_datetime
+    if isinstance(column_type, sa.Date):
+        return _sqlite_date
+    if isinstance(column_type, sa.Boolean):
+        return _sqlite_bool
+    return None
+
+
+def _values(
+    conn: Connection, table: sa.Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[Any, ...]]:
+    converters = [_converter(table.c[name].type, conn.dialect.name) for name in names]
+    if not any(converters):
+        return [tuple(row[name] for name in names) for row in rows]
+    return [
+        tuple(
+            convert(row[name]) if convert else row[name]
+            for name, convert in zip(names, converters, strict=True)
+        )
+        for row in rows
+    ]
+
+
+def _copy(
+    conn: Connection, target: str, names: Sequence[str], values: list[tuple[Any, ...]]
+) -> None:
+    raw = cast("psycopg.Connection[Any]", conn.connection.driver_connection)
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy,
+    ):
+        for row in values:
+            copy.write_row(row)
+
+
+def allocate_ids(conn: Connection, table: sa.Table, count: int) -> list[int]:
+    """`count` new values of the table's integer `id`, for rows written by `insert_rows`.
+    On SQLite the caller must hold the write lock (BEGIN IMMEDIATE), as every writer here does."""
+    if conn.dialect.name == "postgresql":
+        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+        sql = f"SELECT nextval({sequence}) FROM generate_series(1, {count:d})"
+        return list(conn.exec_driver_sql(sql).scalars())
+    last = conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar_one()
+    return list(range(last + 1, last + 1 + count))
+
+
+def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT every row (all with the same keys, column names) in the current transaction."""
+    if not rows:
+        return
+    names = list(rows[0])
+    values = _values(conn, table, names, rows)
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table.name, names, values)
+    else:
+        placeholders = ", ".join("?" * len(names))
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
+        conn.exec_driver_sql(sql, values)
+
+
+def upsert_rows(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: str,
+    keep_when_null: Sequence[str] = (),
+) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE: every other column takes the new value, except
+    those in `keep_when_null`, which keep the stored one when the new one is NULL.
+    (PostgreSQL: COPY into a temporary table, then one INSERT … SELECT.)"""
+    if not rows:
+        return
+    names = list(rows[0])
+    values = _values(conn, table, names, rows)
+    updates = ", ".join(
+        f"{n} = COALESCE(excluded.{n}, {table.name}.{n})"
+        if n in keep_when_null
+        else f"{n} = excluded.{n}"
+        for n in names
+        if n != key
+    )
+    conflict = f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    columns = ", ".join(names)
+    if conn.dialect.name == "postgresql":
+        staging = f"incoming_{table.name}"
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging}"
+            f" (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        _copy(conn, staging, names, values)
+        conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} {conflict}"
+        )
+    else:
+        placeholders = ", ".join("?" * len(names))
+        conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({columns}) VALUES ({placeholders}) {conflict}", values
+        )
