@@ -203,10 +203,11 @@ def detect_kind(
         return "call"  # `Utlysning` on a project page names its call; alone, it is the call
     if from_url == "project":
         return "project"
-    if _is_listing(lines, block):
+    other_site = bool(url) and _esf_path(url) is None
+    if not other_site and _is_listing(lines, block):
         return "listing"
     if heading is not None or esf_label_count(block) >= 2:
-        return "project"
-    if find_date_line(lines) is not None:
-        return "news"
+        return "project"  # on another site too: a mirror that kept the labels
+    if not other_site and find_date_line(lines) is not None:
+        return "news"  # another site's dated article is not esf.se news
     return "other"

@@ -86,6 +86,9 @@ def test_a_mirror_on_another_site_is_a_project_an_unrelated_site_is_other() -> N
         "Ewa Holsti",
     ]
     assert kind(municipal, "https://www.stad.example.se/projekt/aldreomsorgen/") == "other"
+    article = ["Kommunen får stöd från socialfonden", "12 mars 2021", TEXT]
+    assert kind(article, "https://www.stad.example.se/nyheter/esf/") == "other"
+    assert kind(article) == "news"
 
 
 @pytest.mark.parametrize(
