@@ -21,6 +21,18 @@ from parsers.records import ProjectRecord, Record
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
 FAMILIES = ("esf2007", "esf2014", "esfplus2021", "news", "call", "other")
 BROKEN_URL = "https://www.esf.se/resultat/projektbanken/projekt/?dnr=2099/99999"
+SITE = "https://www.esf.se"
+# Seed pages saved without a URL header, and the path the fixture site serves them at.
+SEED_PATHS = {
+    "forprojektering-ame-svalov.txt": "/sv/Resultat/Projektbanken/Behallare-for-projekt/"
+    "Sydsverige/Forprojektering-AME-Svalov/",
+    "visioncenter.txt": "/Resultat/Projektbanken/Behallare-for-projekt/Ostra-Mellansverige/"
+    "Visioncenter/",
+    "2019-00145.txt": "/resultat/projektbanken/projekt/?dnr=2019/00145",
+    "22-005-S01.txt": "/resultat/projektbanken/projekt/?dnr=22-005-S01",
+    "valbesokt-inspirationstraff.txt": "/nyheter/valbesokt-inspirationstraff-for-potentiella-"
+    "projektagare/",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +50,21 @@ def _clock() -> Iterator[dt.datetime]:
 
 
 def golden_records() -> list[Record]:
-    return [
-        parse_path(path) for family in FAMILIES for path in sorted((GOLDEN / family).glob("*.txt"))
-    ]
+    """The golden text pages, each with its URL as a crawl would have it."""
+    records = []
+    for family in FAMILIES:
+        for path in sorted((GOLDEN / family).glob("*.txt")):
+            record = parse_path(path)
+            if record.source.url is None:
+                source = dataclasses.replace(record.source, url=SITE + SEED_PATHS[path.name])
+                record = dataclasses.replace(record, source=source)
+            records.append(record)
+    return records
 
 
 def load_fixture_db(url: str) -> FixtureDb:
-    """Load the golden pages into the migrated database at `url` in two runs.
-
-    Only pages with a URL, as a crawl has them (saved seeds without one cannot be keyed).
-    """
-    records = [r for r in golden_records() if r.source.url]
+    """Load the golden pages into the migrated database at `url` in two runs."""
+    records = golden_records()
     projects = [r for r in records if isinstance(r, ProjectRecord) and r.source.url]
     numbered = next(p for p in projects if p.programme_period == "2014-2020" and p.project_number)
     unnumbered = next(p for p in projects if p.project_number is None)
