@@ -7,7 +7,9 @@ without a URL, under neutral file names, or mirrored on other sites:
   owner); a listing repeats project numbers, labels or dates, or paginates; a project shows a
   `2019/00145 - Title` heading or at least two labels only ESF project pages carry (a municipal
   page with `Projektnamn`/`Projektperiod` has none of those); news is a title followed by a
-  Swedish date line at the top of the page.
+  Swedish date line at the top of the page;
+- a page of another site is a project (a mirror that kept the labels) or `other`, never news or
+  a listing.
 """
 
 from __future__ import annotations
