@@ -8,13 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-
-if TYPE_CHECKING:
-    import psycopg
 
 Convert = Callable[[Any], Any]
 
@@ -74,13 +72,14 @@ def _values(
 def _copy(
     conn: Connection, target: str, names: Sequence[str], values: list[tuple[Any, ...]]
 ) -> None:
-    raw = cast("psycopg.Connection[Any]", conn.connection.driver_connection)
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy,
-    ):
-        for row in values:
-            copy.write_row(row)
+    raw = cast(psycopg.Connection[Any], conn.connection.driver_connection)
+    statement = f"COPY {target} ({', '.join(names)}) FROM STDIN"
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+    except psycopg.Error as exc:  # wrapped as SQLAlchemy would: IntegrityError, DataError…
+        raise sa.exc.DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def allocate_ids(conn: Connection, table: sa.Table, count: int) -> list[int]:
