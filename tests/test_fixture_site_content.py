@@ -157,3 +157,14 @@ def test_module_serves_in_the_foreground_until_interrupted() -> None:
     finally:
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=10) == 0
+
+
+def test_synthetic_pages_can_weigh_like_real_ones() -> None:
+    with FixtureSite(synthetic=40, page_kb=50) as site:
+        page = next(p for p in site.manifest if p.kind == "project")
+        body = urllib.request.urlopen(site.url(page.path), timeout=10).read()
+    assert 50 * 1024 <= len(body) < 52 * 1024
+    assert body.count(b"</head>") == 1
+    assert (page.title or "").encode() in body
+    with pytest.raises(ValueError, match="synthetic"):
+        FixtureSite(page_kb=50)

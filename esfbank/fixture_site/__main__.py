@@ -1,4 +1,8 @@
-"""`python -m esfbank.fixture_site [--port P] [--synthetic N]`: serve the fixture site by hand."""
+"""`python -m esfbank.fixture_site [--port P] [--synthetic N]`: serve the fixture site by hand.
+
+The first line on stdout names the base URL, so a benchmark can start it as a subprocess with
+`--port 0 --quiet` and read where it listens.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +23,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="site directory")
     parser.add_argument("--synthetic", type=int, metavar="N", help="serve N generated pages")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic site")
+    parser.add_argument(
+        "--page-kb", type=int, metavar="K", help="pad synthetic pages to about K KB"
+    )
     parser.add_argument("--quiet", action="store_true", help="no request log")
     args = parser.parse_args(argv)
     try:
         site = FixtureSite(
-            args.root, synthetic=args.synthetic, seed=args.seed, port=args.port, log=not args.quiet
+            args.root,
+            synthetic=args.synthetic,
+            seed=args.seed,
+            page_kb=args.page_kb,
+            port=args.port,
+            log=not args.quiet,
         ).start()
     except (OSError, ValueError) as exc:
         print(f"fixture site: {exc}", file=sys.stderr)

@@ -20,7 +20,8 @@ API (stable: add, don't rename)::
 
     FixtureSite(faults={path: fault, ...})            # faults from the start
     FixtureSite(synthetic=2000, seed=1)               # generated site of 2,000+ pages (benchmarks)
-    python -m esfbank.fixture_site [--port P] [--synthetic N]   # by hand; prints the base URL
+    FixtureSite(synthetic=2000, page_kb=50)           # ... each page padded to ~50 KB, as real ones
+    python -m esfbank.fixture_site [--port P] [--synthetic N [--page-kb K]]  # prints the base URL
 
 A benchmark that measures a crawler should serve the site from another process (the module
 above, `--port 0`, base URL on the first line of stdout) so the server's work does not share the
@@ -153,11 +154,16 @@ class FixtureSite:
         faults: Mapping[str, f.Fault] | None = None,
         synthetic: int | None = None,
         seed: int = 0,
+        page_kb: int | None = None,
         port: int = 0,
         log: bool = False,
     ) -> None:
         if synthetic is not None:
-            self.source: PageSource = SyntheticSource(synthetic, seed=seed, template_root=root)
+            self.source: PageSource = SyntheticSource(
+                synthetic, seed=seed, template_root=root, page_kb=page_kb
+            )
+        elif page_kb is not None:
+            raise ValueError("page_kb pads synthetic pages only: give synthetic=N too")
         else:
             self.source = DirectorySource(root)
         self.hits = HitCounter()

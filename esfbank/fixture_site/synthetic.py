@@ -41,10 +41,13 @@ _MIX = ("2014",) * 6 + ("2021",) * 6 + ("2007",) * 5 + ("old",) + ("news",) * 2
 class SyntheticSource:
     """`PageSource` of a generated site; pages vary the templates in `template_root`."""
 
-    def __init__(self, count: int, *, seed: int = 0, template_root: Path) -> None:
+    def __init__(
+        self, count: int, *, seed: int = 0, template_root: Path, page_kb: int | None = None
+    ) -> None:
         if count < 1:
             raise ValueError(f"synthetic site: page count must be positive, not {count}")
         self.seed = seed
+        self.page_bytes = (page_kb or 0) * 1024
         self._templates = DirectorySource(template_root)
         pool = self._template_pool()
         self._generators: dict[str, Callable[[], bytes]] = {}
@@ -100,7 +103,7 @@ class SyntheticSource:
         else:
             number = None
             path = f"{_NEWS}nyhet-{i}/"
-        title = f"{template.title} {i}"
+        title = f"{template.title} ({i})"  # "Framtidslabbet 2 180" would read as an amount
         changes = {template.path: path}
         if template.project_number and number:
             changes[template.project_number] = number
@@ -113,7 +116,7 @@ class SyntheticSource:
         def generate() -> bytes:
             raw = self._templates.read(source) or b""
             text = vary(raw.decode(), replace=changes, amount_factor=factor, date_shift_days=shift)
-            return text.encode()
+            return _weighed(text.encode(), self.page_bytes)
 
         self._generators[file_for(path)] = generate
         is_news = group == "news"
@@ -168,6 +171,24 @@ class SyntheticSource:
         self._generators["robots.txt"] = _constant(render_robots(["/sok/"], ["/sitemap.xml"]))
         content[:] = [replace(p, listed_on=(listed_on[p.path],)) for p in content]
         return pages
+
+
+# A CMS's menu data inlined in every page: invisible, but real pages carry tens of KB of it.
+_MENU_ITEM = (
+    b'{"title":"Projektbanken","href":"/resultat/projektbanken/","children":['
+    b'{"title":"Nyheter","href":"/nyheter/"},'
+    b'{"title":"Om webbplatsen","href":"/om-webbplatsen/"}]},'
+)
+
+
+def _weighed(html: bytes, size: int) -> bytes:
+    """The page padded to about `size` bytes with inline menu JSON in its head (0: as it is)."""
+    missing = size - len(html)
+    if missing <= 0 or b"</head>" not in html:
+        return html
+    items = _MENU_ITEM * (missing // len(_MENU_ITEM) + 1)
+    data = b'<script type="application/json" id="menu-data">[' + items[:-1] + b"]</script>\n"
+    return html.replace(b"</head>", data + b"</head>", 1)
 
 
 def _constant(text: str) -> Callable[[], bytes]:
