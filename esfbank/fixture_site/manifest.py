@@ -100,7 +100,10 @@ class Manifest:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "about": "every page of the fixture site, written by tests/fixtures/build_site.py",
+            "about": (
+                "every page of the fixture site, written by tests/fixtures/build_site.py; "
+                "`source` is the page text it was built from, relative to ../shared"
+            ),
             "sitemap_index": self.sitemap_index,
             "site_lastmod": self.site_lastmod.isoformat(),
             "resources": list(self.resources),
