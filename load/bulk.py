@@ -6,6 +6,7 @@ processing is bypassed, so values are converted here, once per column type.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
@@ -17,12 +18,19 @@ from sqlalchemy.engine import Connection
 Convert = Callable[[Any], Any]
 
 
+class JsonText(str):
+    """A value already serialised as JSON: written to a JSON column as it is."""
+
+    __slots__ = ()
+
+
 def _json(value: Any) -> str | None:
-    if value is None:
-        return None
+    if value is None or isinstance(value, JsonText):
+        return value
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+@functools.lru_cache(maxsize=64)  # a batch stamps thousands of rows with the same time
 def _sqlite_datetime(value: dt.datetime | None) -> str | None:
     """SQLAlchemy's own SQLite storage format, so its DateTime columns read these back."""
     if value is None:
@@ -58,15 +66,14 @@ def _values(
     conn: Connection, table: sa.Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
 ) -> list[tuple[Any, ...]]:
     converters = [_converter(table.c[name].type, conn.dialect.name) for name in names]
+    tuples = [tuple(row[name] for name in names) for row in rows]
     if not any(converters):
-        return [tuple(row[name] for name in names) for row in rows]
-    return [
-        tuple(
-            convert(row[name]) if convert else row[name]
-            for name, convert in zip(names, converters, strict=True)
-        )
-        for row in rows
-    ]
+        return tuples
+    columns = list(zip(*tuples, strict=True))  # convert column by column, then back
+    for index, convert in enumerate(converters):
+        if convert is not None:
+            columns[index] = tuple(map(convert, columns[index]))
+    return list(zip(*columns, strict=True))
 
 
 def _copy(

@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from load.bulk import JsonText
 from parsers.records import NewsRecord, PageRecord, ProjectRecord, Record
 from parsers.urls import normalise_source_url
 
 # The contract's fields that say where a page was read from, or how parsing went: not content.
 NOT_HASHED = frozenset({"source", "source_path", "source_url", "errors"})
-_SCALARS = (str, int, float, bool, type(None))
 
 # Record fields stored as child rows or handled separately rather than as projects columns.
 _PROJECT_LISTS = ("municipalities", "partners", "cofinanciers")
@@ -37,27 +37,32 @@ _CONTENT_FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 
-def _plain(value: Any) -> Any:
-    """A field value as in the contract's JSON (dates ISO, tuples lists)."""
-    if isinstance(value, _SCALARS):
-        return value
+def _json_default(value: Any) -> Any:
+    """What json cannot write itself: dates (ISO) and read-only mappings."""
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return dict(value)
     raise TypeError(f"unexpected {type(value).__name__} in a record")
 
 
-def normalised(record: Record) -> dict[str, Any]:
-    """The record's content as contract JSON: every field but where it came from and `errors`."""
-    return {name: _plain(getattr(record, name)) for name in _CONTENT_FIELDS[type(record)]}
+def content_json(record: Record) -> JsonText:
+    """The normalised record, canonical JSON (keys sorted): the contract's fields without
+    where the page came from and `errors`. This is what is hashed and kept as a version."""
+    content = {name: getattr(record, name) for name in _CONTENT_FIELDS[type(record)]}
+    return JsonText(
+        json.dumps(
+            content,
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            default=_json_default,
+        )
+    )
 
 
-def content_hash(content: Mapping[str, Any]) -> str:
-    """SHA-256 over the normalised record's JSON, keys sorted."""
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def content_hash(text: str) -> str:
+    """SHA-256 of the canonical JSON."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -81,7 +86,7 @@ class Prepared:
 
     key: str
     hash: str
-    content: dict[str, Any]
+    content_json: JsonText
     row: dict[str, Any]
 
 
@@ -106,14 +111,14 @@ def news_row(record: NewsRecord, url: str) -> dict[str, Any]:
 
 def prepare(record: Record, url: str | None, key: str) -> Prepared:
     """Key, hash and row of a project or news record whose key is known."""
-    content = normalised(record)
     if isinstance(record, ProjectRecord):
         row = project_row(record, url)
     elif isinstance(record, NewsRecord) and url is not None:
         row = news_row(record, url)
     else:
         row = {}
-    return Prepared(key=key, hash=content_hash(content), content=content, row=row)
+    text = content_json(record)
+    return Prepared(key=key, hash=content_hash(text), content_json=text, row=row)
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

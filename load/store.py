@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -41,7 +42,7 @@ from load.rows import (
     Prepared,
     changed_fields,
     content_hash,
-    normalised,
+    content_json,
     prepare,
     project_key,
     url_key,
@@ -267,7 +268,7 @@ class Store:
                 digest = None
             elif unit is None:
                 plan.counts.skipped += 1
-                digest = content_hash(normalised(record))
+                digest = content_hash(content_json(record))
             else:
                 is_project = isinstance(record, ProjectRecord)
                 target = plan.projects if is_project else plan.news
@@ -430,8 +431,8 @@ class Store:
                     "seen_at": now,
                     "change": "changed" if u.id in previous else "new",
                     "content_hash": u.prepared.hash,
-                    "record": u.prepared.content,
-                    "changed": changed_fields(previous[u.id], u.prepared.content)
+                    "record": u.prepared.content_json,
+                    "changed": changed_fields(previous[u.id], json.loads(u.prepared.content_json))
                     if u.id in previous
                     else None,
                 }
