@@ -36,26 +36,33 @@ _PAGER = re.compile(
     re.IGNORECASE,
 )
 _PAGING_WORD = re.compile(r"Föregående|Nästa|\bav\b|träffar|projekt", re.IGNORECASE)
-_ESF_HOST = re.compile(r"(?:^|\.)esf\.se$")
+# esf.se, or a loopback host serving a fixture copy of the site (tests, `esfbank demo`).
+_SITE_HOST = re.compile(r"(?:^|\.)esf\.se$|^localhost$|^127(?:\.\d{1,3}){3}$|^::1$")
 
-# Path patterns of esf.se, lower-cased. Order matters: news before calls (news write about calls).
+# Patterns of the site's paths (lower-cased, with the query). Order matters: a family's index
+# lists its pages; news before calls (news write about calls).
+_END = r"/?(?:\?|$)"  # end of the path, with or without a trailing slash
 _URL_KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
-    # the index of a family (`/nyheter/`, `/Utlysningar1/?page=2`) lists its pages
     (
         "listing",
         re.compile(
             r"/(?:nyheter\d*|news|pressmeddelanden|aktuellt\d*|utlysningar\d*"
-            r"|samtliga-utlysningar[^/]*)/?(?:\?.*)?$"
+            rf"|samtliga-utlysningar[^/?]*){_END}"
         ),
     ),
     ("news", re.compile(r"/(?:nyheter\d*|news|pressmeddelanden)/")),
     ("call", re.compile(r"/utlysning")),
-    ("listing", re.compile(r"/behallare-for-projekt/[^/]+/?$|/alla-projekt/?$|/projektbanken/?$")),
+    (
+        "listing",
+        re.compile(
+            rf"/behallare-for-projekt(?:/[^/?]+)?{_END}|/alla-projekt{_END}|/projektbanken{_END}"
+        ),
+    ),
     (
         "project",
         re.compile(
-            r"/behallare-for-projekt/[^/]+/[^/]+|/alla-projekt/[^/]+|/projektbanken/projekt/\?dnr="
-            r"|/projekt/[^/?]+/?$"
+            r"/behallare-for-projekt/[^/?]+/[^/?]+|/alla-projekt/[^/?]+"
+            rf"|/projektbanken/projekt/?\?(?:.*&)?dnr=|/projekt/[^/?]+{_END}"
         ),
     ),
     ("listing", re.compile(r"/projektbanken(?:-2014-2020)?/|[?&](?:page|sida|q|sok)=")),
@@ -95,14 +102,19 @@ def find_heading(lines: Sequence[str], before: int) -> Heading | None:
 
 
 def _esf_path(url: str | None) -> str | None:
-    """The lower-cased path and query of an esf.se URL; None for other sites or no URL."""
+    """The lower-cased path and query of a URL of the site; None for other sites or no URL."""
     if not url:
         return None
     parts = urlsplit(url.strip())
-    if not _ESF_HOST.search((parts.hostname or "").lower()):
+    if not _SITE_HOST.search((parts.hostname or "").lower()):
         return None
     query = f"?{parts.query}" if parts.query else ""
     return f"{parts.path}{query}".lower()
+
+
+def _is_other_site(url: str | None) -> bool:
+    host = urlsplit(url.strip()).hostname if url else None
+    return bool(host) and not _SITE_HOST.search(str(host).lower())
 
 
 def kind_from_url(url: str | None) -> Kind | None:
@@ -205,7 +217,7 @@ def detect_kind(
         return "call"  # `Utlysning` on a project page names its call; alone, it is the call
     if from_url == "project":
         return "project"
-    other_site = bool(url) and _esf_path(url) is None
+    other_site = _is_other_site(url)
     if not other_site and _is_listing(lines, block):
         return "listing"
     if heading is not None or esf_label_count(block) >= 2:

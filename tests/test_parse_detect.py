@@ -38,6 +38,11 @@ def kind(lines: list[str], url: str | None = None) -> str:
         ("https://www.esf.se/resultat/projektbanken/projekt/?page=3", "listing"),
         ("https://www.esf.se/projekt/arbetscoacher", "project"),
         ("https://www.esf.se/nyheter/", "listing"),
+        ("http://127.0.0.1:8765/nyheter/en-nyhet/", "news"),  # a fixture copy of the site
+        (
+            "http://localhost:8765/sv/Resultat/Projektbanken/Behallare-for-projekt/Sydsverige/?page=2",
+            "listing",
+        ),
         ("https://www.esf.se/Min-region/Stockholm/Utlysningar1/?page=2", "listing"),
     ],
 )
