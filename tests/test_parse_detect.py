@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from parsers.page import parse_lines
+from parsers.page import parse_bytes, parse_lines
 from parsers.records import Source
 from parsers.snapshot import read_snapshot
 
@@ -144,3 +145,22 @@ def test_text_that_merely_looks_like_paging_or_dates_is_no_listing() -> None:
         "2022/00198 följde samma modell.",
     ]
     assert kind(lines) == "project"
+
+
+SITE = Path(__file__).parent / "fixtures" / "site"
+SITE_PAGES = [
+    page
+    for page in (json.loads((SITE / "MANIFEST.json").read_text("utf-8"))["pages"])
+    if page["kind"] in FAMILY_KIND.values()
+]
+
+
+@pytest.mark.parametrize("page", SITE_PAGES, ids=lambda page: page["path"])
+def test_every_page_of_the_fixture_site_has_its_kind_with_or_without_its_url(
+    page: dict[str, str],
+) -> None:
+    data = (SITE / page["file"]).read_bytes()
+    for url in (f"https://www.esf.se{page['path']}", None):
+        record = parse_bytes(data, Source(url=url))
+        assert record.kind == page["kind"], url
+        assert record.errors == ()
