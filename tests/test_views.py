@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
+from load.migrate import alembic_config, upgrade
 from load.schema import news_articles, news_project_links, projects
 from load.views import VIEWS
 from tests.research_db import FixtureDb, load_fixture_db
@@ -92,3 +94,11 @@ def test_summaries_add_up_to_the_current_projects(fresh_db, loaded):
     regions = _rows(fresh_db.engine, "v_summary_period_region")
     assert sum(r["projects"] for r in regions) == len(current)
     assert {r["programme_period"] for r in regions} == set(by_period)
+
+
+def test_the_views_migration_goes_down_and_up_again(fresh_db):
+    with fresh_db.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0001")
+    assert not set(VIEWS) & set(sa.inspect(fresh_db.engine).get_view_names())
+    upgrade(fresh_db.engine)
+    assert set(VIEWS) <= set(sa.inspect(fresh_db.engine).get_view_names())
