@@ -38,6 +38,19 @@ def get(
         conn.close()
 
 
+def test_stop_hangs_up_on_keep_alive_clients() -> None:
+    def robots(conn: http.client.HTTPConnection) -> bytes:
+        conn.request("GET", "/robots.txt")
+        return conn.getresponse().read()
+
+    with FixtureSite() as running:
+        conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+        assert robots(conn)
+    with pytest.raises((ConnectionError, http.client.HTTPException)):
+        robots(conn)
+    conn.close()
+
+
 def test_query_strings_map_to_files_one_way() -> None:
     assert file_for(PROJECT) == "resultat/projektbanken/projekt/index@dnr=2018%2F00566.html"
     assert file_for("/resultat/projektbanken/projekt/?dnr=2018%2F00566") == file_for(PROJECT)

@@ -45,6 +45,7 @@ short by a Reset or Truncated fault counts as the 200 it announced.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -120,6 +121,9 @@ class HitCounter:
             self._counts.clear()
 
 
+_Request = socket.socket | tuple[bytes, socket.socket]
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -129,11 +133,30 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, site: FixtureSite, port: int) -> None:
         self.site = site
         self.stopping = threading.Event()
+        self._open: set[_Request] = set()
+        self._open_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
 
-    def handle_error(
-        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
-    ) -> None:
+    def process_request(self, request: _Request, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: _Request) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Hang up on keep-alive clients too: a stopped site answers nothing more."""
+        with self._open_lock:
+            still_open = list(self._open)
+        for request in still_open:
+            if isinstance(request, socket.socket):
+                with contextlib.suppress(OSError):  # already closed by its handler
+                    request.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: _Request, client_address: Any) -> None:
         """A client hanging up mid-response (size cap, timeout, reset fault) is routine here."""
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             return
@@ -195,6 +218,7 @@ class FixtureSite:
         if self._server is not None:
             self._server.stopping.set()
             self._server.shutdown()
+            self._server.drop_connections()
             self._server.server_close()
             self._server = None
         if self._thread is not None:
