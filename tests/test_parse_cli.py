@@ -149,3 +149,14 @@ def test_the_readme_record_is_what_esfbank_parse_prints(
     for heading, text in shown.pop("sections").items():
         assert parsed.pop("sections")[heading].startswith(text.removesuffix(" …"))
     assert parsed == shown
+
+
+def test_a_folder_without_pages_is_one_unreadable_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.md").write_text("no pages here", "utf-8")
+    assert main(["parse", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    (record,) = records(out)
+    assert (record["source_path"], record["kind"]) == (str(tmp_path), "other")
+    assert f"{tmp_path}: field page" in err

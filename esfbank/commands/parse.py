@@ -49,13 +49,20 @@ def add_parser(sub: Any) -> None:
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
-    """(file, path as given) pairs; a folder gives its pages (recursively) in sorted order."""
+    """(file, path as given) pairs; a folder gives its pages (recursively) in sorted order.
+
+    A folder without pages is passed on as it is: reading it fails, so it gets its record and
+    error like any unreadable input.
+    """
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            for page in sorted(p for p in path.rglob("*") if p.suffix.lower() in PAGE_SUFFIXES):
-                if page.is_file():
-                    yield page, str(page)
+        pages = (
+            sorted(p for p in path.rglob("*") if p.suffix.lower() in PAGE_SUFFIXES and p.is_file())
+            if path.is_dir()
+            else []
+        )
+        if pages:
+            yield from ((page, str(page)) for page in pages)
         else:
             yield path, given
 
