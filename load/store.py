@@ -559,6 +559,13 @@ class Store:
                     )
         return found
 
+    def live_urls(self) -> list[str]:
+        """Every URL url_state holds that is not flagged removed: after a complete run, those
+        no discovery source listed any more are the ones to `mark_removed`."""
+        u = t.url_state
+        with self.engine.connect() as conn:
+            return list(conn.scalars(sa.select(u.c.url).where(u.c.removed.is_(False))))
+
     def touch_seen(self, urls: Iterable[str], run_id: int) -> None:
         """Mark URLs seen without a fetch (sitemap lastmod unchanged, 304): they are not
         removed, and what they carry comes back if it had been flagged removed."""

@@ -236,6 +236,7 @@ def test_removed_pages_are_flagged_not_deleted_and_come_back(
 
     assert removed() == {"2019/00001": False, "2019/00002": True}
     assert store.url_states([gone.source.url])[gone.source.url].removed
+    assert store.live_urls() == [kept.source.url]
     store.upsert(items([gone]), store.begin_run("crawl"))  # unchanged, but back
     assert removed() == {"2019/00001": False, "2019/00002": False}
     assert not store.url_states([gone.source.url])[gone.source.url].removed
