@@ -167,7 +167,7 @@ def _chunks(root: etree._Element, inside_content: bool) -> list[str]:
     for event, element in walker:
         tag = element.tag
         if element is skipped or not isinstance(tag, str):  # chrome, comments, entities
-            if event == "end" and element.tail:
+            if event == "end" and element.tail and element is not root:
                 out.append(element.tail)
             continue
         if event == "start":
@@ -190,7 +190,7 @@ def _chunks(root: etree._Element, inside_content: bool) -> list[str]:
                 content_depth -= 1
             if tag in _BLOCK:
                 out.append(_BREAK)
-            if element.tail:
+            if element.tail and element is not root:  # text after </main> is outside it
                 out.append(element.tail)
     return out
 
@@ -206,11 +206,15 @@ def _lines(chunks: list[str]) -> tuple[str, ...]:
     text = "".join([_collapse(chunk) for chunk in chunks])
     text = _SPACE_RUNS.sub(" ", text)  # runs joined across chunk boundaries
     lines = []
+    bullet = ""
     for raw in text.split(_BREAK):
         cells = [cell.strip() for cell in raw.split(_TAB)]
         line = "\t".join(cell for cell in cells if cell)
-        if line:
-            lines.append(line)
+        if line == "•":  # `<li><p>text</p></li>`: the bullet belongs to the paragraph
+            bullet = "• "
+        elif line:
+            lines.append(bullet + line)
+            bullet = ""
     return tuple(lines)
 
 

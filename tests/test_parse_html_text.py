@@ -46,7 +46,7 @@ def test_scripts_navigation_cookie_banners_and_hidden_elements_are_dropped() -> 
 
 
 def test_a_page_with_one_main_element_is_read_from_it_alone() -> None:
-    body = "<div class='top'><a>Sök stöd</a></div><main><h1>Titel</h1><p>Text</p></main><p>Ut</p>"
+    body = "<div class='top'>Sök stöd</div><main><h1>Titel</h1><p>Text</p></main>Ut<p>Ut</p>"
     assert lines_of(body) == ("Titel", "Text")
 
 
@@ -71,3 +71,10 @@ def test_decoding_follows_the_declared_charset_else_utf8_else_cp1252() -> None:
     assert decode_html(text.encode("cp1252")) == text
     declared = f'<meta charset="iso-8859-1">{text}'
     assert decode_html(declared.encode("iso-8859-1")) == declared
+
+
+def test_a_list_item_holding_a_paragraph_keeps_its_bullet_on_the_text() -> None:
+    assert lines_of("<ul><li><p>Bjuv</p></li><li><div><p>Lund</p></div></li></ul>") == (
+        "• Bjuv",
+        "• Lund",
+    )
