@@ -224,8 +224,8 @@ class Store:
         """Load projects and news, one transaction per batch; calls/listings/other and
         unchanged records only update url_state; records breaking a rule go to parse_errors.
 
-        A database error on a batch (a constraint the validation did not foresee) retries the
-        batch one record at a time, so only the offending record is quarantined.
+        A database error on a batch (a constraint the validation did not foresee) retries it
+        in halves, down to single records, so only the offending record is quarantined.
         """
         total = UpsertCounts()
         for batch in _chunks(items, batch_size):
@@ -240,10 +240,10 @@ class Store:
                 lock_writers(conn)
                 self._write(conn, plan, run_id, now)
         except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
-            if len(items) > 1:
-                counts = UpsertCounts()
-                for item in items:
-                    counts.add(self._upsert_batch([item], run_id))
+            if len(items) > 1:  # halve until the offending record stands alone
+                middle = len(items) // 2
+                counts = self._upsert_batch(items[:middle], run_id)
+                counts.add(self._upsert_batch(items[middle:], run_id))
                 return counts
             return self._quarantine_item(items[0], run_id, now, _db_message(exc))
         return plan.counts
