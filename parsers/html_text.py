@@ -153,9 +153,15 @@ def _canonical_url(root: etree._Element) -> str | None:
 
 
 def _main_content(root: etree._Element) -> etree._Element | None:
-    """The page's one `<main>` (or role=main) element: menus and banners live outside it."""
+    """The page's one `<main>` (or role=main) element, menus and banners live outside it;
+    None when there is none, or when a heading `<h1>` sits outside it (a hero banner)."""
     found = [el for el in root.iter() if el.tag == "main" or el.get("role") == "main"][:2]
-    return found[0] if len(found) == 1 else None
+    if len(found) != 1:
+        return None
+    main = found[0]
+    if any(main not in set(h1.iterancestors()) for h1 in root.iter("h1")):
+        return None
+    return main
 
 
 def _chunks(root: etree._Element, inside_content: bool) -> list[str]:

@@ -78,3 +78,8 @@ def test_a_list_item_holding_a_paragraph_keeps_its_bullet_on_the_text() -> None:
         "• Bjuv",
         "• Lund",
     )
+
+
+def test_main_is_not_trusted_alone_when_the_heading_sits_outside_it() -> None:
+    body = "<div class='hero'><h1>25-023-S02 - Arbetscoacher</h1></div><main><p>Text</p></main>"
+    assert lines_of(body) == ("25-023-S02 - Arbetscoacher", "Text")
