@@ -76,6 +76,16 @@ def test_absolute_urls_point_at_the_server(site: FixtureSite) -> None:
     assert b"{base}" not in robots + index + page
 
 
+def test_an_old_page_is_served_in_the_charset_it_declares(site: FixtureSite) -> None:
+    page = next(p for p in site.manifest if p.layout and "windows-1252" in p.layout)
+    status, headers, body = get(site, page.path)
+    assert status == 200
+    assert headers["Content-Type"] == "text/html; charset=windows-1252"
+    assert "Beviljat ESF-stöd".encode("cp1252") in body
+    assert "ö".encode() not in body
+    assert get(site, PROJECT)[1]["Content-Type"] == "text/html; charset=utf-8"
+
+
 def test_unknown_paths_are_404_and_counted(site: FixtureSite) -> None:
     assert get(site, "/finns-inte/")[0] == 404
     assert get(site, "/../etc/passwd")[0] == 404

@@ -66,16 +66,15 @@ def _e(text: str) -> str:
     return escape(text, quote=False)
 
 
-def _page(path: str, title: str, chrome: str, main: str, *, head_extra: str = "") -> str:
+def _page(path: str, title: str, chrome: str, main: str, *, charset: str = "utf-8") -> str:
     """The page skeleton: head with canonical link, site header and nav, chrome, main, footer."""
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="sv">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="sv">\n<head>\n<meta charset="{charset}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_e(title)} - Svenska ESF-rådet</title>\n"
         f'<link rel="canonical" href="{B}{escape(path)}">\n'
         '<link rel="stylesheet" href="/static/site.css">\n'
-        f"{head_extra}"
         "<script>window.dataLayer = window.dataLayer || [];</script>\n"
         "</head>\n<body>\n"
         '<header class="site-header"><a class="logo" href="{base}/">Svenska ESF-rådet</a>\n'
@@ -185,8 +184,11 @@ def render_fields(layout: str, fields: Iterable[tuple[str, str]]) -> str:
     return f'<div class="project-info">\n{rows}</div>\n'
 
 
-def render_text_page(path: str, text: PageText, layout: str, *, cookie_class: str) -> str:
-    """A project, call or news page from its text, in the markup of `layout`."""
+def render_text_page(
+    path: str, text: PageText, layout: str, *, cookie_class: str, charset: str = "utf-8"
+) -> str:
+    """A project, call or news page from its text, in the markup of `layout`; `charset` is only
+    declared (in a meta tag): encoding the page is the caller's business."""
     chrome = render_chrome(text.chrome, cookie_class=cookie_class)
     main = [f"<h1>{_e(text.title)}</h1>\n"]
     body = list(text.body)
@@ -201,9 +203,8 @@ def render_text_page(path: str, text: PageText, layout: str, *, cookie_class: st
         main.extend(f"<p>{_e(x)}</p>\n" for x in body if x)
     else:
         main.append(render_body(body))
-    return _page(
-        path, text.title, chrome, f'<article class="{layout}">\n{"".join(main)}</article>\n'
-    )
+    article = f'<article class="{layout}">\n{"".join(main)}</article>\n'
+    return _page(path, text.title, chrome, article, charset=charset)
 
 
 def is_chrome_line(line: str) -> bool:

@@ -389,6 +389,17 @@ class FixtureSite:
         return 200, body, rel, self.source.manifest.last_modified(rel)
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+
+
+def _content_type(rel: str, body: bytes) -> str:
+    """By file suffix; an HTML page that declares another charset (old cp1252 pages) gets it."""
+    suffix = rel[rel.rfind(".") :] if "." in rel else ".html"
+    if suffix == ".html" and (declared := _META_CHARSET.search(body[:1024])):
+        return f"text/html; charset={declared.group(1).decode('ascii').lower()}"
+    return _CONTENT_TYPES.get(suffix, "application/octet-stream")
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20] + '"'
 
@@ -453,7 +464,8 @@ class _Handler(BaseHTTPRequestHandler):
         if action is not None and action.kind in {"reset", "truncated"}:
             self._partial(action, rel, body)
             return
-        self._head(status, rel, len(body), etag=etag, modified=modified)
+        content_type = _content_type(rel, body)
+        self._head(status, rel, len(body), etag=etag, modified=modified, content_type=content_type)
         if send_body:
             self.wfile.write(body)
 
@@ -466,11 +478,11 @@ class _Handler(BaseHTTPRequestHandler):
         etag: str | None = None,
         modified: dt.datetime | None = None,
         extra: Mapping[str, str] | None = None,
+        content_type: str | None = None,
     ) -> None:
         self.server.site.hits.add(self.path, status)
         self.send_response(status)
-        suffix = rel[rel.rfind(".") :] if "." in rel else ".html"
-        self.send_header("Content-Type", _CONTENT_TYPES.get(suffix, "application/octet-stream"))
+        self.send_header("Content-Type", content_type or _content_type(rel, b""))
         if etag is not None:
             self.send_header("ETag", etag)
         if modified is not None:
