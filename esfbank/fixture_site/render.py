@@ -113,9 +113,7 @@ def render_chrome(lines: Sequence[str], *, cookie_class: str) -> str:
         out.append(f'<div class="{cookie_class}">{inner}</div>\n')
     for line in rest:
         if line == "Logotyp på utskrifter":
-            out.append(
-                f'<div class="print-logo"><img src="/static/logo.png" alt="">{_e(line)}</div>\n'
-            )
+            out.append(f'<div class="print-logo">{_e(line)}</div>\n')
         elif line == "Stäng":
             out.append(
                 f'<div class="notice-close"><button type="button">{_e(line)}</button></div>\n'
@@ -127,7 +125,8 @@ def render_chrome(lines: Sequence[str], *, cookie_class: str) -> str:
 
 def render_body(lines: Sequence[str]) -> str:
     """Blank-separated blocks: a lone short line is a heading, `•` lines a list, whitespace-only
-    lines an empty paragraph (`&nbsp;`), consecutive lines one paragraph broken by `<br>`."""
+    lines an empty paragraph (`&nbsp;`), up to three consecutive lines one paragraph broken by
+    `<br>`, more a `<div>` of paragraphs (CMS output mixes both)."""
     out: list[str] = []
     blocks: list[list[str]] = [[]]
     for line in lines:
