@@ -168,3 +168,14 @@ def test_synthetic_pages_can_weigh_like_real_ones() -> None:
     assert (page.title or "").encode() in body
     with pytest.raises(ValueError, match="synthetic"):
         FixtureSite(page_kb=50)
+
+
+def test_no_link_on_the_site_leads_nowhere() -> None:
+    targets = {page.path for page in MANIFEST.pages} | set(MANIFEST.resources)
+    dangling = set()
+    for page in MANIFEST.pages:
+        html = (DEFAULT_ROOT / page.file).read_bytes().decode("utf-8", errors="replace")
+        for href in re.findall(r'href="(?:\{base\})?([^"]*)"', html):
+            if href.replace("&amp;", "&") not in targets:
+                dangling.add(f"{page.path} -> {href}")
+    assert dangling == set()
