@@ -65,6 +65,20 @@ _MIRROR_SEPARATORS = " \t|;,·•"
 _BULLETS = "•·▪●◦‣"  # fact lists marked up as <li> carry a bullet before the label
 _LEADING_BULLET = re.compile(f"^[{_BULLETS}]\\s*")
 _SPACES = " \u00a0"
+# No-break and thin spaces become spaces, soft hyphens and zero-width characters go: labels
+# written `Beviljat&nbsp;ESF-stöd` are the same labels (values are cleaned the same way later).
+_PLAIN_SPACES = str.maketrans(
+    {
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u00ad": None,
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+    }
+)
 _MAX_UNKNOWN_VALUE = 80
 _MAX_LABEL_WORDS = 5
 
@@ -214,7 +228,7 @@ def _colon_label_follows(lines: Sequence[str], index: int) -> bool:
 
 def extract_fields(lines: Sequence[str]) -> FieldBlock:
     """Read the field block of a page's visible lines (empty block when there is none)."""
-    lines = [_LEADING_BULLET.sub("", line) for line in lines]
+    lines = [_LEADING_BULLET.sub("", line.translate(_PLAIN_SPACES)) for line in lines]
     located = _block_start(lines)
     if located is None:
         return FieldBlock((), (), 0, 0, glued=False)

@@ -133,3 +133,10 @@ def test_glued_labels_with_whitespace_between_label_and_value_markup() -> None:
         ("owner", "Region Skåne"),
         ("region", "Sydsverige"),
     ]
+
+
+def test_no_break_spaces_and_soft_hyphens_do_not_hide_a_label() -> None:
+    block = extract_fields(
+        ["T", "Beviljat\u00a0ESF-stöd221\u00a0114 kr", "Projekt\u00adfasGenomförande"]
+    )
+    assert pairs(block) == [("granted_esf_sek", "221 114 kr"), ("phase", "Genomförande")]
