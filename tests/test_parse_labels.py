@@ -28,7 +28,7 @@ def test_glued_2007_labels_split_at_the_label_and_stop_at_in_english() -> None:
     assert pairs(block) == [
         ("programme_area", "Programområde 2 Ökat arbetskraftsutbud"),
         ("contact_email", "johanna.forssell@mjolby.se"),
-        ("granted_esf_sek", "221\u00a0114 kr"),
+        ("granted_esf_sek", "221 114 kr"),
         ("contact_phone", ""),
         ("region", "Östra Mellansverige"),
     ]
