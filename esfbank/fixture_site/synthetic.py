@@ -27,6 +27,7 @@ from esfbank.fixture_site.sources import DirectorySource
 from esfbank.fixture_site.variants import vary
 
 PER_LISTING = 50
+MAX_PAGES = 99_999  # project numbers have five digits
 PER_SITEMAP = 1000
 _START = dt.datetime(2023, 1, 2, 6, 0, tzinfo=dt.UTC)
 _P07 = "/sv/Resultat/Projektbanken/Behallare-for-projekt"
@@ -44,8 +45,8 @@ class SyntheticSource:
     def __init__(
         self, count: int, *, seed: int = 0, template_root: Path, page_kb: int | None = None
     ) -> None:
-        if count < 1:
-            raise ValueError(f"synthetic site: page count must be positive, not {count}")
+        if not 1 <= count <= MAX_PAGES:
+            raise ValueError(f"synthetic site: page count must be 1 to {MAX_PAGES}, not {count}")
         self.seed = seed
         self.page_bytes = (page_kb or 0) * 1024
         self._templates = DirectorySource(template_root)
