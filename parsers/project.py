@@ -39,7 +39,7 @@ from parsers.vocabulary import is_chrome
 
 T = TypeVar("T")
 
-_PERIODS: tuple[str, ...] = get_args(ProgrammePeriod)
+_PERIODS: tuple[ProgrammePeriod, ...] = get_args(ProgrammePeriod)
 
 # Fields whose stated value goes through one normaliser and into the record as it comes out.
 _DIRECT: dict[str, Callable[[str], Any]] = {
@@ -75,9 +75,9 @@ def _leading_code(text: str) -> str:
 
 def _parse_programme_period(text: str) -> ProgrammePeriod:
     value = clean_text(text).replace("–", "-").replace(" ", "")
-    for period in get_args(ProgrammePeriod):
+    for period in _PERIODS:
         if value == period:
-            return period  # type: ignore[no-any-return]
+            return period
     raise NormaliseError(f"expected a programme period ({', '.join(_PERIODS)}), got {text!r}")
 
 

@@ -127,15 +127,6 @@ ESF_SPECIFIC_FIELDS: frozenset[str] = frozenset(
 )
 
 
-def field_of(label: str) -> str | None:
-    """The field a known label fills (None for known labels that fill none); KeyError if unknown."""
-    return LABELS[label_key(label)]
-
-
-def is_known(label: str) -> bool:
-    return label_key(label) in LABELS
-
-
 # Headings of the free-text part, by lookup key → the heading as the record's `sections` key.
 _SECTION_HEADINGS = (
     "Sammanfattning",
