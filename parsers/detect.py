@@ -101,7 +101,7 @@ def find_heading(lines: Sequence[str], before: int) -> Heading | None:
     return None
 
 
-def _esf_path(url: str | None) -> str | None:
+def _site_path(url: str | None) -> str | None:
     """The lower-cased path and query of a URL of the site; None for other sites or no URL."""
     if not url:
         return None
@@ -118,7 +118,7 @@ def _is_other_site(url: str | None) -> bool:
 
 
 def kind_from_url(url: str | None) -> Kind | None:
-    path = _esf_path(url)
+    path = _site_path(url)
     if path is None:
         return None
     for kind, pattern in _URL_KINDS:
@@ -128,7 +128,7 @@ def kind_from_url(url: str | None) -> Kind | None:
 
 
 def period_from_url(url: str | None) -> ProgrammePeriod | None:
-    path = _esf_path(url)
+    path = _site_path(url)
     if path is None:
         return None
     for period, pattern in _URL_PERIODS:
