@@ -50,8 +50,8 @@ def _decode_text(data: bytes) -> str:
 
 def _page_title(lines: Sequence[str], block: FieldBlock, kind: str) -> str | None:
     """A call's title is right above its fields; other pages' is their first non-chrome line."""
-    if kind == "call" and block.start > 0 and not is_chrome(lines[block.start - 1]):
-        return lines[block.start - 1]
+    if kind == "call" and block.pairs:
+        return next((line for line in reversed(lines[: block.start]) if not is_chrome(line)), None)
     return next((line for line in lines if not is_chrome(line)), None)
 
 

@@ -141,11 +141,11 @@ def _title(
         return heading.title, after_heading
     if block.lead:
         return clean_text(block.lead), 0
-    if block.pairs:
-        before = block.start - 1
-        if before >= 0 and not is_chrome(lines[before]):
-            return clean_text(lines[before]), 0
-        return None, 0
+    if block.pairs:  # the last line before the fields that is not chrome (`Skriv ut`, ...)
+        before = next(
+            (line for line in reversed(lines[: block.start]) if not is_chrome(line)), None
+        )
+        return (None if before is None else clean_text(before)), 0
     for index, line in enumerate(lines):
         if not is_chrome(line):
             return clean_text(line), index + 1

@@ -217,3 +217,19 @@ def test_an_invented_label_lands_in_unknown_labels() -> None:
     )
     assert record.unknown_labels == ("Klimatmål",)
     assert record.region == "Stockholm"
+
+
+def test_the_2007_title_is_the_last_line_before_the_fields_that_is_not_chrome() -> None:
+    record = project(
+        [
+            "Logotyp på utskrifter",
+            "Stäng",
+            "3 december - Webbinarium om fattigdom i dagens Sverige",
+            "Mer information och anmälan.",
+            "Klara Livet",
+            "Skriv ut",
+            "ProjektfasGenomförande",
+            "ProjektägareBlekinge kompetenscenter",
+        ]
+    )
+    assert record.title == "Klara Livet"
