@@ -160,3 +160,17 @@ def test_a_folder_without_pages_is_one_unreadable_input(
     (record,) = records(out)
     assert (record["source_path"], record["kind"]) == (str(tmp_path), "other")
     assert f"{tmp_path}: field page" in err
+
+
+def test_parse_imports_neither_scrapy_nor_sqlalchemy() -> None:
+    """`esfbank parse` must start fast: the crawler's and the database's stacks stay unloaded."""
+    code = (
+        "import sys\n"
+        "from esfbank.cli import main\n"
+        f"main(['parse', {str(VISIONCENTER)!r}])\n"
+        "heavy = {'scrapy', 'sqlalchemy', 'twisted', 'alembic', 'pyarrow', 'dateparser'}\n"
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}), file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip() == "[]"
