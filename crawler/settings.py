@@ -50,6 +50,13 @@ RETRY_AFTER_MAX_SECONDS = 60.0
 # 304 (conditional requests) and 404/410 (removal) reach the spider instead of being dropped.
 HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 
+# Only HTTP(S) is crawled: no start-up cost for S3/FTP handlers a night's run never uses.
+DOWNLOAD_HANDLERS = {"s3": None, "ftp": None}
+
+# The pipeline is synchronous (parse, then a batched write), so items gain nothing from running
+# in parallel; Scrapy's default (100) creates that many asyncio tasks per callback's output.
+CONCURRENT_ITEMS = 1
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
