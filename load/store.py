@@ -253,18 +253,13 @@ class Store:
         for item in items:
             record, url = item.record, item.page_url
             for error in record.errors:
-                self._add_error(
-                    plan, item, run_id, now, field_name=error.field, label=error.label,
-                    value=error.value, message=error.message,
-                )  # fmt: skip
+                problem = Violation(error.field, error.value, error.message, error.label)
+                self._add_error(plan, item, run_id, now, problem)
             violations, unit = self._validate(item)
             if violations:
                 plan.counts.failed += 1
-                for v in violations:
-                    self._add_error(
-                        plan, item, run_id, now, field_name=v.field, label=None, value=v.value,
-                        message=v.message,
-                    )  # fmt: skip
+                for violation in violations:
+                    self._add_error(plan, item, run_id, now, violation)
                 digest = None
             elif unit is None:
                 plan.counts.skipped += 1
@@ -300,29 +295,22 @@ class Store:
         return [], _Unit(item, prepare(record, url, key))
 
     def _add_error(
-        self,
-        plan: _Plan,
-        item: LoadItem,
-        run_id: int,
-        now: dt.datetime,
-        *,
-        field_name: str | None,
-        label: str | None,
-        value: str | None,
-        message: str,
+        self, plan: _Plan, item: LoadItem, run_id: int, now: dt.datetime, problem: Violation
     ) -> None:
         url, path = item.page_url, item.record.source.path
-        fingerprint = _fingerprint(url, path, field_name, label, value, message)
+        fingerprint = _fingerprint(
+            url, path, problem.field, problem.label, problem.value, problem.message
+        )
         plan.error_rows[fingerprint] = {
             "fingerprint": fingerprint,
             "run_id": run_id,
             "source_url": url,
             "source_path": path,
             "archive_key": item.archive_key,
-            "field": field_name,
-            "label": label,
-            "value": value,
-            "message": message,
+            "field": problem.field,
+            "label": problem.label,
+            "value": problem.value,
+            "message": problem.message,
             "created_at": now,
         }
 
@@ -330,10 +318,8 @@ class Store:
         self, item: LoadItem, run_id: int, now: dt.datetime, message: str
     ) -> UpsertCounts:
         plan = _Plan(counts=UpsertCounts(failed=1))
-        self._add_error(
-            plan, item, run_id, now, field_name=None, label=None, value=None,
-            message=f"database refused: {message}",
-        )  # fmt: skip
+        refused = Violation(None, None, f"database refused: {message}")
+        self._add_error(plan, item, run_id, now, refused)
         url = item.page_url
         if url is not None:
             plan.url_rows[url] = _url_row(item, url, run_id, now, None)

@@ -17,11 +17,12 @@ _AMOUNTS = ("total_budget_sek", "granted_esf_sek", "total_costs_sek", "planned_p
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """Why a record cannot be stored: the field, its value and a message."""
+    """A problem to quarantine: the field (and the page's label for it), its value, a message."""
 
     field: str | None
     value: str | None
     message: str
+    label: str | None = None
 
 
 def project_violations(
