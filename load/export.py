@@ -214,14 +214,21 @@ def write_parquet(
 
 @contextmanager
 def atomic_path(destination: Path) -> Iterator[Path]:
-    """A temporary path beside `destination`, renamed onto it only when the block succeeds."""
+    """A temporary path beside `destination`, renamed onto it only when the block succeeds.
+
+    A file system error (no permission, disk full) becomes one ExportError naming the file.
+    """
     directory = destination.parent
     if not directory.is_dir():
         raise ExportError(f"cannot write {destination}: directory {directory} does not exist")
+    if destination.is_dir():
+        raise ExportError(f"cannot write {destination}: it is a directory")
     temporary = directory / f".{destination.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         yield temporary
         os.replace(temporary, destination)
+    except OSError as exc:
+        raise ExportError(f"cannot write {destination}: {exc.strerror or exc}") from None
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -179,3 +179,19 @@ def test_missing_directory_is_a_clear_error(conn, tmp_path):
 )
 def test_arrow_types(column_type, expected):
     assert ex.arrow_type(column_type) == expected
+
+
+def test_a_directory_as_destination_is_a_clear_error(conn, tmp_path):
+    with pytest.raises(ex.ExportError, match="it is a directory"):
+        ex.export(conn, people, ex.ExportOptions(), out_path=tmp_path)
+
+
+def test_a_file_system_error_names_the_file(conn, tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ex, "write_csv", full)
+    out = tmp_path / "p.csv"
+    with pytest.raises(ex.ExportError, match=r"cannot write .*p\.csv: No space left on device"):
+        ex.export(conn, people, ex.ExportOptions(), out_path=out)
+    assert list(tmp_path.iterdir()) == []
