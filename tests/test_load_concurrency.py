@@ -16,25 +16,41 @@ from tests.plugins.db import FreshDb, synthetic_project
 
 REPO = Path(__file__).resolve().parent.parent
 # Loads synthetic projects [first, last) in batches, printing a line after each committed batch.
+# With a fifth argument N, the N-th batch stops inside its transaction, after writing its
+# projects and their child rows, says "inside" and waits on stdin: the moment to SIGKILL it.
 WORKER = """
 import sys
-from load.store import LoadItem, open_store
+from load.store import LoadItem, Store, open_store
 from tests.plugins.db import synthetic_project
 url, first, last, size = sys.argv[1], *map(int, sys.argv[2:5])
+hang_in_batch = int(sys.argv[5]) if len(sys.argv) > 5 else None
+batches = 0
+write_children = Store._write_children
+
+def write_children_then_hang(self, conn, units):
+    write_children(self, conn, units)
+    if batches + 1 == hang_in_batch:
+        print("inside", flush=True)
+        sys.stdin.readline()
+
+Store._write_children = write_children_then_hang
 store = open_store(url, upgrade=False)
 run = store.begin_run("load")
 for start in range(first, last, size):
     batch = [LoadItem(record=synthetic_project(i)) for i in range(start, min(start + size, last))]
     store.upsert(batch, run, batch_size=size)
+    batches += 1
     print("committed", start, flush=True)
 store.close()
 """
 
 
-def _loader(url: str, first: int, last: int, size: int) -> subprocess.Popen[str]:
+def _loader(*args: object) -> subprocess.Popen[str]:
+    """WORKER with arguments url, first, last, batch size[, batch to hang in]."""
     return subprocess.Popen(
-        [sys.executable, "-c", WORKER, url, str(first), str(last), str(size)],
+        [sys.executable, "-c", WORKER, *map(str, args)],
         cwd=REPO,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -71,20 +87,16 @@ def test_two_loaders_at_once_finish_without_errors_or_lost_rows(fresh_db: FreshD
     assert _counts(fresh_db.engine) == _expected(1600)  # the overlap loaded once, unchanged after
 
 
-def test_a_loader_killed_mid_load_leaves_only_whole_batches(fresh_db: FreshDb) -> None:
+def test_a_loader_killed_inside_a_batch_leaves_only_whole_batches(fresh_db: FreshDb) -> None:
     size = 200
-    proc = _loader(fresh_db.url, 0, 50_000, size)
+    proc = _loader(fresh_db.url, 0, 50_000, size, 4)
     assert proc.stdout is not None
-    for _ in range(3):
-        assert proc.stdout.readline().startswith("committed"), proc.stderr
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=60)
-    proc.stdout.close()
-    assert proc.stderr is not None
-    proc.stderr.close()
+    lines = [proc.stdout.readline().strip() for _ in range(4)]
+    assert lines == ["committed 0", "committed 200", "committed 400", "inside"], proc.stderr
+    os.kill(proc.pid, signal.SIGKILL)  # projects and children of batch 4 written, not committed
+    proc.communicate(timeout=60)
     projects = _counts(fresh_db.engine)["projects"]
-    assert projects % size == 0
-    assert projects >= 3 * size
+    assert projects == 3 * size
     assert _counts(fresh_db.engine) == _expected(projects)
     with fresh_db.engine.connect() as conn:  # no orphans, foreign keys or not
         for child in (t.project_municipalities, t.project_versions, t.project_partners):
