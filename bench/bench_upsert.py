@@ -15,7 +15,8 @@ from load.store import LoadItem, open_store
 from tests.plugins.db import synthetic_project
 
 RECORDS = 10_000
-TARGET_RECORDS_PER_S = 20_000  # DESIGN.md, on SQLite
+# On SQLite: DESIGN.md asks ≥ 20,000 rows/s, the database issue ≥ 20,000 records/s.
+TARGET_PER_S = 20_000
 WRITTEN_TABLES = (t.projects, t.project_versions, t.project_municipalities, t.project_partners,
                   t.project_cofinanciers, t.organisations, t.url_state)  # fmt: skip
 
@@ -44,7 +45,10 @@ def measure(backend: str, url: str, items: list[LoadItem]) -> None:
     rate = len(items) / load
     verdict = ""
     if backend == "sqlite":
-        verdict = "  (target ≥ 20,000: " + ("met)" if rate >= TARGET_RECORDS_PER_S else "MISSED)")
+        verdict = "  targets ≥ 20,000/s: " + ", ".join(
+            f"{what} {'met' if value >= TARGET_PER_S else 'MISSED'}"
+            for what, value in (("rows", rows / load), ("records", rate))
+        )
     print(
         f"{backend:10} first load {load:6.2f} s  {rate:9,.0f} records/s  {rows / load:9,.0f} rows/s"
         f"  ({rows:,} rows){verdict}"
