@@ -11,9 +11,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection, Engine
 
-from load.engine import writer
+from load.engine import DatabaseUnavailableError, writer
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -37,6 +38,13 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision`, in one transaction (PostgreSQL DDL is transactional)."""
-    with writer(engine).begin() as conn:
-        command.upgrade(alembic_config(conn), revision)
+    """Apply migrations up to `revision`, in one transaction (PostgreSQL DDL is transactional).
+
+    A database stamped with a revision this code does not know (made by a newer esfbank) is
+    refused with DatabaseUnavailableError rather than touched."""
+    try:
+        with writer(engine).begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+    except CommandError as exc:
+        url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailableError(f"database {url}: {exc}") from None

@@ -52,3 +52,20 @@ def test_db_upgrade_with_a_bad_url_is_one_line_and_exit_2(
     assert len(err.strip().splitlines()) == 1
     assert err.startswith("esfbank db: error: database ")
     assert "secret" not in err
+
+
+def test_a_database_from_a_newer_esfbank_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.sqlite'}"
+    assert main(["db", "upgrade", "--db", url]) == 0
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["db", "upgrade", "--db", url]) == 2
+    assert main(["load", str(tmp_path), "--db", url]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2
+    assert all("9999_future" in line for line in err)
