@@ -208,3 +208,18 @@ class Archive:
 
 OK = 200
 GONE_STATUSES = frozenset({404, 410})
+
+
+SAVED_PAGE_TYPES = {".html": "text/html", ".htm": "text/html"}
+
+
+def archive_saved_page(
+    archive: Archive, path: Path, url: str | None, loaded_at: dt.datetime
+) -> str | None:
+    """Keep a saved page that `esfbank load` reads like a fetch of its URL, so `reparse` covers
+    it too. A page without a URL has no identity to rebuild it under: it is not archived."""
+    if url is None:
+        return None
+    content_type = SAVED_PAGE_TYPES.get(path.suffix.lower(), "text/plain")
+    entry = archive.put(url, OK, {"Content-Type": [content_type]}, path.read_bytes(), loaded_at)
+    return entry.body_key

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from load.archive import DISCOVERY, Archive, ArchiveError
+from load.archive import DISCOVERY, Archive, ArchiveError, archive_saved_page
 
 T0 = dt.datetime(2026, 1, 1, 2, 0, tzinfo=dt.UTC)
 PAGE = "<html><body>Projektägare Åre kommun</body></html>".encode()
@@ -82,3 +82,14 @@ def test_missing_blob_is_an_error_naming_the_key(tmp_path: Path) -> None:
 
 def test_empty_archive_has_no_entries(tmp_path: Path) -> None:
     assert list(Archive(tmp_path / "nothing").entries()) == []
+
+
+def test_saved_pages_are_archived_under_their_url(tmp_path: Path) -> None:
+    page = tmp_path / "p.txt"
+    page.write_text("URL: https://www.esf.se/nyheter/a/\nRubrik\n", encoding="utf-8")
+    with Archive(tmp_path / "archive") as archive:
+        key = archive_saved_page(archive, page, "https://www.esf.se/nyheter/a/", T0)
+        assert archive_saved_page(archive, page, None, T0) is None
+    entry = Archive(tmp_path / "archive").pages().latest["https://www.esf.se/nyheter/a/"]
+    assert entry.body_key == key
+    assert entry.header("Content-Type") == "text/plain"

@@ -35,6 +35,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="a saved page, or a folder of them")
     p.add_argument("--db", metavar="URL", help="database URL (default: ESFBANK_DB, else SQLite)")
+    p.add_argument(
+        "--archive",
+        metavar="DIR",
+        help="raw archive keeping the pages for `reparse` (default: ESFBANK_ARCHIVE, else data/)",
+    )
     p.set_defaults(run=run)
 
 
@@ -56,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         run_id = store.begin_run("load")
-        pages = _items(expand_paths(args.paths), on_parse_failure, archive=None)
+        pages = _items(expand_paths(args.paths), on_parse_failure, _archiver(args.archive))
         try:
             counts = load_items(store, pages, run_id)
         except BaseException:
@@ -82,6 +87,17 @@ def run(args: argparse.Namespace) -> int:
         f" {parse_failures} with parse errors"
     )
     return 1 if parse_failures or counts.failed else 0
+
+
+def _archiver(flag: str | None) -> ArchivePage:
+    """Archive each page under its URL as it is loaded, like the crawler does (load/archive.py)."""
+    import datetime as dt
+
+    from load.archive import Archive, archive_saved_page
+
+    archive = Archive(config.archive_dir(flag))
+    loaded_at = dt.datetime.now(dt.UTC)
+    return lambda path, record: archive_saved_page(archive, path, record.source.url, loaded_at)
 
 
 def load_items(store: Store, items: Iterable[LoadItem], run_id: int) -> UpsertCounts:

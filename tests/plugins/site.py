@@ -52,6 +52,14 @@ class CrawlTarget:
         ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _archive_outside_the_repository(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands that archive by default (crawl, load) never write into the working tree's data/."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ESFBANK_ARCHIVE", str(tmp_path_factory.mktemp("default-archive")))
+        yield
+
+
 @pytest.fixture
 def fixture_site() -> Iterator[FixtureSite]:
     """The committed fixture site, served on a free loopback port for one test."""
