@@ -1,5 +1,6 @@
-"""`esfbank backfill` killed with SIGKILL mid-run, then `--resume`d: the database equals that of an
-uninterrupted backfill, and no page the journal recorded as done is downloaded again."""
+"""`esfbank backfill` interrupted mid-run (Ctrl-C, or kill -9), then `--resume`d: the database
+equals that of an uninterrupted backfill, and no page the journal recorded as done is downloaded
+again."""
 
 from __future__ import annotations
 
@@ -36,7 +37,14 @@ def _wait_for_journal(path: Path, process: subprocess.Popen[str], lines: int) ->
     return done
 
 
-def test_backfill_resumes_after_kill_9_to_the_same_tables(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("interruption", "exit_code"),
+    [(signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)],
+    ids=["ctrl-c", "kill-9"],
+)
+def test_backfill_resumes_to_the_same_tables(
+    tmp_path: Path, interruption: signal.Signals, exit_code: int
+) -> None:
     with FixtureSite() as probe:
         news = [p.path for p in probe.manifest if p.kind == "news"]
     slow = {path: faults.Slow(delay=5.0, times=1) for path in news[-3:]}
@@ -50,9 +58,9 @@ def test_backfill_resumes_after_kill_9_to_the_same_tables(tmp_path: Path) -> Non
             assert process.poll() is None, "backfill finished before it could be killed"
             assert done >= DONE_BEFORE_KILL
         finally:
-            os.kill(process.pid, signal.SIGKILL)
-            process.communicate()
-        assert process.returncode == -signal.SIGKILL
+            os.kill(process.pid, interruption)
+            process.communicate(timeout=120)
+        assert process.returncode == exit_code
 
         finished_before = read_journal(journal).done
         hits_before = site.hits.snapshot()

@@ -3,6 +3,7 @@ failed (crawl_runs, parse_errors) and exits 1 only when failures pass the thresh
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,10 @@ def test_faults_are_recorded_and_the_rest_is_loaded(tmp_path: Path) -> None:
     target = CrawlTarget(f"sqlite:///{tmp_path / 'crawl.sqlite'}", tmp_path / "archive")
 
     with FixtureSite(faults=plan) as site:
-        done = esfbank("crawl", *target.flags(site), env=FAULT_ENV)
+        done = esfbank("crawl", *target.flags(site), "--progress-seconds", "1", env=FAULT_ENV)
         assert done.returncode == 1, done.stdout + done.stderr  # 5 of ~60 pages: over 5 %
+        # The timeouts keep this crawl going for seconds: progress lines come meanwhile.
+        assert re.search(r"incremental crawl: \d+ pages done \([0-9.]+/s\)", done.stderr)
 
         assert site.hits[(recover_500, 500)] == 2
         assert site.hits[(recover_503, 503)] == 1
