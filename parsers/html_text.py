@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from lxml import etree, html
+from lxml import etree
 
 # Elements whose content is never visible text.
 _INVISIBLE = frozenset(
@@ -101,7 +101,10 @@ _SPACE_RUNS = re.compile(r"  +")
 _BULLET_START = re.compile(r"^\s*[•·▪●◦‣-]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
-_PARSER = html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+# lxml's plain HTML parser: lxml.html's element classes cost a Python lookup per element.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+_MAIN = etree.XPath("//main | //*[@role='main']")
+_H1_OUTSIDE_MAIN = etree.XPath("//h1[not(ancestor::main or ancestor::*[@role='main'])]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +158,11 @@ def _canonical_url(root: etree._Element) -> str | None:
 def _main_content(root: etree._Element) -> etree._Element | None:
     """The page's one `<main>` (or role=main) element, menus and banners live outside it;
     None when there is none, or when a heading `<h1>` sits outside it (a hero banner)."""
-    found = [el for el in root.iter() if el.tag == "main" or el.get("role") == "main"][:2]
-    if len(found) != 1:
+    found = _MAIN(root)
+    if not isinstance(found, list) or len(found) != 1 or _H1_OUTSIDE_MAIN(root):
         return None
     main = found[0]
-    if any(main not in set(h1.iterancestors()) for h1 in root.iter("h1")):
-        return None
-    return main
+    return main if isinstance(main, etree._Element) else None
 
 
 def _chunks(root: etree._Element, inside_content: bool) -> list[str]:
@@ -214,8 +215,10 @@ def _lines(chunks: list[str]) -> tuple[str, ...]:
     lines = []
     bullet = ""
     for raw in text.split(_BREAK):
-        cells = [cell.strip() for cell in raw.split(_TAB)]
-        line = "\t".join(cell for cell in cells if cell)
+        if _TAB in raw:
+            line = "\t".join(cell for cell in (c.strip() for c in raw.split(_TAB)) if cell)
+        else:
+            line = raw.strip()
         if line == "•":  # `<li><p>text</p></li>`: the bullet belongs to the paragraph
             bullet = "• "
         elif line:
@@ -242,9 +245,11 @@ def visible_text(markup: str) -> VisibleText:
     """The page's visible lines and canonical URL; raises ValueError when nothing parses."""
     markup = _XML_DECLARATION.sub("", markup.lstrip("\ufeff"), count=1)
     try:
-        root = html.document_fromstring(markup, parser=_PARSER)
+        root = etree.fromstring(markup, _PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ValueError(f"not an HTML document: {exc}") from exc
+    if root is None:
+        raise ValueError("not an HTML document: nothing to parse")
     main = _main_content(root)
     chunks = _chunks(root, inside_content=False) if main is None else _chunks(main, True)
     return VisibleText(lines=_lines(chunks), canonical_url=_canonical_url(root))

@@ -79,8 +79,17 @@ _PLAIN_SPACES = str.maketrans(
         "\u2060": None,
     }
 )
+_ODD_SPACES = re.compile("[\u00a0\u202f\u2009\u00ad\u200b\u200c\u200d\u2060]")
+_MAX_FIELD_LINE = 600  # a one-line mirror of a whole field block fits
 _MAX_UNKNOWN_VALUE = 80
 _MAX_LABEL_WORDS = 5
+
+
+def _plain(line: str) -> str:
+    """The line with plain spaces (translating only lines that need it: translate is slow)."""
+    if len(line) > _MAX_FIELD_LINE or not _ODD_SPACES.search(line):
+        return line  # long lines are free text, never a label
+    return line.translate(_PLAIN_SPACES)
 
 
 def _label_shaped(text: str) -> bool:
@@ -228,7 +237,7 @@ def _colon_label_follows(lines: Sequence[str], index: int) -> bool:
 
 def extract_fields(lines: Sequence[str]) -> FieldBlock:
     """Read the field block of a page's visible lines (empty block when there is none)."""
-    lines = [_LEADING_BULLET.sub("", line.translate(_PLAIN_SPACES)) for line in lines]
+    lines = [_LEADING_BULLET.sub("", _plain(line)) for line in lines]
     located = _block_start(lines)
     if located is None:
         return FieldBlock((), (), 0, 0, glued=False)
