@@ -79,8 +79,9 @@ def build_query(source: sa.FromClause, options: ExportOptions) -> sa.Select[Any]
         timezone = getattr(changed.type, "timezone", False)
         start = dt.datetime.combine(options.since, dt.time(), dt.UTC if timezone else None)
         query = query.where(changed >= start)
-    order = [source.columns[n] for n in ("id",) if n in source.columns]
-    return query.order_by(*order) if order else query
+    # Tables in primary-key order; views keep the order their definition gives.
+    key = list(source.primary_key) if isinstance(source, sa.Table) else []
+    return query.order_by(*key) if key else query
 
 
 def stream_batches(

@@ -19,7 +19,9 @@ from load.views import VIEWS
 from parsers.records import PERSONAL_DATA_FIELDS
 from tests.research_db import load_fixture_db
 
-SOURCES = [("view", name) for name in VIEWS] + [("table", "projects"), ("table", "news_articles")]
+SOURCES = [("view", name) for name in VIEWS] + [
+    ("table", name) for name in ("projects", "news_articles", "project_municipalities")
+]
 
 
 @pytest.fixture
