@@ -62,7 +62,7 @@ class DictionaryError(Exception):
 PROJECT_FIELDS: Mapping[str, ColumnDoc] = {
     "programme_period": ColumnDoc(
         "Programme period the project belongs to",
-        "URL and numbering (2019/00145 → 2014-2020, 22-005-S01 → 2021-2027)",
+        "Programperiod, else the URL and the format of the number (2019/00145 or 22-005-S01)",
         "2014-2020",
     ),
     "project_number": ColumnDoc(
@@ -71,7 +71,7 @@ PROJECT_FIELDS: Mapping[str, ColumnDoc] = {
         "2019/00145",
     ),
     "title": ColumnDoc(
-        "Project name", "Namn, Name, or the heading without its number", "Samverkansplattform"
+        "Project name", "Namn, Name, else the heading without its number", "Samverkansplattform"
     ),
     "owner": ColumnDoc(
         "Organisation that owns the project, as written on the page",
@@ -80,7 +80,7 @@ PROJECT_FIELDS: Mapping[str, ColumnDoc] = {
     ),
     "owner_org_number": ColumnDoc(
         "Swedish organisation number of the owner, NNNNNN-NNNN, checksum validated",
-        "Projektägare organisationsnummer, org.nr.",
+        "Projektägare organisationsnummer, Projektägare org.nr.",
         "802518-5011",
     ),
     "owner_postal_code": ColumnDoc("Owner's postal code", "Stödmottagare postnr", "39127"),

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from load import dictionary
 from load.migrate import upgrade
+from parsers.vocabulary import LABELS, TRUNCATION_MARKER, label_key
 
 COMMITTED = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"
 
@@ -68,3 +69,21 @@ def test_types_are_the_declared_ones_not_sqlite_guesses(migrated):
     assert views["v_summary_period"]["granted_esf_sek"] == "bigint"
     assert views["v_projects"]["start_date"] == "date"
     assert views["v_projects"]["removed"] == "boolean"
+
+
+# Fields filled from a label the parser splits or shares (Projektperiod → both dates).
+_FROM_OTHER_LABEL = {
+    "start_date": "period",
+    "end_date": "period",
+    "programme_area_name": "programme_area",
+}
+
+
+def test_the_swedish_labels_cited_are_the_parsers_labels_for_that_field():
+    """Each cited label (a part not starting with 'else') is one the vocabulary maps there."""
+    for field, doc in dictionary.PROJECT_FIELDS.items():
+        for part in (p.strip() for p in doc.label.split(", ") if p.strip()):
+            if part.startswith("else ") or part == TRUNCATION_MARKER:
+                continue
+            mapped = LABELS.get(label_key(part), "unknown to parsers/vocabulary.py")
+            assert mapped in (field, _FROM_OTHER_LABEL.get(field)), (field, part, mapped)
