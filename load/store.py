@@ -348,23 +348,9 @@ class Store:
 
     def _write_projects(self, conn: Connection, plan: _Plan, run_id: int, now: dt.datetime) -> None:
         p = t.projects
-        existing = _existing(conn, p, p.c.project_key, list(plan.projects))
-        new, changed, returning = [], [], []
-        for key, unit in plan.projects.items():
-            known = existing.get(key)
-            if known is None:
-                new.append(unit)
-                continue
-            unit.id = known.id
-            if known.content_hash != unit.prepared.hash:
-                changed.append(unit)
-            elif known.removed_at is not None:
-                returning.append(unit.id)
-        plan.counts.new += len(new)
-        plan.counts.changed += len(changed)
-        plan.counts.unchanged += len(plan.projects) - len(new) - len(changed)
-        written = new + changed
-        orgs = {
+        sorted_out = _sort_out(conn, p, p.c.project_key, plan.projects, plan.counts)
+        written = sorted_out.new + sorted_out.changed
+        orgs = {  # before the projects that refer to them; the first name seen is kept
             u.prepared.row["owner_org_number"]: u.prepared.row["owner"]
             for u in reversed(written)
             if u.prepared.row["owner_org_number"] is not None
@@ -372,42 +358,17 @@ class Store:
         if orgs:
             stmt = _insert(conn, t.organisations).on_conflict_do_nothing()
             conn.execute(stmt, [{"org_number": k, "name": v} for k, v in orgs.items()])
-        if new:
-            for unit, new_id in zip(new, allocate_ids(conn, p, len(new)), strict=True):
-                unit.id = new_id
-            rows = [
-                {
-                    "id": u.id,
-                    **u.prepared.row,
-                    "project_key": u.prepared.key,
-                    "content_hash": u.prepared.hash,
-                    "first_seen_at": now,
-                    "last_changed_at": now,
-                    "removed_at": None,
-                }
-                for u in new
-            ]
-            insert_rows(conn, p, rows)
-        previous: dict[int, Any] = {}
-        if changed:
-            ids = [u.id for u in changed]
-            previous = _latest_versions(conn, ids)
-            conn.execute(
-                sa.update(p).where(p.c.id == sa.bindparam("target_id")),
-                [
-                    {
-                        **u.prepared.row,
-                        "target_id": u.id,
-                        "content_hash": u.prepared.hash,
-                        "last_changed_at": now,
-                        "removed_at": None,
-                    }
-                    for u in changed
-                ],
-            )
-            for child in (t.project_municipalities, t.project_partners, t.project_cofinanciers):
-                for chunk in _chunks(ids):
-                    conn.execute(sa.delete(child).where(child.c.project_id.in_(chunk)))
+        previous = _latest_versions(conn, [u.id for u in sorted_out.changed])
+        children = (t.project_municipalities, t.project_partners, t.project_cofinanciers)
+        _write_sorted(
+            conn,
+            p,
+            sorted_out,
+            now,
+            key_name="project_key",
+            children=children,
+            child_key="project_id",
+        )
         if written:
             self._write_children(conn, written)
             versions = [
@@ -425,8 +386,6 @@ class Store:
                 for u in written
             ]
             insert_rows(conn, t.project_versions, versions)
-        if returning:
-            conn.execute(sa.update(p).where(p.c.id.in_(returning)).values(removed_at=None))
 
     def _write_children(self, conn: Connection, units: Sequence[_Unit]) -> None:
         municipalities: list[dict[str, Any]] = []
@@ -464,62 +423,18 @@ class Store:
         return code
 
     def _write_news(self, conn: Connection, plan: _Plan, now: dt.datetime) -> None:
-        n = t.news_articles
-        existing = _existing(conn, n, n.c.article_key, list(plan.news))
-        new, changed, returning = [], [], []
-        for key, unit in plan.news.items():
-            known = existing.get(key)
-            if known is None:
-                new.append(unit)
-                continue
-            unit.id = known.id
-            if known.content_hash != unit.prepared.hash:
-                changed.append(unit)
-            elif known.removed_at is not None:
-                returning.append(unit.id)
-        plan.counts.new += len(new)
-        plan.counts.changed += len(changed)
-        plan.counts.unchanged += len(plan.news) - len(new) - len(changed)
-        if new:
-            rows = [
-                {
-                    **u.prepared.row,
-                    "article_key": u.prepared.key,
-                    "content_hash": u.prepared.hash,
-                    "first_seen_at": now,
-                    "last_changed_at": now,
-                }
-                for u in new
-            ]
-            stmt = sa.insert(n).returning(n.c.id, sort_by_parameter_order=True)
-            for unit, new_id in zip(new, conn.execute(stmt, rows).scalars(), strict=True):
-                unit.id = new_id
-        if changed:
-            conn.execute(
-                sa.update(n).where(n.c.id == sa.bindparam("target_id")),
-                [
-                    {
-                        **u.prepared.row,
-                        "target_id": u.id,
-                        "content_hash": u.prepared.hash,
-                        "last_changed_at": now,
-                        "removed_at": None,
-                    }
-                    for u in changed
-                ],
-            )
-            links = t.news_project_links
-            for chunk in _chunks([u.id for u in changed]):
-                conn.execute(sa.delete(links).where(links.c.news_id.in_(chunk)))
+        n, links = t.news_articles, t.news_project_links
+        sorted_out = _sort_out(conn, n, n.c.article_key, plan.news, plan.counts)
+        _write_sorted(
+            conn, n, sorted_out, now, key_name="article_key", children=(links,), child_key="news_id"
+        )
         link_rows = [
             {"news_id": u.id, "project_number": number}
-            for u in new + changed
+            for u in sorted_out.new + sorted_out.changed
             if isinstance(u.item.record, NewsRecord)
             for number in dict.fromkeys(u.item.record.mentioned_project_numbers)
         ]
-        insert_rows(conn, t.news_project_links, link_rows)
-        if returning:
-            conn.execute(sa.update(n).where(n.c.id.in_(returning)).values(removed_at=None))
+        insert_rows(conn, links, link_rows)
 
     # -- URL bookkeeping --------------------------------------------------------------------
 
@@ -665,6 +580,91 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
 def _db_message(exc: sa.exc.DBAPIError) -> str:
     lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
     return lines[0] if lines else type(exc).__name__
+
+
+@dataclass(slots=True)
+class _Sorted:
+    """A batch's units against what is stored: new, changed, and unchanged-but-flagged-removed."""
+
+    new: list[_Unit]
+    changed: list[_Unit]
+    returning: list[_Unit]
+
+
+def _sort_out(
+    conn: Connection,
+    table: sa.Table,
+    key_column: sa.Column[str],
+    units: Mapping[str, _Unit],
+    counts: UpsertCounts,
+) -> _Sorted:
+    """Compare hashes with the stored rows; known units get their id; counts are updated."""
+    existing = _existing(conn, table, key_column, list(units))
+    result = _Sorted([], [], [])
+    for key, unit in units.items():
+        known = existing.get(key)
+        if known is None:
+            result.new.append(unit)
+            continue
+        unit.id = known.id
+        if known.content_hash != unit.prepared.hash:
+            result.changed.append(unit)
+        elif known.removed_at is not None:
+            result.returning.append(unit)
+    counts.new += len(result.new)
+    counts.changed += len(result.changed)
+    counts.unchanged += len(units) - len(result.new) - len(result.changed)
+    return result
+
+
+def _write_sorted(
+    conn: Connection,
+    table: sa.Table,
+    sorted_out: _Sorted,
+    now: dt.datetime,
+    *,
+    key_name: str,
+    children: Sequence[sa.Table],
+    child_key: str,
+) -> None:
+    """Insert the new rows (ids assigned), update the changed ones and drop their child rows
+    (the caller writes them afresh), and un-flag the unchanged ones that came back."""
+    if sorted_out.new:
+        for unit, new_id in zip(
+            sorted_out.new, allocate_ids(conn, table, len(sorted_out.new)), strict=True
+        ):
+            unit.id = new_id
+        rows = [
+            {
+                "id": u.id,
+                **u.prepared.row,
+                key_name: u.prepared.key,
+                "content_hash": u.prepared.hash,
+                "first_seen_at": now,
+                "last_changed_at": now,
+                "removed_at": None,
+            }
+            for u in sorted_out.new
+        ]
+        insert_rows(conn, table, rows)
+    if sorted_out.changed:
+        changed = [
+            {
+                **u.prepared.row,
+                "target_id": u.id,
+                "content_hash": u.prepared.hash,
+                "last_changed_at": now,
+                "removed_at": None,
+            }
+            for u in sorted_out.changed
+        ]
+        conn.execute(sa.update(table).where(table.c.id == sa.bindparam("target_id")), changed)
+        for child in children:
+            for chunk in _chunks([u.id for u in sorted_out.changed]):
+                conn.execute(sa.delete(child).where(child.c[child_key].in_(chunk)))
+    if sorted_out.returning:
+        ids = [u.id for u in sorted_out.returning]
+        conn.execute(sa.update(table).where(table.c.id.in_(ids)).values(removed_at=None))
 
 
 def _existing(
