@@ -35,6 +35,7 @@ FORMATS: tuple[Format, ...] = ("csv", "jsonl", "parquet")
 BATCH_ROWS = 2_000  # rows fetched at a time: small enough that two in memory stay small
 PARQUET_ROW_GROUP_ROWS = 20_000  # readers prefer large row groups; memory holds one
 SINCE_COLUMN = "last_changed_at"
+PROGRESS_ROWS = 100_000
 
 Row = Sequence[Any]
 
@@ -242,6 +243,19 @@ def _write_text(
     return write_jsonl(out, [str(c.key) for c in query.selected_columns], batches)
 
 
+def _with_progress(
+    batches: Iterator[Sequence[Row]], progress: Callable[[int], None] | None
+) -> Iterator[Sequence[Row]]:
+    """Pass batches on, calling `progress(rows so far)` every PROGRESS_ROWS rows."""
+    done, mark = 0, PROGRESS_ROWS
+    for batch in batches:
+        yield batch
+        done += len(batch)
+        if progress is not None and done >= mark:
+            progress(done)
+            mark += PROGRESS_ROWS
+
+
 def export(
     conn: sa.Connection,
     source: sa.FromClause,
@@ -249,10 +263,14 @@ def export(
     *,
     out_path: Path | None = None,
     stdout: IO[bytes] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Export `source` to `out_path` (atomically) or to the byte stream `stdout`; return rows."""
+    """Export `source` to `out_path` (atomically) or to the byte stream `stdout`; return rows.
+
+    `progress`, when given, hears how many rows are written every PROGRESS_ROWS rows.
+    """
     query = build_query(source, options)
-    batches = stream_batches(conn, query, options.batch_rows)
+    batches = _with_progress(stream_batches(conn, query, options.batch_rows), progress)
     encoding = "utf-8-sig" if options.fmt == "csv" else "utf-8"
     if out_path is None:
         if stdout is None or options.fmt == "parquet":

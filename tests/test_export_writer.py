@@ -195,3 +195,11 @@ def test_a_file_system_error_names_the_file(conn, tmp_path, monkeypatch):
     with pytest.raises(ex.ExportError, match=r"cannot write .*p\.csv: No space left on device"):
         ex.export(conn, people, ex.ExportOptions(), out_path=out)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_is_reported_every_so_many_rows(conn, tmp_path, monkeypatch):
+    monkeypatch.setattr(ex, "PROGRESS_ROWS", 1)
+    heard: list[int] = []
+    options = ex.ExportOptions(batch_rows=1)
+    ex.export(conn, people, options, out_path=tmp_path / "p.csv", progress=heard.append)
+    assert heard == [1, 2]

@@ -68,7 +68,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         source = ex.resolve_source(engine, name, kind)
         with engine.connect() as conn:
-            count = ex.export(conn, source, options, out_path=args.out, stdout=sys.stdout.buffer)
+            count = ex.export(
+                conn,
+                source,
+                options,
+                out_path=args.out,
+                stdout=sys.stdout.buffer,
+                progress=lambda rows: print(f"esfbank export: {rows} rows …", file=sys.stderr),
+            )
     except ex.ExportError as exc:
         raise UsageError(str(exc)) from None
     except BrokenPipeError:
