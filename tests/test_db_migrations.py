@@ -3,18 +3,20 @@ and `esfbank db upgrade` applies them (and says so in one line when it cannot)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from esfbank.cli import main
-from load.engine import create_engine
-from load.migrate import current_revision, head_revision
-from load.schema import metadata
-from tests.plugins.db import FreshDb
+from load.engine import create_engine, writer
+from load.migrate import alembic_config, current_revision, head_revision, upgrade
+from load.schema import metadata, municipalities
+from tests.plugins.db import BACKENDS, FreshDb
 
 
 def test_models_and_migrations_agree(fresh_db: FreshDb) -> None:
@@ -69,3 +71,18 @@ def test_a_database_from_a_newer_esfbank_is_refused_in_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2
     assert all("9999_future" in line for line in err)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_migrations_go_down_to_nothing_and_up_again(
+    backend: str, migrated_db_url: Callable[[str], str]
+) -> None:
+    engine = create_engine(migrated_db_url(backend))
+    with writer(engine).begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(municipalities)).scalar() == 290
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
