@@ -87,6 +87,16 @@ def test_readme_starts_with_the_two_commands():
     assert "make test" in BLOCKS[0].text
 
 
+def test_crawls_are_pointed_at_the_fixture_site():
+    argv = _argv(
+        "esfbank crawl --base-url https://www.esf.se --concurrency 1", "http://127.0.0.1:8"
+    )
+    assert argv is not None
+    assert "https://www.esf.se" not in argv
+    assert argv[-5:] == ["--base-url", "http://127.0.0.1:8", *LOOPBACK]
+    assert "--concurrency" in argv
+
+
 def test_make_demo_is_esfbank_demo():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^demo:.*\n\t\$\(BIN\)/esfbank demo\n", makefile, flags=re.MULTILINE)
@@ -100,15 +110,22 @@ class Ran:
     err: str
 
 
-def _argv(line: str, site: FixtureSite) -> list[str] | None:
+def _argv(line: str, base_url: str) -> list[str] | None:
     words = shlex.split(line)
     if words[0] == "make":
         if words[1:] == ["demo"]:
             words = ["esfbank", "demo"]
         else:
             return None  # make test is this suite; make lint/bench/setup are not README steps
-    if words[1] in CRAWLING and "--base-url" not in words:
-        words += ["--base-url", site.base_url, *LOOPBACK]
+    if words[1] in CRAWLING:
+        # Never the real site: drop any --base-url the README gives and use the fixture copy.
+        kept: list[str] = []
+        for word in words:
+            if kept and kept[-1] == "--base-url":
+                kept.pop()
+            elif not word.startswith("--base-url="):
+                kept.append(word)
+        words = [*kept, "--base-url", base_url, *LOOPBACK]
     return [sys.executable, "-m", *words]
 
 
@@ -126,7 +143,7 @@ def walkthrough(tmp_path_factory) -> tuple[Path, list[Ran]]:
                 name, _, value = line.removeprefix("export ").partition("=")
                 env[name] = shlex.split(value)[0]
                 continue
-            argv = _argv(line, site)
+            argv = _argv(line, site.base_url)
             if argv is None:
                 continue
             proc = subprocess.run(
