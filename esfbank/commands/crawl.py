@@ -111,6 +111,9 @@ def execute(
         raise UsageError(str(exc)) from None
     db_url = config.db_url(args.db)
     archive_dir = config.archive_dir(args.archive)
+    journal = journal_path(archive_dir, db_url) if mode == "full" else None
+    if resume and journal is not None and not journal.exists():
+        print(f"{command}: no interrupted backfill of this database to resume: starting one")
     store = open_migrated_store(db_url)
     try:
         result = run_crawl(
@@ -118,7 +121,7 @@ def execute(
             settings,
             store=store,
             archive_dir=archive_dir,
-            journal_file=journal_path(archive_dir, db_url) if mode == "full" else None,
+            journal_file=journal,
             resume=resume,
         )
     finally:
