@@ -20,8 +20,9 @@ from load.bulk import JsonText
 from parsers.records import NewsRecord, PageRecord, ProjectRecord, Record
 from parsers.urls import normalise_source_url
 
-# The contract's fields that say where a page was read from, or how parsing went: not content.
-NOT_HASHED = frozenset({"source", "source_path", "source_url", "errors"})
+# Record fields that say where a page was read from (the contract's `source_path` and
+# `source_url`) or how parsing went: not content.
+NOT_HASHED = frozenset({"source", "errors"})
 
 # Record fields stored as child rows or handled separately rather than as projects columns.
 _PROJECT_LISTS = ("municipalities", "partners", "cofinanciers")
@@ -91,7 +92,7 @@ class Prepared:
 
 
 def project_row(record: ProjectRecord, url: str | None) -> dict[str, Any]:
-    """The projects columns of a record (lists go to child tables, see `child_rows`)."""
+    """The projects columns of a record (its lists go to the child tables)."""
     row = {name: getattr(record, name) for name in PROJECT_COLUMNS}
     row["sections"] = dict(record.sections)
     row["unknown_labels"] = list(record.unknown_labels)
@@ -110,13 +111,13 @@ def news_row(record: NewsRecord, url: str) -> dict[str, Any]:
 
 
 def prepare(record: Record, url: str | None, key: str) -> Prepared:
-    """Key, hash and row of a project or news record whose key is known."""
+    """Key, hash and row of a project, or of a news record (which has its URL)."""
     if isinstance(record, ProjectRecord):
         row = project_row(record, url)
     elif isinstance(record, NewsRecord) and url is not None:
         row = news_row(record, url)
     else:
-        row = {}
+        raise TypeError(f"only projects and news with a URL are stored, not {record.kind}")
     text = content_json(record)
     return Prepared(key=key, hash=content_hash(text), content_json=text, row=row)
 
