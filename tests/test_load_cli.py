@@ -85,3 +85,17 @@ def test_a_missing_path_is_a_usage_error(
 ) -> None:
     assert main(["load", str(tmp_path / "nothing-here"), "--db", "sqlite://"]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_long_loads_print_progress(
+    fresh_db: FreshDb,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("esfbank.commands.load._BATCH_SIZE", 2)
+    monkeypatch.setattr("esfbank.commands.load._PROGRESS_EVERY", 4)
+    folder = _pages_with_urls(tmp_path / "pages")
+    assert main(["load", str(folder), "--db", fresh_db.url]) == 0
+    progress = [line for line in capsys.readouterr().err.splitlines() if "pages loaded" in line]
+    assert progress[:2] == ["esfbank load: 4 pages loaded", "esfbank load: 8 pages loaded"]
