@@ -72,6 +72,7 @@ class Report:
     latest_run: RunSummary | None
     previous_run: RunSummary | None
     versions_in_latest_run: dict[str, int]
+    fields_changed_in_latest_run: dict[str, int]
     gates: list[GateResult] = field(default_factory=list)
 
     @property
@@ -176,8 +177,8 @@ def _iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _runs(conn: sa.Connection) -> tuple[RunSummary | None, RunSummary | None, dict[str, int]]:
-    """The latest two runs and what the latest one changed in project_versions."""
+def _runs(conn: sa.Connection) -> tuple[RunSummary | None, RunSummary | None]:
+    """The latest two runs, newest first."""
     count_names = ("fetched", "new", "changed", "unchanged", "removed", "failed")
     rows = conn.execute(sa.select(crawl_runs).order_by(crawl_runs.c.id.desc()).limit(2)).all()
     runs = [
@@ -191,25 +192,32 @@ def _runs(conn: sa.Connection) -> tuple[RunSummary | None, RunSummary | None, di
         )
         for r in rows
     ]
-    latest = runs[0] if runs else None
-    previous = runs[1] if len(runs) > 1 else None
-    versions: dict[str, int] = {}
-    if latest is not None:
-        change = project_versions.c.change
-        query = (
-            sa.select(change, sa.func.count())
-            .where(project_versions.c.run_id == latest.id)
-            .group_by(change)
-        )
-        versions = dict(conn.execute(query).all())
-    return latest, previous, versions
+    return (runs[0] if runs else None), (runs[1] if len(runs) > 1 else None)
+
+
+def _latest_changes(
+    conn: sa.Connection, run: RunSummary | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Project versions the run wrote ('new', 'changed') and how often each field changed."""
+    if run is None:
+        return {}, {}
+    pv = project_versions.c
+    versions = conn.execute(
+        sa.select(pv.change, sa.func.count()).where(pv.run_id == run.id).group_by(pv.change)
+    ).all()
+    fields = Counter[str]()
+    query = sa.select(pv.changed).where(pv.run_id == run.id, pv.changed.is_not(None))
+    for (changed,) in conn.execution_options(yield_per=5000).execute(query):
+        fields.update(list(json.loads(changed) if isinstance(changed, str) else changed))
+    return dict(versions), dict(fields.most_common())
 
 
 def build_report(conn: sa.Connection, gates: Gates) -> Report:
     counts, removed = _counts(conn)
     by_period, fill_rates, fill_by_period = _fill_rates(conn)
     errors_by_field, with_errors, error_rate = _parse_errors(conn)
-    latest, previous, versions = _runs(conn)
+    latest, previous = _runs(conn)
+    versions, fields_changed = _latest_changes(conn, latest)
     report = Report(
         counts=counts,
         removed=removed,
@@ -223,6 +231,7 @@ def build_report(conn: sa.Connection, gates: Gates) -> Report:
         latest_run=latest,
         previous_run=previous,
         versions_in_latest_run=versions,
+        fields_changed_in_latest_run=fields_changed,
     )
     report.gates = check_gates(gates, counts, fill_rates, error_rate)
     return report
@@ -256,15 +265,17 @@ def _fill_table(report: Report) -> list[str]:
     return ["", "Field fill rates of current projects", *(f"  {r}" for r in [header, *rows])]
 
 
-def _changes(report: Report) -> list[str]:
+def _changes_lines(report: Report) -> list[str]:
     if report.latest_run is None:
         return _lines("Changes since the previous run", [], empty="no crawl runs yet")
     previous = _run_line(report.previous_run) if report.previous_run else "none"
     versions = ", ".join(f"{k} {v}" for k, v in sorted(report.versions_in_latest_run.items()))
+    fields = ", ".join(f"{k} {v}" for k, v in report.fields_changed_in_latest_run.items())
     pairs = [
         ("latest", _run_line(report.latest_run)),
         ("previous", previous),
         ("project versions written by the latest run", versions or "none"),
+        ("fields changed by the latest run", fields or "none"),
     ]
     return _lines("Changes since the previous run", pairs)
 
@@ -292,7 +303,7 @@ def render_text(report: Report, database: str) -> str:
             "Unknown labels seen (records carrying them)",
             [(k, str(n)) for k, n in report.unknown_labels.items()],
         ),
-        *_changes(report),
+        *_changes_lines(report),
         "",
         "Gates",
         *(f"  {'PASS' if g.passed else 'FAIL'} {g.describe()}" for g in report.gates),

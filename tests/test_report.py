@@ -4,6 +4,7 @@ the loaded fixture database passes the repository's gates (exit 0) with real fig
 from __future__ import annotations
 
 import dataclasses
+import re
 import json
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,7 @@ def test_loaded_fixture_database_passes_with_real_figures(fresh_db, capsys):
     assert report["latest_run"]["counts"]["changed"] == 1
     assert report["previous_run"]["kind"] == "load"
     assert report["versions_in_latest_run"] == {"changed": 1}
+    assert report["fields_changed_in_latest_run"] == {"end_date": 1}
     gates = {g["name"]: g for g in report["gates"]}
     assert gates["min_count.project"]["actual"] == report["counts"]["project"]
 
@@ -125,6 +127,7 @@ def test_text_report_shows_every_section(fresh_db, capsys):
     ):
         assert heading in out
     assert "run 2 (crawl, ok" in out
+    assert re.search(r"fields changed by the latest run +end_date 1\n", out)
     assert "2021-2027" in out
 
 
