@@ -4,8 +4,8 @@ the loaded fixture database passes the repository's gates (exit 0) with real fig
 from __future__ import annotations
 
 import dataclasses
-import re
 import json
+import re
 from pathlib import Path
 from typing import Any
 
