@@ -16,11 +16,12 @@ from pathlib import Path
 
 from load.store import LoadItem, RunCounts, open_store
 from parsers.page import parse_path
-from parsers.records import ProjectRecord, Record
+from parsers.records import NewsRecord, ProjectRecord, Record
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
 FAMILIES = ("esf2007", "esf2014", "esfplus2021", "news", "call", "other")
 BROKEN_URL = "https://www.esf.se/resultat/projektbanken/projekt/?dnr=2099/99999"
+UNKNOWN_PROJECT_NUMBER = "2099/00001"  # mentioned by a news article, not in the database
 SITE = "https://www.esf.se"
 # Seed pages saved without a URL header, and the path the fixture site serves them at.
 SEED_PATHS = {
@@ -63,10 +64,18 @@ def golden_records() -> list[Record]:
 
 
 def load_fixture_db(url: str) -> FixtureDb:
-    """Load the golden pages into the migrated database at `url` in two runs."""
+    """Load the golden pages into the migrated database at `url` in two runs.
+
+    The first news article is made to mention a project of the database and one that is not
+    there (no golden article mentions a project number), so v_news has links to show.
+    """
     records = golden_records()
     projects = [r for r in records if isinstance(r, ProjectRecord) and r.source.url]
     numbered = next(p for p in projects if p.programme_period == "2014-2020" and p.project_number)
+    assert numbered.project_number is not None
+    index, news = next((i, r) for i, r in enumerate(records) if isinstance(r, NewsRecord))
+    mentions = (numbered.project_number, UNKNOWN_PROJECT_NUMBER)
+    records[index] = dataclasses.replace(news, mentioned_project_numbers=mentions)
     unnumbered = next(p for p in projects if p.project_number is None)
     new_end = dt.date(2030, 6, 30)
     ticks = _clock()
@@ -87,7 +96,6 @@ def load_fixture_db(url: str) -> FixtureDb:
         )
     finally:
         store.close()
-    assert numbered.project_number is not None
     return FixtureDb(
         url=url,
         changed_project_number=numbered.project_number,

@@ -11,7 +11,7 @@ from alembic import command
 from load.migrate import alembic_config, upgrade
 from load.schema import news_articles, news_project_links, projects
 from load.views import VIEWS
-from tests.research_db import FixtureDb, load_fixture_db
+from tests.research_db import UNKNOWN_PROJECT_NUMBER, FixtureDb, load_fixture_db
 
 
 @pytest.fixture
@@ -74,9 +74,15 @@ def test_v_news_lists_each_article_with_the_projects_it_mentions(fresh_db, loade
         )
         numbers = dict(conn.execute(numbered).all())
     assert len({r["news_id"] for r in rows}) == articles
-    assert sum(1 for r in rows if r["project_number"] is not None) == len(links)
+    assert sum(1 for r in rows if r["project_number"] is not None) == len(links) == 2
     for r in rows:
         assert r["project_id"] == numbers.get(r["project_number"])
+    linked = {r["project_number"]: r for r in rows if r["project_number"]}
+    known = linked[loaded.changed_project_number]
+    assert known["project_id"] is not None
+    assert known["project_title"]
+    assert known["programme_period"] == "2014-2020"
+    assert linked[UNKNOWN_PROJECT_NUMBER]["project_id"] is None
 
 
 def test_summaries_add_up_to_the_current_projects(fresh_db, loaded):
