@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,8 +34,10 @@ class ColumnDoc:
 
 @dataclass(frozen=True, slots=True)
 class RelationDoc:
-    description: str
-    columns: Mapping[str, ColumnDoc]
+    """A table's description and its columns' (a view's description is its View's, views.py)."""
+
+    description: str = ""
+    columns: Mapping[str, ColumnDoc] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,8 +352,7 @@ RELATIONS: Mapping[str, RelationDoc] = {
         },
     ),
     "v_projects": RelationDoc(
-        "View: one flat row per project with region, NUTS-2, amounts, dates and owner",
-        {
+        columns={
             "removed": ColumnDoc("The project's page is gone from the site", "", "false"),
             "nuts2": ColumnDoc(
                 "NUTS-2 code as stated, else the region's; null for national projects",
@@ -361,8 +362,7 @@ RELATIONS: Mapping[str, RelationDoc] = {
         },
     ),
     "v_project_history": RelationDoc(
-        "View: one row per field that changed between two versions of a project",
-        {
+        columns={
             "version_id": ColumnDoc("The version (project_versions.id)", "", "12"),
             "field": ColumnDoc("Contract field that changed", "", "end_date"),
             "old_value": ColumnDoc(
@@ -378,8 +378,7 @@ RELATIONS: Mapping[str, RelationDoc] = {
         },
     ),
     "v_news": RelationDoc(
-        "View: one row per news article and project it mentions (one row if none)",
-        {
+        columns={
             "news_id": ColumnDoc("The article (news_articles.id)", "", "3"),
             "title": ColumnDoc("Headline", "page heading", "Välbesökt inspirationsträff"),
             "published_date": ColumnDoc(
@@ -398,12 +397,8 @@ RELATIONS: Mapping[str, RelationDoc] = {
             "removed_at": COMMON["removed_at"],
         },
     ),
-    "v_summary_period": RelationDoc(
-        "View: current (not removed) projects per programme period", {}
-    ),
-    "v_summary_period_region": RelationDoc(
-        "View: current (not removed) projects per programme period and region", {}
-    ),
+    "v_summary_period": RelationDoc(),
+    "v_summary_period_region": RelationDoc(),
 }
 
 _SUMMARY = {
@@ -425,6 +420,13 @@ _INHERITS: Mapping[str, tuple[Mapping[str, ColumnDoc], ...]] = {
     "v_summary_period": (_SUMMARY, PROJECT_FIELDS),
     "v_summary_period_region": (_SUMMARY, PROJECT_FIELDS),
 }
+
+
+def relation_description(name: str) -> str:
+    """What a table or view holds: views describe themselves in load/views.py."""
+    if name in VIEWS:
+        return VIEWS[name].description
+    return RELATIONS[name].description if name in RELATIONS else ""
 
 
 def column_doc(relation: str, column: str) -> ColumnDoc | None:
@@ -490,9 +492,7 @@ def reflect(engine: sa.Engine) -> list[Relation]:
 
 def undescribed(relations: Sequence[Relation]) -> list[str]:
     """`relation.column` for every column without a non-empty description, and bare relations."""
-    missing = [
-        r.name for r in relations if not RELATIONS.get(r.name, RelationDoc("", {})).description
-    ]
+    missing = [r.name for r in relations if not relation_description(r.name)]
     missing += [
         f"{r.name}.{c.name}"
         for r in relations
@@ -530,7 +530,7 @@ def render(relations: Sequence[Relation]) -> str:
                 "",
                 f"### {relation.name}",
                 "",
-                RELATIONS[relation.name].description + ".",
+                relation_description(relation.name) + ".",
                 "",
                 "| column | type | null | meaning | Swedish label on esf.se | example |",
                 "|---|---|---|---|---|---|",

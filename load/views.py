@@ -3,8 +3,9 @@
 Each view is a SQLAlchemy select over the schema's tables, compiled per backend into
 `CREATE VIEW` by the migration that creates the views, so one definition serves both
 databases. The one place the backends differ (expanding the JSON of field changes) is a text
-select per dialect with typed columns. Because the selects are typed, `view_table(name)` gives
-export and the data dictionary the proper column types of every view, with no database at hand.
+select per dialect with typed columns. Because the selects are typed, `VIEWS[name].table()`
+gives export and the data dictionary the proper column types of every view, with no database
+at hand.
 
 Changing a view means a new migration that drops and re-creates it.
 """
@@ -182,7 +183,11 @@ def _v_summary_period_region(dialect: str) -> sa.SelectBase:
 VIEWS: Mapping[str, View] = {
     v.name: v
     for v in (
-        View("v_projects", "One flat row per project, removed ones flagged", _v_projects),
+        View(
+            "v_projects",
+            "One flat row per project: owner, region, NUTS-2, amounts, dates; removed ones flagged",
+            _v_projects,
+        ),
         View(
             "v_project_history",
             "One row per field that changed between two versions of a project",
@@ -195,12 +200,12 @@ VIEWS: Mapping[str, View] = {
         ),
         View(
             "v_summary_period",
-            "Current projects per programme period: count, sums of grant and budget",
+            "Current (not removed) projects per programme period: count, sums of grant and budget",
             _v_summary_period,
         ),
         View(
             "v_summary_period_region",
-            "Current projects per programme period and region: count, sums of grant and budget",
+            "Current (not removed) projects per period and region: count, sums of grant and budget",
             _v_summary_period_region,
         ),
     )
