@@ -503,7 +503,11 @@ def undescribed(relations: Sequence[Relation]) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell: pipes escaped; outside code spans `<…>` too, or Markdown hides it as HTML."""
+    text = text.replace("|", "\\|").replace("\n", " ")
+    if text.startswith("`"):
+        return text
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render(relations: Sequence[Relation]) -> str:
