@@ -11,6 +11,7 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,6 +128,23 @@ def test_second_crawl_of_the_unchanged_site_downloads_no_page(first_crawl: First
         "SELECT status, fetched, new, changed, removed, failed FROM crawl_runs ORDER BY id DESC",
     )[0]
     assert last_run == ("ok", 0, 0, 0, 0, 0)
+
+
+def test_without_its_archive_a_crawl_refetches_listings_only(
+    first_crawl: FirstCrawl, tmp_path: Path
+) -> None:
+    """Listings not re-downloaded are followed from the archive; with no archive they are
+    fetched in full, so discovery stays complete and nothing is taken for removed."""
+    site, target = first_crawl.site, first_crawl.target
+    before = site.hits.snapshot()
+    esfbank("crawl", *target.flags(site), "--archive", str(tmp_path / "empty"), check_exit=0)
+    new_hits = site.hits.snapshot() - before
+
+    downloaded = {t for (t, status) in new_hits if status == 200 and not _is_discovery(t)}
+    assert downloaded == {p.path for p in site.manifest if p.kind == "listing"}
+    assert table_snapshot(target.db_url) == first_crawl.snapshot
+    last_run = query(target.db_url, "SELECT removed, failed FROM crawl_runs ORDER BY id DESC")
+    assert last_run[0] == (0, 0)
 
 
 def test_third_crawl_sees_a_change_a_410_and_an_unlisted_page(first_crawl: FirstCrawl) -> None:

@@ -145,25 +145,34 @@ class EsfSpider(scrapy.Spider):
         states = self.context.store.url_states([u for u, _ in fresh]) if incremental else {}
         for url, lastmod in fresh:
             listing = discovery.is_listing(url)
-            if url in self.context.done:
+            if url in self.context.done:  # finished before this resume
                 if listing:
-                    yield from self._follow_archived(url)
+                    yield from self._follow_known_listing(url)
                 continue
             decision = decide(states.get(url), lastmod, incremental=incremental)
-            if not isinstance(decision, Fetch):
-                yield Seen(url, not_modified=False)
-                if listing:
-                    yield from self._follow_archived(url)
+            if isinstance(decision, Fetch):
+                yield self._page_request(url, lastmod, listing, decision.headers)
                 continue
-            yield scrapy.Request(
-                url,
-                callback=self.parse_page,
-                errback=self.page_failed,
-                headers=decision.headers,
-                meta={"sitemap_lastmod": lastmod, "listing": listing},
-                # Deduplicated by `_scheduled`; Scrapy's filter would swallow redirect loops.
-                dont_filter=True,
-            )
+            archived = self._archived_listing(url) if listing else None
+            if listing and archived is None:  # no copy to follow its links from: fetch it
+                yield self._page_request(url, lastmod, listing, {})
+                continue
+            yield Seen(url, not_modified=False)
+            if archived is not None:
+                yield from self._follow(archived)
+
+    def _page_request(
+        self, url: str, lastmod: str | None, listing: bool, headers: dict[str, str]
+    ) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_page,
+            errback=self.page_failed,
+            headers=headers,
+            meta={"sitemap_lastmod": lastmod, "listing": listing},
+            # Deduplicated by `_scheduled`; Scrapy's filter would swallow redirect loops.
+            dont_filter=True,
+        )
 
     def parse_page(self, response: Response) -> Output:
         url = discovery.canonical(response.url)
@@ -178,7 +187,7 @@ class EsfSpider(scrapy.Spider):
         if response.status == NOT_MODIFIED:
             yield Seen(url, not_modified=True)
             if listing:
-                yield from self._follow_archived(url)
+                yield from self._follow_known_listing(url)
             return
         yield FetchedPage(
             url=url,
@@ -215,22 +224,24 @@ class EsfSpider(scrapy.Spider):
         else:
             self._links_waiting.extend(followable)
 
-    def _follow_archived(self, url: str) -> Output:
-        """Follow a listing's links from its last archived copy; fetch it when there is none."""
+    def _follow_known_listing(self, url: str) -> Output:
+        """Follow an unchanged listing from its archived copy; without one, fetch it in full."""
+        archived = self._archived_listing(url)
+        if archived is None:
+            yield self._page_request(url, None, True, {})
+        else:
+            yield from self._follow(archived)
+
+    def _archived_listing(self, url: str) -> HtmlResponse | None:
+        """The last archived copy of a listing page, to follow without downloading it again."""
         entry = self.context.archive.latest_with_body(url)
         if entry is None or entry.body_key is None:
-            yield scrapy.Request(
-                url,
-                callback=self.parse_page,
-                errback=self.page_failed,
-                meta={"listing": True},
-                dont_filter=True,
-            )
-            return
-        if is_html_content_type(entry.header("Content-Type")):
-            body = self.context.archive.read_body(entry.body_key)
-            headers = {k: list(v) for k, v in entry.headers.items()}
-            yield from self._follow(HtmlResponse(url=url, headers=headers, body=body))
+            return None
+        if not is_html_content_type(entry.header("Content-Type")):
+            return None
+        body = self.context.archive.read_body(entry.body_key)
+        headers = {k: list(v) for k, v in entry.headers.items()}
+        return HtmlResponse(url=url, headers=headers, body=body)
 
 
 def _header(response: Response, name: bytes) -> str | None:
