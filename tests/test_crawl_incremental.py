@@ -173,3 +173,25 @@ def test_third_crawl_sees_a_change_a_410_and_an_unlisted_page(first_crawl: First
         f"WHERE p.project_number = '{changed.project_number}'",
     )
     assert versions == [(2,)]
+
+
+@pytest.mark.postgres
+def test_nightly_crawl_on_postgresql_downloads_and_writes_nothing(
+    migrated_db_url: Any, tmp_path: Path
+) -> None:
+    target = CrawlTarget(migrated_db_url("postgresql"), tmp_path / "archive")
+    with FixtureSite() as site:
+        esfbank("crawl", *target.flags(site), check_exit=0)
+        assert url_kinds(target.db_url).items() >= manifest_urls(site).items()
+        snapshot = table_snapshot(target.db_url)
+        before = site.hits.snapshot()
+        esfbank("crawl", *target.flags(site), check_exit=0)
+        new_hits = site.hits.snapshot() - before
+
+    assert {t for (t, status) in new_hits if status == 200 and not _is_discovery(t)} == set()
+    assert table_snapshot(target.db_url) == snapshot
+    last_run = query(
+        target.db_url,
+        "SELECT status, fetched, new, changed, removed, failed FROM crawl_runs ORDER BY id DESC",
+    )[0]
+    assert last_run == ("ok", 0, 0, 0, 0, 0)
