@@ -44,7 +44,9 @@ organisations = sa.Table(
     "organisations",
     metadata,
     sa.Column("org_number", sa.String(11), primary_key=True, comment="NNNNNN-NNNN"),
-    sa.Column("name", sa.Text, comment="the owner name as first written on a page"),
+    sa.Column(
+        "name", sa.Text, comment="of the owner names its pages give, the alphabetically first"
+    ),
 )
 
 crawl_runs = sa.Table(

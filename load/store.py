@@ -350,13 +350,23 @@ class Store:
         p = t.projects
         sorted_out = _sort_out(conn, p, p.c.project_key, plan.projects, plan.counts)
         written = sorted_out.new + sorted_out.changed
-        orgs = {  # before the projects that refer to them; the first name seen is kept
-            u.prepared.row["owner_org_number"]: u.prepared.row["owner"]
-            for u in reversed(written)
-            if u.prepared.row["owner_org_number"] is not None
-        }
+        orgs: dict[str, str | None] = {}  # before the projects that refer to them
+        for unit in written:
+            number, name = unit.prepared.row["owner_org_number"], unit.prepared.row["owner"]
+            if number is not None:
+                orgs[number] = _first_name(orgs.get(number, name), name)
         if orgs:
-            stmt = _insert(conn, t.organisations).on_conflict_do_nothing()
+            o = t.organisations
+            binary = "C" if conn.dialect.name == "postgresql" else "BINARY"  # as Python's min()
+            stmt = _insert(conn, o)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[o.c.org_number],
+                set_={"name": stmt.excluded.name},
+                where=sa.or_(
+                    o.c.name.is_(None),
+                    stmt.excluded.name.collate(binary) < o.c.name.collate(binary),
+                ),
+            )
             conn.execute(stmt, [{"org_number": k, "name": v} for k, v in orgs.items()])
         previous = _latest_versions(conn, [u.id for u in sorted_out.changed])
         children = (t.project_municipalities, t.project_partners, t.project_cofinanciers)
@@ -665,6 +675,12 @@ def _write_sorted(
     if sorted_out.returning:
         ids = [u.id for u in sorted_out.returning]
         conn.execute(sa.update(table).where(table.c.id.in_(ids)).values(removed_at=None))
+
+
+def _first_name(a: str | None, b: str | None) -> str | None:
+    """Of two spellings of an owner, the alphabetically first: whatever order pages load in,
+    an organisation ends up with the same name."""
+    return min((n for n in (a, b) if n is not None), default=None)
 
 
 def _existing(

@@ -309,3 +309,16 @@ def test_news_and_their_project_links(store: Store, fresh_db: FreshDb) -> None:
     assert links == ["2019/00001"]
     assert article["article_key"] == "url:/nyheter/ett-projekt/"
     assert article["published_date"] == dt.date(2020, 1, 21)
+
+
+@pytest.mark.parametrize("order", [(1, 2), (2, 1)])
+def test_an_organisation_gets_the_same_name_whatever_the_load_order(
+    store: Store, fresh_db: FreshDb, order: tuple[int, int]
+) -> None:
+    spelling = {1: "alfa kommun", 2: "Beta kommun"}  # code point order: "B" < "a"
+    for i in order:
+        record = synthetic_project(i, owner=spelling[i], owner_org_number="212000-0142")
+        store.upsert(items([record]), store.begin_run("load"))
+    with fresh_db.engine.connect() as conn:
+        names = conn.execute(sa.select(t.organisations.c.name)).scalars().all()
+    assert names == ["Beta kommun"]

@@ -70,7 +70,10 @@ def upgrade() -> None:
         "organisations",
         sa.Column("org_number", sa.String(length=11), nullable=False, comment="NNNNNN-NNNN"),
         sa.Column(
-            "name", sa.Text(), nullable=True, comment="the owner name as first written on a page"
+            "name",
+            sa.Text(),
+            nullable=True,
+            comment="of the owner names its pages give, the alphabetically first",
         ),
         sa.PrimaryKeyConstraint("org_number", name=op.f("pk_organisations")),
     )
