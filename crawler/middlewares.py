@@ -100,7 +100,7 @@ def _load_exceptions(paths: list[Any]) -> list[type[Exception]]:
 
 
 class ArchiveMiddleware:
-    """Archive every response as it arrives, before retries, redirects or parsing see it.
+    """Archive every response once decoded (gzip) and past redirects, before retries or parsing.
 
     The body key lands in `request.meta["archive_key"]` so quarantined parse errors can point at
     the exact bytes. A 304 is archived as a fetch without a body.

@@ -60,8 +60,9 @@ CONCURRENT_ITEMS = 1
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
-    # Closest to the network of our own: every response is archived before anything else.
-    "crawler.middlewares.ArchiveMiddleware": 950,
+    # Archive as responses arrive: after gzip/deflate decoding (590) and redirects (600), before
+    # meta refresh (580), retries and the spider, so the archive holds the page as served.
+    "crawler.middlewares.ArchiveMiddleware": 585,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchiveParseLoadPipeline": 300}
 EXTENSIONS = {"crawler.progress.ProgressReporter": 500}
