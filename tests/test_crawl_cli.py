@@ -57,3 +57,13 @@ def test_reparse_without_an_archive_is_a_usage_error(
 ) -> None:
     assert main(["reparse", "--archive", str(tmp_path / "none")]) == 2
     assert "no raw archive there" in capsys.readouterr().err
+
+
+def test_an_archive_that_cannot_be_created_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    argv = ["crawl", "--base-url", "http://127.0.0.1:9", "--archive", str(blocker / "archive")]
+    assert main(argv) == 2
+    assert "cannot create it" in capsys.readouterr().err

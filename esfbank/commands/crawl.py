@@ -110,7 +110,7 @@ def execute(
     except (SettingsError, SeedError) as exc:
         raise UsageError(str(exc)) from None
     db_url = config.db_url(args.db)
-    archive_dir = config.archive_dir(args.archive)
+    archive_dir = writable_archive(config.archive_dir(args.archive))
     journal = journal_path(archive_dir, db_url) if mode == "full" else None
     if resume and journal is not None and not journal.exists():
         print(f"{command}: no interrupted backfill of this database to resume: starting one")
@@ -143,6 +143,18 @@ def open_migrated_store(db_url: str) -> Store:
         return open_store(db_url)
     except DatabaseUnavailableError as exc:
         raise UsageError(str(exc)) from None
+
+
+def writable_archive(path: Path) -> Path:
+    """The archive directory, created if need be; one that cannot be written is a usage error
+    (every response goes there first, so a crawl without it would lose everything)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--archive {path}: cannot create it: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"--archive {path}: not writable")
+    return path
 
 
 def print_summary(command: str, result: CrawlResult, threshold: float) -> None:
