@@ -267,7 +267,11 @@ class Store:
             else:
                 is_project = isinstance(record, ProjectRecord)
                 target = plan.projects if is_project else plan.news
-                target[unit.prepared.key] = unit  # the same record twice in a batch: last wins
+                twin = target.get(unit.prepared.key)  # the same record twice: the last one wins,
+                if twin is not None:  # with the first of their URLs
+                    row = unit.prepared.row
+                    row["source_url"] = _first(twin.prepared.row["source_url"], row["source_url"])
+                target[unit.prepared.key] = unit
                 digest = unit.prepared.hash
                 if url is not None:
                     column = "project_id" if is_project else "news_id"
@@ -354,7 +358,7 @@ class Store:
         for unit in written:
             number, name = unit.prepared.row["owner_org_number"], unit.prepared.row["owner"]
             if number is not None:
-                orgs[number] = _first_name(orgs.get(number, name), name)
+                orgs[number] = _first(orgs.get(number, name), name)
         if orgs:
             o = t.organisations
             binary = "C" if conn.dialect.name == "postgresql" else "BINARY"  # as Python's min()
@@ -594,11 +598,13 @@ def _db_message(exc: sa.exc.DBAPIError) -> str:
 
 @dataclass(slots=True)
 class _Sorted:
-    """A batch's units against what is stored: new, changed, and unchanged-but-flagged-removed."""
+    """A batch's units against what is stored: new, changed, unchanged but flagged removed
+    (returning), and unchanged but met under a URL that sorts before the stored one."""
 
     new: list[_Unit]
     changed: list[_Unit]
     returning: list[_Unit]
+    relinked: list[_Unit]
 
 
 def _sort_out(
@@ -608,19 +614,27 @@ def _sort_out(
     units: Mapping[str, _Unit],
     counts: UpsertCounts,
 ) -> _Sorted:
-    """Compare hashes with the stored rows; known units get their id; counts are updated."""
+    """Compare hashes with the stored rows; known units get their id; counts are updated.
+
+    `source_url` becomes the first, in code-point order, of the URLs a record was met under,
+    so it does not depend on the order pages were loaded in."""
     existing = _existing(conn, table, key_column, list(units))
-    result = _Sorted([], [], [])
+    result = _Sorted([], [], [], [])
     for key, unit in units.items():
         known = existing.get(key)
         if known is None:
             result.new.append(unit)
             continue
         unit.id = known.id
+        row = unit.prepared.row
+        row["source_url"] = _first(known.source_url, row["source_url"])
         if known.content_hash != unit.prepared.hash:
             result.changed.append(unit)
-        elif known.removed_at is not None:
+            continue
+        if known.removed_at is not None:
             result.returning.append(unit)
+        if row["source_url"] != known.source_url:
+            result.relinked.append(unit)
     counts.new += len(result.new)
     counts.changed += len(result.changed)
     counts.unchanged += len(units) - len(result.new) - len(result.changed)
@@ -675,20 +689,29 @@ def _write_sorted(
     if sorted_out.returning:
         ids = [u.id for u in sorted_out.returning]
         conn.execute(sa.update(table).where(table.c.id.in_(ids)).values(removed_at=None))
+    if sorted_out.relinked:
+        conn.execute(
+            sa.update(table).where(table.c.id == sa.bindparam("target_id")),
+            [
+                {"target_id": u.id, "source_url": u.prepared.row["source_url"]}
+                for u in sorted_out.relinked
+            ],
+        )
 
 
-def _first_name(a: str | None, b: str | None) -> str | None:
-    """Of two spellings of an owner, the alphabetically first: whatever order pages load in,
-    an organisation ends up with the same name."""
-    return min((n for n in (a, b) if n is not None), default=None)
+def _first(a: str | None, b: str | None) -> str | None:
+    """The first of two values in code-point order (None only when both are): what the
+    database keeps of competing spellings, so the result does not depend on load order."""
+    return min((v for v in (a, b) if v is not None), default=None)
 
 
 def _existing(
     conn: Connection, table: sa.Table, key_column: sa.Column[str], keys: list[str]
 ) -> dict[str, Any]:
-    """key → (id, content_hash, removed_at) of the rows already stored."""
+    """key → (id, key, content_hash, removed_at, source_url) of the rows already stored."""
     found: dict[str, Any] = {}
-    columns = (table.c.id, key_column, table.c.content_hash, table.c.removed_at)
+    c = table.c
+    columns = (c.id, key_column, c.content_hash, c.removed_at, c.source_url)
     for chunk in _chunks(keys):
         for row in conn.execute(sa.select(*columns).where(key_column.in_(chunk))):
             found[row[1]] = row

@@ -322,3 +322,20 @@ def test_an_organisation_gets_the_same_name_whatever_the_load_order(
     with fresh_db.engine.connect() as conn:
         names = conn.execute(sa.select(t.organisations.c.name)).scalars().all()
     assert names == ["Beta kommun"]
+
+
+@pytest.mark.parametrize("together", [False, True])
+def test_a_project_met_under_two_urls_keeps_the_first_in_code_point_order(
+    store: Store, fresh_db: FreshDb, together: bool
+) -> None:
+    record = synthetic_project(1)
+    new_url = "https://www.esf.se/resultat/projektbanken/projekt/?dnr=2019/00001"
+    old_url = "https://www.esf.se/sv/Resultat/Projektbanken-2014-2020/Alla-Projekt/Projekt-1/"
+    loads = [LoadItem(record=record, url=old_url), LoadItem(record=record, url=new_url)]
+    batches = [loads] if together else [[item] for item in loads]
+    for batch in batches:
+        store.upsert(batch, store.begin_run("crawl"))
+    with fresh_db.engine.connect() as conn:
+        assert conn.execute(sa.select(t.projects.c.source_url)).scalar_one() == min(
+            old_url, new_url
+        )
