@@ -70,3 +70,4 @@ class CrawlContext:
     tally: Tally = field(default_factory=Tally)
     listed: set[str] = field(default_factory=set)
     discovery_failures: list[str] = field(default_factory=list)
+    database_error: str | None = None  # set when a write failed and the crawl was stopped

@@ -15,6 +15,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
 from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Seen
 from load.store import LoadItem
 from parsers.page import parse_bytes
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
     from crawler.context import CrawlContext
 
 log = logging.getLogger(__name__)
+
+DATABASE_ERROR = "database error"  # the finish reason of a crawl stopped by a failing database
 
 
 @dataclass(slots=True)
@@ -47,6 +52,7 @@ class ArchiveParseLoadPipeline:
         self.batch_seconds = crawler.settings.getfloat("ESFBANK_BATCH_SECONDS")
         self.batch = Batch()
         self.batch_started = time.monotonic()
+        self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveParseLoadPipeline:
@@ -69,6 +75,7 @@ class ArchiveParseLoadPipeline:
         return item
 
     def close_spider(self) -> None:
+        self.closing = True
         self.flush()
 
     def _add(self, item: CrawlItem) -> None:
@@ -99,10 +106,21 @@ class ArchiveParseLoadPipeline:
             self.batch.done.append((item.url, item.archive_key))
 
     def flush(self) -> None:
-        """Write the batch; on a database error the pages stay unjournalled and are redone."""
+        """Write the batch. A database that fails stops the crawl: the pages of the batch stay
+        unjournalled and without url_state, so the next run (or resume) fetches them again."""
         batch, self.batch = self.batch, Batch()
-        if not batch:
+        if not batch or self.context.database_error:
             return
+        try:
+            self._write(batch)
+        except SQLAlchemyError as exc:
+            message = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip().splitlines()
+            self.context.database_error = message[0] if message else type(exc).__name__
+            log.error("database write failed, stopping: %s", self.context.database_error)
+            if not self.closing and self.crawler.engine is not None:
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=DATABASE_ERROR))
+
+    def _write(self, batch: Batch) -> None:
         context = self.context
         store, run_id = context.store, context.run_id
         if batch.loads:

@@ -33,12 +33,13 @@ FINISHED = "finished"
 @dataclass(frozen=True, slots=True)
 class CrawlResult:
     run_id: int
-    status: str  # ok | interrupted
+    status: str  # ok | interrupted | failed (the database stopped taking writes)
     complete: bool
     finish_reason: str
     tally: Tally
     discovery_failures: tuple[str, ...]
     elapsed_seconds: float
+    database_error: str | None = None
 
     def failure_share(self) -> float:
         attempted = self.tally.pages_done
@@ -95,8 +96,8 @@ def run_crawl(
         )
         if complete:
             context.tally.removed += _remove_unlisted(store, context)
-        status = "ok" if finish_reason == FINISHED else "interrupted"
-        store.finish_run(run_id, status, context.tally.run_counts())
+        status = _status(finish_reason, context)
+        _finish_run(store, run_id, status, context)
         if journal is not None:
             if finish_reason == FINISHED:
                 journal.finish()
@@ -112,7 +113,24 @@ def run_crawl(
         tally=context.tally,
         discovery_failures=tuple(context.discovery_failures),
         elapsed_seconds=elapsed,
+        database_error=context.database_error,
     )
+
+
+def _status(finish_reason: str, context: CrawlContext) -> str:
+    if context.database_error is not None:
+        return "failed"
+    return "ok" if finish_reason == FINISHED else "interrupted"
+
+
+def _finish_run(store: Store, run_id: int, status: str, context: CrawlContext) -> None:
+    """Close the run row; a database that already failed may refuse that too (then it stays
+    `running`, and the error the crawl stopped on is what the command reports)."""
+    try:
+        store.finish_run(run_id, status, context.tally.run_counts())
+    except sa.exc.SQLAlchemyError:
+        if context.database_error is None:
+            raise
 
 
 def _remove_unlisted(store: Store, context: CrawlContext) -> int:

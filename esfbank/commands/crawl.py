@@ -128,6 +128,9 @@ def execute(
         store.close()
     threshold = settings.getfloat("ESFBANK_FAILURE_THRESHOLD")
     print_summary(command, result, threshold)
+    if result.database_error is not None:
+        print(f"{command}: error: the database failed: {result.database_error}", file=sys.stderr)
+        return 1
     if result.status != "ok":
         return INTERRUPTED
     return 1 if result.failure_share() > threshold else 0

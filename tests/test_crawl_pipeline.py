@@ -1,0 +1,122 @@
+"""The pipeline writes in batches, journals only what the database committed, and stops the
+crawl (losing nothing it had written) when the database fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from crawler.context import CrawlContext, CrawlOptions
+from crawler.items import FetchedPage, FetchFailed, Gone, Seen
+from crawler.journal import Journal, read_journal
+from crawler.pipelines import DATABASE_ERROR, ArchiveParseLoadPipeline
+from crawler.settings import crawl_settings
+from load.archive import Archive
+from load.store import Store, UpsertCounts
+
+NEWS_HTML = (
+    "<html><head><title>Nyhet</title></head><body><h1>Ny utlysning</h1>"
+    "<p>21 januari 2020</p><p>Svenska ESF-rådet utlyser medel.</p></body></html>"
+).encode()
+
+
+class RecordingStore:
+    """Stands in for load.store.Store: records calls, or fails like a database gone away."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.fail = fail
+        self.calls: list[tuple[str, Any]] = []
+
+    def upsert(self, items: list[Any], run_id: int) -> UpsertCounts:
+        if self.fail:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
+        self.calls.append(("upsert", [item.url for item in items]))
+        return UpsertCounts(new=len(items))
+
+    def touch_seen(self, urls: list[str], run_id: int) -> None:
+        self.calls.append(("touch_seen", list(urls)))
+
+    def mark_removed(self, urls: list[str], run_id: int) -> int:
+        self.calls.append(("mark_removed", list(urls)))
+        return len(urls)
+
+    def quarantine(self, run_id: int, *, url: str, message: str, archive_key: str | None) -> None:
+        self.calls.append(("quarantine", url))
+
+
+class StoppableEngine:
+    def __init__(self) -> None:
+        self.stopped_for: list[str] = []
+
+    def close_spider_async(self, *, reason: str) -> None:
+        self.stopped_for.append(reason)
+
+
+def _pipeline(tmp_path: Path, store: RecordingStore, batch_size: int) -> ArchiveParseLoadPipeline:
+    context = CrawlContext(
+        options=CrawlOptions(base_url="http://127.0.0.1:9", mode="full"),
+        archive=Archive(tmp_path / "archive"),
+        store=cast(Store, store),
+        run_id=1,
+        journal=Journal.start(tmp_path / "journal.jsonl", run_id=1),
+    )
+    settings = crawl_settings({"ESFBANK_BATCH_SIZE": batch_size}, environ={})
+    crawler = SimpleNamespace(
+        settings=settings, spider=SimpleNamespace(context=context), engine=StoppableEngine()
+    )
+    return ArchiveParseLoadPipeline(cast(Any, crawler))
+
+
+def _page(n: int) -> FetchedPage:
+    return FetchedPage(
+        url=f"http://127.0.0.1:9/nyheter/n{n}/",
+        body=NEWS_HTML,
+        is_html=True,
+        fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        archive_key=f"k{n}",
+        etag=None,
+        last_modified=None,
+        sitemap_lastmod=None,
+    )
+
+
+def test_outcomes_are_written_in_batches_and_journalled_after(tmp_path: Path) -> None:
+    store = RecordingStore()
+    pipeline = _pipeline(tmp_path, store, batch_size=3)
+    for item in (
+        _page(1),
+        Seen("http://127.0.0.1:9/a/", not_modified=True),
+        Gone("http://127.0.0.1:9/b/", 410),
+    ):
+        pipeline.process_item(item)
+    assert [name for name, _ in store.calls] == ["upsert", "touch_seen", "mark_removed"]
+    assert len(read_journal(tmp_path / "journal.jsonl").done) == 3
+
+    pipeline.process_item(FetchFailed("http://127.0.0.1:9/c/", "TimeoutError"))
+    assert len(read_journal(tmp_path / "journal.jsonl").done) == 3  # not flushed yet
+    pipeline.close_spider()
+    assert store.calls[-1] == ("quarantine", "http://127.0.0.1:9/c/")
+    assert len(read_journal(tmp_path / "journal.jsonl").done) == 4
+    tally = pipeline.context.tally
+    assert (tally.fetched, tally.seen_unchanged, tally.not_modified, tally.gone) == (1, 1, 1, 1)
+    assert (tally.fetch_failed, tally.removed, tally.loaded.new) == (1, 1, 1)
+
+
+def test_a_failing_database_stops_the_crawl_and_journals_nothing(tmp_path: Path) -> None:
+    store = RecordingStore(fail=True)
+    pipeline = _pipeline(tmp_path, store, batch_size=2)
+    pipeline.process_item(_page(1))
+    pipeline.process_item(_page(2))
+
+    assert pipeline.context.database_error == "disk I/O error"
+    assert pipeline.crawler.engine.stopped_for == [DATABASE_ERROR]  # type: ignore[attr-defined]
+    assert read_journal(tmp_path / "journal.jsonl").done == {}
+
+    store.fail = False  # later batches are not written over a half-failed run
+    pipeline.process_item(_page(3))
+    pipeline.close_spider()
+    assert store.calls == []
