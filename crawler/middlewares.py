@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
@@ -44,8 +46,23 @@ def retry_after_seconds(value: str | None, now: dt.datetime, cap: float) -> floa
     return max(0.0, min(seconds, cap))
 
 
+class HostPause:
+    """Until when each host asked us to hold off: a Retry-After pauses the whole site, not just
+    the request that got it."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def hold(self, host: str, seconds: float, now: float) -> None:
+        self._until[host] = max(self._until.get(host, 0.0), now + seconds)
+
+    def remaining(self, host: str, now: float) -> float:
+        return max(0.0, self._until.get(host, 0.0) - now)
+
+
 class RetryAfterMiddleware:
-    """Retry 429/5xx and network errors like Scrapy's RetryMiddleware, but wait Retry-After first.
+    """Retry 429/5xx and network errors like Scrapy's RetryMiddleware, honouring Retry-After:
+    every request to that site waits until then (the retry included).
 
     The wait is capped (RETRY_AFTER_MAX_SECONDS) so one hostile header cannot stall a night's run.
     """
@@ -57,12 +74,18 @@ class RetryAfterMiddleware:
         self.retry_http_codes = {int(x) for x in settings.getlist("RETRY_HTTP_CODES")}
         self.cap = settings.getfloat("RETRY_AFTER_MAX_SECONDS")
         self.exceptions_to_retry = tuple(_load_exceptions(settings.getlist("RETRY_EXCEPTIONS")))
+        self.pause = HostPause()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
         return cls(crawler)
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    async def process_request(self, request: Request) -> None:
+        wait = self.pause.remaining(_host(request), time.monotonic())
+        if wait > 0:
+            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
         retry = self._retry(request, response_status_message(response.status))
@@ -73,10 +96,8 @@ class RetryAfterMiddleware:
             header.decode("latin-1") if header else None, dt.datetime.now(dt.UTC), self.cap
         )
         if wait > 0:
-            log.info(
-                "%s answered %s: waiting %.1fs (Retry-After)", request.url, response.status, wait
-            )
-            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+            log.info("%s answered %s: pausing the site %.1fs", request.url, response.status, wait)
+            self.pause.hold(_host(request), wait, time.monotonic())
         return retry
 
     def process_exception(self, request: Request, exception: Exception) -> Request | None:
@@ -93,6 +114,10 @@ class RetryAfterMiddleware:
             max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
         )
         return retry
+
+
+def _host(request: Request) -> str:
+    return urlparse_cached(request).hostname or ""
 
 
 def _load_exceptions(paths: list[Any]) -> list[type[Exception]]:

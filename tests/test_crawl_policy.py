@@ -9,7 +9,7 @@ import pytest
 
 from crawler.freshness import Fetch, Skip, decide
 from crawler.journal import Journal, read_journal
-from crawler.middlewares import retry_after_seconds
+from crawler.middlewares import HostPause, retry_after_seconds
 from crawler.settings import SettingsError, crawl_settings
 from load.store import UrlState
 
@@ -73,6 +73,15 @@ def test_backfill_fetches_everything_unconditionally() -> None:
 )
 def test_retry_after_is_honoured_within_the_cap(header: str | None, expected: float) -> None:
     assert retry_after_seconds(header, NOW, cap=60.0) == expected
+
+
+def test_a_retry_after_pauses_the_whole_host_and_only_that_host() -> None:
+    pause = HostPause()
+    pause.hold("www.esf.se", 30.0, now=100.0)
+    pause.hold("www.esf.se", 5.0, now=101.0)  # a shorter wait never shortens the pause
+    assert pause.remaining("www.esf.se", now=110.0) == 20.0
+    assert pause.remaining("www.esf.se", now=131.0) == 0.0
+    assert pause.remaining("example.org", now=110.0) == 0.0
 
 
 def test_defaults_are_polite() -> None:
