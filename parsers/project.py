@@ -73,6 +73,9 @@ def _leading_code(text: str) -> str:
     return code if name and any(ch.isdigit() for ch in code) else text
 
 
+_ESF_2014 = dt.date(2014, 1, 1)
+
+
 def _parse_programme_period(text: str) -> ProgrammePeriod:
     value = clean_text(text).replace("–", "-").replace(" ", "")
     for period in _PERIODS:
@@ -171,10 +174,17 @@ def parse_project(
         None if number is None else number[1],
         "Programperiod / project number",
     )
+    start, end = stated.read("period", parse_period) or (None, None)
+    fields["start_date"] = _one_date(stated, "start_date", start)
+    fields["end_date"] = _one_date(stated, "end_date", end)
     if period is None and "programme_period" not in stated.values:
         period = period_from_url(source.url)
-        if period is None and number is None and (block.glued or "phase" in stated.values):
-            period = "2007-2013"  # glued labels and Projektfas are the 2007–2013 layout
+        if (
+            period is None
+            and number is None
+            and _is_2007_layout(block, stated, fields["start_date"])
+        ):
+            period = "2007-2013"
     fields["programme_period"] = period
 
     area = stated.read("programme_area", parse_programme_area)
@@ -188,10 +198,6 @@ def parse_project(
         stated.conflict("nuts2", "Region / NUTS-2 kod", f"{region.name} / {nuts2}")
         fields["nuts2"] = None
 
-    start, end = stated.read("period", parse_period) or (None, None)
-    fields["start_date"] = _one_date(stated, "start_date", start)
-    fields["end_date"] = _one_date(stated, "end_date", end)
-
     free = read_free_text(lines[max(block.end, body_start) :])
     return ProjectRecord(
         source=source,
@@ -204,6 +210,12 @@ def parse_project(
         errors=tuple(stated.errors),
         **fields,
     )
+
+
+def _is_2007_layout(block: FieldBlock, stated: _Stated, start: dt.date | None) -> bool:
+    """Glued labels and Projektfas are the 2007–2013 layout; so is an unnumbered project that
+    started before the 2014–2020 programme existed."""
+    return block.glued or "phase" in stated.values or (start is not None and start < _ESF_2014)
 
 
 def _heading_number(heading: Heading) -> tuple[str, ProgrammePeriod] | None:

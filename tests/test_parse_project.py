@@ -233,3 +233,22 @@ def test_the_2007_title_is_the_last_line_before_the_fields_that_is_not_chrome() 
         ]
     )
     assert record.title == "Klara Livet"
+
+
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [("2010-01-01 till 2012-12-31", "2007-2013"), ("2016-01-01 till 2018-12-31", None)],
+)
+def test_unnumbered_project_period_follows_its_start(period: str, expected: str | None) -> None:
+    """A table layout (no glued labels, no URL) of a project that began before 2014 is 2007–2013;
+    one that began later stays unknown rather than guessed."""
+    record = project(
+        [
+            "Ungdomsprojektet",
+            "Projektägare\tUmeå kommun",
+            "Beviljat ESF-stöd\t3 400 000 kr",
+            "Projektperiod\t" + period,
+            "Region\tÖvre Norrland",
+        ]
+    )
+    assert record.programme_period == expected
