@@ -59,7 +59,7 @@ _GLUED = re.compile(rf"^(?P<label>{_ALTERNATION})(?P<value>.*)$")
 # An unknown glued label: words up to a lower-case letter directly followed by a capital/digit.
 _CAMEL = re.compile(r"^[A-ZÅÄÖ][\wåäöé]*(?:[ -][\wåäöÅÄÖé]+){0,3}?(?<=[a-zåäöé])(?=[A-ZÅÄÖ0-9])")
 # Something shaped like a label: a capitalised phrase of a few words, no sentence punctuation.
-_LABEL_SHAPE = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖé.\-/&() ]{0,39}$")
+_LABEL_SHAPE = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖé.\-+/&() ]{0,39}$")
 _COLON_LABEL = re.compile(r"^(?P<label>[^:\t]{1,40}?)\s*:(?:\s+(?P<value>.*))?$")
 _MIRROR_SEPARATORS = " \t|;,·•"
 _BULLETS = "•·▪●◦‣"  # fact lists marked up as <li> carry a bullet before the label
@@ -222,6 +222,15 @@ def _block_start(lines: Sequence[str]) -> tuple[int, bool] | None:
     return None
 
 
+def _unknown_label_line(line: str, after: str) -> bool:
+    """An unknown label (value on the next line) inside a block: the line after its value is a
+    label again. With a colon even a heading word (`Kommun:`) is a label there, not a heading."""
+    colon = line.endswith(":")
+    if not _label_shaped(line.rstrip(":").rstrip()) or (_is_heading(line) and not colon):
+        return False
+    return label_key(after) in LABELS or (after.endswith(":") and _label_shaped(after[:-1]))
+
+
 def _is_known_label(line: str) -> bool:
     separated = _separated(line)
     return separated is not None and separated[0] is None and separated[1][0].known
@@ -254,14 +263,8 @@ def extract_fields(lines: Sequence[str]) -> FieldBlock:
         classified = _classify(line, glued)
         if classified is None:
             after = lines[index + 2] if index + 2 < count else ""
-            colonless_unknown = (
-                not glued
-                and _label_shaped(line)
-                and not _is_heading(line)
-                and label_key(after) in LABELS
-            )
-            if colonless_unknown:
-                unknown.append(line)
+            if not glued and _unknown_label_line(line, after):
+                unknown.append(line.rstrip(":").rstrip())
                 index += 2
                 continue
             if not glued and pairs and pairs[-1].value and _colon_label_follows(lines, index):

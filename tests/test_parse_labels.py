@@ -140,3 +140,26 @@ def test_no_break_spaces_and_soft_hyphens_do_not_hide_a_label() -> None:
         ["T", "Beviljat\u00a0ESF-stöd221\u00a0114 kr", "Projekt\u00adfasGenomförande"]
     )
     assert pairs(block) == [("granted_esf_sek", "221 114 kr"), ("phase", "Genomförande")]
+
+
+def test_unknown_labels_inside_the_block_do_not_end_it() -> None:
+    """`Kommun:` (a list heading word) and `Län:` are unknown labels there: the known labels after
+    them are still read, and both show up in unknown_labels instead of becoming free text."""
+    block = extract_fields(
+        [
+            "Projektägare:",
+            "Malmö stad",
+            "Kommun:",
+            "Malmö",
+            "Län:",
+            "Skåne län",
+            "Beviljat ESF+-stöd:",
+            "6 000 000 kr",
+            "Projektet syftar till att ...",
+        ]
+    )
+    assert [(p.field, p.value) for p in block.pairs] == [
+        ("owner", "Malmö stad"),
+        ("granted_esf_sek", "6 000 000 kr"),
+    ]
+    assert block.unknown_labels == ("Kommun", "Län")
