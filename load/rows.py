@@ -12,7 +12,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +33,13 @@ PROJECT_COLUMNS: tuple[str, ...] = tuple(
 )
 
 
+# Per record type: the hashed field names in sorted order, and a getter of their values.
 _CONTENT_FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in dataclasses.fields(cls) if f.name not in NOT_HASHED)
+    cls: tuple(sorted(f.name for f in dataclasses.fields(cls) if f.name not in NOT_HASHED))
     for cls in (ProjectRecord, NewsRecord, PageRecord)
+}
+_CONTENT_GETTERS: dict[type, Callable[[Record], tuple[Any, ...]]] = {
+    cls: operator.attrgetter(*names) for cls, names in _CONTENT_FIELDS.items()
 }
 
 
@@ -47,19 +52,21 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"unexpected {type(value).__name__} in a record")
 
 
+# Made once: json.dumps with options builds a new encoder on every call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
+)
+
+
+def _content(record: Record) -> dict[str, Any]:
+    kind = type(record)
+    return dict(zip(_CONTENT_FIELDS[kind], _CONTENT_GETTERS[kind](record), strict=True))
+
+
 def content_json(record: Record) -> JsonText:
     """The normalised record, canonical JSON (keys sorted): the contract's fields without
     where the page came from and `errors`. This is what is hashed and kept as a version."""
-    content = {name: getattr(record, name) for name in _CONTENT_FIELDS[type(record)]}
-    return JsonText(
-        json.dumps(
-            content,
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            default=_json_default,
-        )
-    )
+    return JsonText(_CANONICAL.encode(_content(record)))
 
 
 def content_hash(text: str) -> str:
@@ -91,34 +98,35 @@ class Prepared:
     row: dict[str, Any]
 
 
-def project_row(record: ProjectRecord, url: str | None) -> dict[str, Any]:
-    """The projects columns of a record (its lists go to the child tables)."""
-    row = {name: getattr(record, name) for name in PROJECT_COLUMNS}
-    row["sections"] = dict(record.sections)
-    row["unknown_labels"] = list(record.unknown_labels)
+def project_row(content: Mapping[str, Any], url: str | None) -> dict[str, Any]:
+    """The projects columns of a record's content (its lists go to the child tables)."""
+    row = {name: content[name] for name in PROJECT_COLUMNS}
+    row["sections"] = dict(content["sections"])
+    row["unknown_labels"] = list(content["unknown_labels"])
     row["source_url"] = url
     return row
 
 
-def news_row(record: NewsRecord, url: str) -> dict[str, Any]:
+def news_row(content: Mapping[str, Any], url: str) -> dict[str, Any]:
     return {
         "source_url": url,
-        "title": record.title,
-        "published_date": record.published_date,
-        "body": record.body,
-        "unknown_labels": list(record.unknown_labels),
+        "title": content["title"],
+        "published_date": content["published_date"],
+        "body": content["body"],
+        "unknown_labels": list(content["unknown_labels"]),
     }
 
 
 def prepare(record: Record, url: str | None, key: str) -> Prepared:
     """Key, hash and row of a project, or of a news record (which has its URL)."""
+    content = _content(record)
     if isinstance(record, ProjectRecord):
-        row = project_row(record, url)
+        row = project_row(content, url)
     elif isinstance(record, NewsRecord) and url is not None:
-        row = news_row(record, url)
+        row = news_row(content, url)
     else:
         raise TypeError(f"only projects and news with a URL are stored, not {record.kind}")
-    text = content_json(record)
+    text = JsonText(_CANONICAL.encode(content))
     return Prepared(key=key, hash=content_hash(text), content_json=text, row=row)
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from load import migrate
 from load import schema as t
-from load.bulk import allocate_ids, insert_rows, upsert_rows
+from load.bulk import allocate_ids, insert_rows, insert_tuples, upsert_rows
 from load.engine import (
     DatabaseUnavailableError,
     check_connection,
@@ -189,6 +189,7 @@ class Store:
             self._regions: dict[str, str | None] = dict(regions.all())
             codes = conn.execute(sa.select(t.municipalities.c.name, t.municipalities.c.kommunkod))
             self._kommunkod = {_fold(name): code for name, code in codes}
+        self._kommunkod_seen: dict[str, str | None] = {}  # names as written → code, memoised
 
     # -- runs -------------------------------------------------------------------------------
 
@@ -402,38 +403,36 @@ class Store:
             insert_rows(conn, t.project_versions, versions)
 
     def _write_children(self, conn: Connection, units: Sequence[_Unit]) -> None:
-        municipalities: list[dict[str, Any]] = []
-        partners: list[dict[str, Any]] = []
-        cofinanciers: list[dict[str, Any]] = []
+        municipalities: list[tuple[Any, ...]] = []
+        partners: list[tuple[Any, ...]] = []
+        cofinanciers: list[tuple[Any, ...]] = []
+        kommunkod = self._kommunkod_of
         for unit in units:
-            record = unit.item.record
+            record, project_id = unit.item.record, unit.id
             assert isinstance(record, ProjectRecord)
-            for position, name in enumerate(record.municipalities):
-                code = self._kommunkod_of(name)
-                municipalities.append(
-                    {"project_id": unit.id, "position": position, "name": name, "kommunkod": code}
-                )
-            for rows, names in ((partners, record.partners), (cofinanciers, record.cofinanciers)):
-                rows.extend(
-                    {"project_id": unit.id, "position": position, "name": name}
-                    for position, name in enumerate(names)
-                )
-        for table, rows in (
-            (t.project_municipalities, municipalities),
-            (t.project_partners, partners),
-            (t.project_cofinanciers, cofinanciers),
-        ):
-            insert_rows(conn, table, rows)
+            municipalities += [
+                (project_id, position, name, kommunkod(name))
+                for position, name in enumerate(record.municipalities)
+            ]
+            partners += [(project_id, *entry) for entry in enumerate(record.partners)]
+            cofinanciers += [(project_id, *entry) for entry in enumerate(record.cofinanciers)]
+        columns = ("project_id", "position", "name")
+        insert_tuples(conn, t.project_municipalities, (*columns, "kommunkod"), municipalities)
+        insert_tuples(conn, t.project_partners, columns, partners)
+        insert_tuples(conn, t.project_cofinanciers, columns, cofinanciers)
 
     def _kommunkod_of(self, name: str) -> str | None:
         """SCB code of a municipality as pages write it: `Mjölby`, `Mjölby kommun`,
         `Stockholms stad`; None when the name is no municipality's (`Hela Sverige`)."""
+        if name in self._kommunkod_seen:
+            return self._kommunkod_seen[name]
         folded = _fold(name)
         for suffix in (" kommun", " stad"):
             folded = folded.removesuffix(suffix)
         code = self._kommunkod.get(folded)
         if code is None and folded.endswith("s"):
             code = self._kommunkod.get(folded[:-1])
+        self._kommunkod_seen[name] = code
         return code
 
     def _write_news(self, conn: Connection, plan: _Plan, now: dt.datetime) -> None:
