@@ -10,6 +10,8 @@ a transaction advisory lock (`lock_writers`), so concurrent loaders serialise th
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,6 +73,53 @@ def lock_writers(conn: Connection) -> None:
     """Serialise writers for the rest of this transaction (SQLite already did at BEGIN)."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITER_LOCK_KEY)))
+
+
+class SchemaChangeError(Exception):
+    """A migration left rows that break a foreign key (SQLite checks them before commit)."""
+
+
+@contextmanager
+def schema_change(engine: Engine) -> Iterator[Connection]:
+    """One write transaction for migrations, ready for Alembic's batch mode on SQLite.
+
+    SQLite cannot ALTER most things, so batch mode rebuilds a table: create a copy, fill it,
+    DROP the original, RENAME the copy. With foreign keys on, the DROP fails when other tables
+    refer to the rows (projects: versions, child lists, url_state); and since SQLite 3.26 the
+    RENAME re-checks every view and fails on those that read the dropped table ("error in view
+    v_projects: no such table"). SQLite's own recipe for a table rebuild is used instead:
+    foreign keys off for the transaction (PRAGMA foreign_key_check before commit, so nothing
+    dangling is ever committed) and `legacy_alter_table`, under which RENAME leaves views as
+    written: they name tables, so they read the rebuilt one. Views need no drop and re-create
+    around each rebuild, so a migration author cannot forget one. (A migration that renames a
+    table or column a view uses still re-creates that view, as 0002_views says.)
+    """
+    with writer(engine).connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        raw: Any = conn.connection.driver_connection
+        if sqlite:  # outside any transaction: foreign_keys cannot change inside one
+            foreign_keys = raw.execute("PRAGMA foreign_keys").fetchone()[0]
+            raw.execute("PRAGMA foreign_keys = OFF")
+            raw.execute("PRAGMA legacy_alter_table = ON")
+        try:
+            with conn.begin():
+                yield conn
+                if sqlite:
+                    _check_foreign_keys(conn)
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA legacy_alter_table = OFF")
+                raw.execute(f"PRAGMA foreign_keys = {foreign_keys:d}")
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise SchemaChangeError(
+            f"migration left {len(broken)} row(s) referring to missing rows, the first in "
+            f"{table} (rowid {rowid}) referring to {parent}"
+        )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection, Engine
 
-from load.engine import DatabaseUnavailableError, writer
+from load.engine import DatabaseUnavailableError, schema_change
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -43,7 +43,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     A database stamped with a revision this code does not know (made by a newer esfbank) is
     refused with DatabaseUnavailableError rather than touched."""
     try:
-        with writer(engine).begin() as conn:
+        with schema_change(engine) as conn:
             command.upgrade(alembic_config(conn), revision)
     except CommandError as exc:
         url = engine.url.render_as_string(hide_password=True)

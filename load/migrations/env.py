@@ -1,11 +1,14 @@
-"""Alembic environment: runs on the connection esfbank hands over, or on `-x db=URL`."""
+"""Alembic environment: runs on the connection esfbank hands over, or on `-x db=URL`.
+
+Both run inside `load.engine.schema_change`, which lets batch mode rebuild on SQLite a table
+that other tables refer to and views read (see its docstring for why and how)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from load.engine import create_engine, lock_writers
+from load.engine import create_engine, lock_writers, schema_change
 from load.schema import metadata
 
 
@@ -29,7 +32,7 @@ def run_migrations_online() -> None:
     url = context.get_x_argument(as_dictionary=True).get("db")
     if not url:
         raise SystemExit("alembic: pass the database as -x db=URL")
-    with create_engine(url).begin() as conn:
+    with schema_change(create_engine(url)) as conn:
         lock_writers(conn)
         _run(conn)
 
