@@ -335,7 +335,9 @@ RELATIONS: Mapping[str, RelationDoc] = {
         },
     ),
     "parse_errors": RelationDoc(
-        "Quarantine: values that did not parse and pages that failed, each problem once",
+        "Quarantine: values that did not parse and pages that failed, each problem once;"
+        " a problem is resolved when its page or file next loads without it (and open again"
+        " if it comes back), and the report counts only the open ones",
         {
             "fingerprint": ColumnDoc("Hash of source, field, value and message", "", "9b1e…"),
             "source_path": ColumnDoc("The file, for pages loaded from disk", "", "pages/x.txt"),
@@ -349,6 +351,15 @@ RELATIONS: Mapping[str, RelationDoc] = {
             "value": ColumnDoc("The value as written", "", "2019-13-01"),
             "message": ColumnDoc("What was wrong", "", "month 13 does not exist"),
             "created_at": ColumnDoc("When it was recorded (UTC)", "", "2026-11-23T02:00:00+00:00"),
+            "run_id": ColumnDoc("The crawl run that first recorded it (crawl_runs.id)", "", "7"),
+            "resolved_at": ColumnDoc(
+                "When its page or file next loaded without this problem (UTC); null while open",
+                "",
+                "2026-11-24T02:00:00+00:00",
+            ),
+            "resolved_run_id": ColumnDoc(
+                "The crawl run that resolved it (crawl_runs.id); null while open", "", "8"
+            ),
         },
     ),
     "v_projects": RelationDoc(

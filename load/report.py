@@ -130,26 +130,30 @@ def _fill_rates(
 
 
 def _parse_errors(conn: sa.Connection) -> tuple[dict[str, int], int, float | None]:
-    """Errors per field ("(page)" for a page that failed whole), pages with errors, error rate.
+    """Open errors per field ("(page)" for a page that failed whole), pages with open errors,
+    error rate. Resolved errors (the page later loaded without them) are not counted.
 
-    The rate is pages with at least one error over all pages: loaded projects and news, the
-    calls, listings and other pages detected, and the pages that failed before they became a
-    record.
+    The rate is pages with at least one open error over all pages: loaded projects and news,
+    the calls, listings and other pages detected, and the pages that failed before they became
+    a record.
     """
     pe = parse_errors.c
+    is_open = pe.resolved_at.is_(None)
     cause = sa.func.coalesce(pe.field, "(page)")
-    by_cause = sa.select(cause, sa.func.count()).group_by(cause)
+    by_cause = sa.select(cause, sa.func.count()).where(is_open).group_by(cause)
     by_field: dict[str, int] = dict(
         conn.execute(by_cause.order_by(sa.func.count().desc(), cause)).all()
     )
     source = sa.func.coalesce(pe.source_url, pe.source_path)
-    with_errors = conn.execute(sa.select(sa.func.count(sa.distinct(source)))).scalar_one()
+    with_errors = conn.execute(
+        sa.select(sa.func.count(sa.distinct(source))).where(is_open)
+    ).scalar_one()
     loaded_urls = sa.union(
         sa.select(projects.c.source_url).where(projects.c.source_url.is_not(None)),
         sa.select(news_articles.c.source_url),
     )
     not_loaded = conn.execute(
-        sa.select(sa.func.count(sa.distinct(source))).where(source.not_in(loaded_urls))
+        sa.select(sa.func.count(sa.distinct(source))).where(is_open, source.not_in(loaded_urls))
     ).scalar_one()
     loaded = sum(
         conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()

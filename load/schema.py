@@ -228,4 +228,12 @@ parse_errors = sa.Table(
     sa.Column("value", sa.Text),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column(
+        "resolved_at",
+        Timestamp,
+        comment="when the same page or file next loaded without this problem; NULL while open",
+    ),
+    sa.Column("resolved_run_id", sa.Integer, sa.ForeignKey("crawl_runs.id")),
+    sa.Index("ix_parse_errors_source_url", "source_url"),
+    sa.Index("ix_parse_errors_source_path", "source_path"),
 )

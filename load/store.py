@@ -156,7 +156,18 @@ class _Plan:
     url_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     url_units: dict[str, tuple[str, str]] = field(default_factory=dict)  # url → (column, key)
     error_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Where the batch's pages came from: URLs, and files for records without one. Their open
+    # parse errors that the batch does not raise again are resolved.
+    urls: set[str] = field(default_factory=set)
+    paths: set[str] = field(default_factory=set)
     counts: UpsertCounts = field(default_factory=UpsertCounts)
+
+    def add_source(self, item: LoadItem) -> None:
+        url, path = item.page_url, item.record.source.path
+        if url is not None:
+            self.urls.add(url)
+        elif path is not None:
+            self.paths.add(path)
 
 
 def _utcnow() -> dt.datetime:
@@ -253,6 +264,7 @@ class Store:
         plan = _Plan()
         for item in items:
             record, url = item.record, item.page_url
+            plan.add_source(item)
             for error in record.errors:
                 problem = Violation(error.field, error.value, error.message, error.label)
                 self._add_error(plan, item, run_id, now, problem)
@@ -323,6 +335,7 @@ class Store:
         self, item: LoadItem, run_id: int, now: dt.datetime, message: str
     ) -> UpsertCounts:
         plan = _Plan(counts=UpsertCounts(failed=1))
+        plan.add_source(item)
         refused = Violation(None, None, f"database refused: {message}")
         self._add_error(plan, item, run_id, now, refused)
         url = item.page_url
@@ -345,11 +358,8 @@ class Store:
             upsert_rows(
                 conn, t.url_state, list(plan.url_rows.values()), key="url", keep_when_null=_KEPT
             )
-        if plan.error_rows:
-            stmt = _insert(conn, t.parse_errors).on_conflict_do_nothing(
-                index_elements=[t.parse_errors.c.fingerprint]
-            )
-            conn.execute(stmt, list(plan.error_rows.values()))
+        _resolve_errors(conn, plan, run_id, now)
+        _record_errors(conn, list(plan.error_rows.values()))
 
     def _write_projects(self, conn: Connection, plan: _Plan, run_id: int, now: dt.datetime) -> None:
         p = t.projects
@@ -548,10 +558,7 @@ class Store:
             "created_at": self._clock(),
         }
         with self._writer.begin() as conn:
-            stmt = _insert(conn, t.parse_errors).on_conflict_do_nothing(
-                index_elements=[t.parse_errors.c.fingerprint]
-            )
-            conn.execute(stmt, row)
+            _record_errors(conn, [row])
 
     def close(self) -> None:
         """Release the connections."""
@@ -588,6 +595,33 @@ def open_store(
 def _insert(conn: Connection, table: sa.Table) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT."""
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def _resolve_errors(conn: Connection, plan: _Plan, run_id: int, now: dt.datetime) -> None:
+    """Resolve the open parse errors of the batch's pages. Those the batch raises again are
+    re-opened right after by `_record_errors`, so what stays resolved is what was fixed."""
+    pe = t.parse_errors
+    resolve = sa.update(pe).values(resolved_at=now, resolved_run_id=run_id)
+    for column, sources, only in (
+        (pe.c.source_url, plan.urls, sa.true()),
+        (pe.c.source_path, plan.paths, pe.c.source_url.is_(None)),
+    ):
+        for chunk in _chunks(sorted(sources)):
+            conn.execute(resolve.where(column.in_(chunk), only, pe.c.resolved_at.is_(None)))
+
+
+def _record_errors(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Quarantine problems, each once (by fingerprint); one seen again is open again."""
+    if not rows:
+        return
+    pe = t.parse_errors
+    stmt = _insert(conn, pe)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[pe.c.fingerprint],
+        set_={"resolved_at": None, "resolved_run_id": None},
+        where=pe.c.resolved_at.is_not(None),
+    )
+    conn.execute(stmt, rows)
 
 
 def _db_message(exc: sa.exc.DBAPIError) -> str:
