@@ -1,8 +1,9 @@
 """Views for researchers: v_projects, v_project_history, v_news and the summaries.
 
 The definitions live in load/views.py (typed selects compiled for the backend at hand). A
-later revision that changes a view, or alters a table a view reads (SQLite rebuilds such
-tables), drops the views first and re-creates them afterwards.
+later revision that changes a view, or renames a table or column one reads, drops the views
+first and re-creates them afterwards. One that only alters a table a view reads needs nothing
+more: SQLite's batch-mode rebuild runs inside load.engine.schema_change, which keeps views.
 
 Revision ID: 0002_views
 Revises: 0001
