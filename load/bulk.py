@@ -143,9 +143,11 @@ def upsert_rows(
     *,
     key: str,
     keep_when_null: Sequence[str] = (),
+    update_when: str | None = None,
 ) -> None:
     """INSERT … ON CONFLICT (key) DO UPDATE: every other column takes the new value, except
-    those in `keep_when_null`, which keep the stored one when the new one is NULL.
+    those in `keep_when_null`, which keep the stored one when the new one is NULL; with
+    `update_when` (SQL over the table and `excluded`), only stored rows meeting it change.
     (PostgreSQL: COPY into a temporary table, then one INSERT … SELECT.)"""
     if not rows:
         return
@@ -159,6 +161,8 @@ def upsert_rows(
         if n != key
     )
     conflict = f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    if update_when is not None:
+        conflict += f" WHERE {update_when}"
     columns = ", ".join(names)
     if conn.dialect.name == "postgresql":
         staging = f"incoming_{table.name}"

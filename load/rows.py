@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from load.bulk import JsonText
 from parsers.records import NewsRecord, PageRecord, ProjectRecord, Record
 from parsers.urls import normalise_source_url
@@ -52,10 +54,31 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"unexpected {type(value).__name__} in a record")
 
 
-# Made once: json.dumps with options builds a new encoder on every call.
+# The canonical form, as the standard library writes it (made once: json.dumps with options
+# builds a new encoder on every call).
 _CANONICAL = json.JSONEncoder(
     sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
 )
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS
+
+
+def _orjson_writes_it_alike(value: Any) -> bool:
+    """orjson writes what _CANONICAL writes, ten times faster, except floats that Python
+    writes in exponent form (below 1e-4, from 1e16), NaN and infinities."""
+    return type(value) is not float or value == 0 or 1e-4 <= abs(value) < 1e16
+
+
+def _canonical(content: dict[str, Any]) -> str:
+    """The canonical JSON of a record's content. Stored hashes depend on every byte, so
+    orjson is used only where it writes exactly what the standard library does: floats
+    occur only as top-level fields of a record, and what orjson refuses (integers beyond
+    64 bits, lone surrogates) falls back too."""
+    if all(map(_orjson_writes_it_alike, content.values())):
+        try:
+            return orjson.dumps(content, default=_json_default, option=_ORJSON_OPTIONS).decode()
+        except orjson.JSONEncodeError:
+            pass
+    return _CANONICAL.encode(content)
 
 
 def _content(record: Record) -> dict[str, Any]:
@@ -66,7 +89,7 @@ def _content(record: Record) -> dict[str, Any]:
 def content_json(record: Record) -> JsonText:
     """The normalised record, canonical JSON (keys sorted): the contract's fields without
     where the page came from and `errors`. This is what is hashed and kept as a version."""
-    return JsonText(_CANONICAL.encode(_content(record)))
+    return JsonText(_canonical(_content(record)))
 
 
 def content_hash(text: str) -> str:
@@ -126,7 +149,7 @@ def prepare(record: Record, url: str | None, key: str) -> Prepared:
         row = news_row(content, url)
     else:
         raise TypeError(f"only projects and news with a URL are stored, not {record.kind}")
-    text = JsonText(_CANONICAL.encode(content))
+    text = JsonText(_canonical(content))
     return Prepared(key=key, hash=content_hash(text), content_json=text, row=row)
 
 

@@ -371,18 +371,16 @@ class Store:
             if number is not None:
                 orgs[number] = _first(orgs.get(number, name), name)
         if orgs:
-            o = t.organisations
-            binary = "C" if conn.dialect.name == "postgresql" else "BINARY"  # as Python's min()
-            stmt = _insert(conn, o)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[o.c.org_number],
-                set_={"name": stmt.excluded.name},
-                where=sa.or_(
-                    o.c.name.is_(None),
-                    stmt.excluded.name.collate(binary) < o.c.name.collate(binary),
-                ),
+            # The alphabetically first spelling wins, compared by code point as Python's min().
+            binary = 'COLLATE "C"' if conn.dialect.name == "postgresql" else "COLLATE BINARY"
+            upsert_rows(
+                conn,
+                t.organisations,
+                [{"org_number": k, "name": v} for k, v in orgs.items()],
+                key="org_number",
+                update_when=f"organisations.name IS NULL"
+                f" OR excluded.name {binary} < organisations.name {binary}",
             )
-            conn.execute(stmt, [{"org_number": k, "name": v} for k, v in orgs.items()])
         previous = _latest_versions(conn, [u.id for u in sorted_out.changed])
         children = (t.project_municipalities, t.project_partners, t.project_cofinanciers)
         _write_sorted(
