@@ -577,7 +577,7 @@ def open_store(
     check_connection(engine)
     try:
         if upgrade:
-            if migrate.current_revision(engine) != migrate.head_revision():
+            if not migrate.is_at_head(engine):
                 migrate.upgrade(engine)
         elif migrate.current_revision(engine) is None:
             raise DatabaseUnavailableError(
