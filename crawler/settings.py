@@ -22,7 +22,6 @@ USER_AGENT = "esfbank/0.1 (research crawler of the ESF project bank; contact: es
 
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
-TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"
 
 # Politeness: two requests at a time per site, AutoThrottle adapting to the server's latency.
@@ -50,22 +49,44 @@ RETRY_AFTER_MAX_SECONDS = 60.0
 # 304 (conditional requests) and 404/410 (removal) reach the spider instead of being dropped.
 HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 
-# Only HTTP(S) is crawled: no start-up cost for S3/FTP handlers a night's run never uses.
-DOWNLOAD_HANDLERS = {"s3": None, "ftp": None}
-
 # The pipeline is synchronous (parse, then a batched write), so items gain nothing from running
 # in parallel; Scrapy's default (100) creates that many asyncio tasks per callback's output.
 CONCURRENT_ITEMS = 1
 
-DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+# The components a crawl runs, listed in full (the *_BASE settings replaced, not amended): Scrapy
+# imports every component its settings name, even one set to None, so leaving out the ones a
+# crawl of public pages never uses (remote control: aiohttp; cookies: tldextract; telnet, HTTP
+# cache, feed export, auth, S3/FTP/file handlers) is what keeps them out of each run's start-up;
+# a nightly run that finds nothing changed is mostly start-up.
+DOWNLOAD_HANDLERS_BASE = {
+    "http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+    "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+}
+DOWNLOADER_MIDDLEWARES_BASE = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": 50,
+    # Scrapy's robots.txt check, fed the robots.txt the spider reads for discovery.
+    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": 350,
+    "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware": 400,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": 500,
+    # Scrapy's RetryMiddleware is replaced by one that honours Retry-After.
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": 580,
     # Archive as responses arrive: after gzip/deflate decoding (590) and redirects (600), before
     # meta refresh (580), retries and the spider, so the archive holds the page as served.
     "crawler.middlewares.ArchiveMiddleware": 585,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": 750,
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": 850,
+}
+EXTENSIONS_BASE = {
+    "scrapy.extensions.corestats.CoreStats": 0,  # start/finish time and reason the run reports
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.throttle.AutoThrottle": 0,
+    "crawler.progress.ProgressReporter": 500,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchiveParseLoadPipeline": 300}
-EXTENSIONS = {"crawler.progress.ProgressReporter": 500}
 
 # Listing pages to start from besides those the sitemaps list (paths, comma-separated in env).
 ESFBANK_LISTING_PATHS: list[str] = []

@@ -8,8 +8,11 @@ failed pages passes the threshold (`--failure-threshold`, ESFBANK_FAILURE_THRESH
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -90,10 +93,11 @@ def execute(
     command: str = "crawl",
 ) -> int:
     """Validate flags, open the database, crawl, print the summary, pick the exit code."""
-    from crawler.context import CrawlOptions
-    from crawler.discovery import SeedError, read_seeds
-    from crawler.runner import journal_path, run_crawl
-    from crawler.settings import SettingsError, crawl_settings
+    with long_lived_imports():
+        from crawler.context import CrawlOptions
+        from crawler.discovery import SeedError, read_seeds
+        from crawler.runner import journal_path, run_crawl
+        from crawler.settings import SettingsError, crawl_settings
 
     base_url = _base_url(args.base_url)
     flags = {
@@ -128,12 +132,29 @@ def execute(
         store.close()
     threshold = settings.getfloat("ESFBANK_FAILURE_THRESHOLD")
     print_summary(command, result, threshold)
+    # What the run leaves behind lives until the process ends: frozen, the interpreter's
+    # collections at exit skip it (a quarter of a second, most of a no-change night's run).
+    gc.freeze()
     if result.database_error is not None:
         print(f"{command}: error: the database failed: {result.database_error}", file=sys.stderr)
         return 1
     if result.status != "ok":
         return INTERRUPTED
     return 1 if result.failure_share() > threshold else 0
+
+
+@contextmanager
+def long_lived_imports() -> Iterator[None]:
+    """Import Scrapy, SQLAlchemy and the crawler with the cycle collector paused, then freeze
+    what the imports made. Modules live until exit, so collecting while importing them frees
+    nothing (a tenth of a second on a 2-core machine), and every later collection of the crawl
+    would walk them again."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def open_migrated_store(db_url: str) -> Store:
