@@ -70,4 +70,7 @@ class CrawlContext:
     tally: Tally = field(default_factory=Tally)
     listed: set[str] = field(default_factory=set)
     discovery_failures: list[str] = field(default_factory=list)
+    # robots.txt as the spider read it for discovery, by host: the robots middleware checks
+    # requests against it instead of fetching robots.txt a second time.
+    robots_txt: dict[str, bytes] = field(default_factory=dict)
     database_error: str | None = None  # set when a write failed and the crawl was stopped

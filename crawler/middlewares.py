@@ -1,4 +1,5 @@
-"""Downloader middlewares: retries honouring Retry-After, and the raw archive of every response."""
+"""Downloader middlewares: retries honouring Retry-After, robots.txt read once, and the raw
+archive of every response."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -22,6 +24,7 @@ from load.archive import DISCOVERY, PAGE
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.robotstxt import RobotParser
 
     from crawler.context import CrawlContext
 
@@ -122,6 +125,30 @@ def _host(request: Request) -> str:
 
 def _load_exceptions(paths: list[Any]) -> list[type[Exception]]:
     return [load_object(p) if isinstance(p, str) else p for p in paths]
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt check, reading the robots.txt the spider fetched for discovery
+    (`CrawlContext.robots_txt`) instead of downloading it a second time. A host the spider did
+    not read robots.txt for gets Scrapy's own fetch, once, as before."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._parser_class: type[RobotParser] = load_object(crawler.settings["ROBOTSTXT_PARSER"])
+        self._read: dict[str, RobotParser] = {}
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        netloc = urlparse_cached(request).netloc
+        parser = self._read.get(netloc)
+        if parser is not None:
+            return parser
+        context: CrawlContext = self.crawler.spider.context  # type: ignore[union-attr]
+        robots_txt = context.robots_txt.get(netloc)
+        if robots_txt is None:
+            return await super().robot_parser(request)
+        parser = self._parser_class.from_crawler(self.crawler, robots_txt)
+        self._read[netloc] = parser
+        return parser
 
 
 class ArchiveMiddleware:

@@ -74,6 +74,10 @@ def test_robots_disallowed_page_is_never_requested(first_crawl: FirstCrawl) -> N
         assert first_crawl.site.hits.count(target=path) == 0
 
 
+def test_robots_txt_is_fetched_once_for_discovery_and_obedience(first_crawl: FirstCrawl) -> None:
+    assert first_crawl.site.hits.count(target="/robots.txt") == 1
+
+
 def test_every_response_is_archived_with_its_metadata(first_crawl: FirstCrawl) -> None:
     pages = Archive(first_crawl.target.archive).pages()
     for url in manifest_urls(first_crawl.site):

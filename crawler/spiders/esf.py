@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -49,10 +49,10 @@ class EsfSpider(scrapy.Spider):
         self._links_waiting: list[str] = []
 
     async def start(self) -> AsyncIterator[scrapy.Request | CrawlItem]:
-        # robots.txt first and alone: every other request waits until it is parsed. (Scrapy's
-        # robots middleware hands its parser only to the first of several requests waiting
-        # for it; the others would go out unchecked.)
+        # robots.txt first and alone: every other request is made once it is read, and checked
+        # against it (crawler.middlewares.SharedRobotsTxtMiddleware), so it is fetched once.
         robots = self._discovery_request(f"{self.base_url}/robots.txt", self.parse_robots)
+        robots.meta["dont_obey_robotstxt"] = True
         yield robots.replace(errback=self.robots_failed)
 
     # -- discovery documents: always fetched in full ---------------------------------------------
@@ -68,14 +68,21 @@ class EsfSpider(scrapy.Spider):
         )
 
     def parse_robots(self, response: Response) -> Output:
-        yield from self._discover(response.text if response.status == OK else "")
+        robots_txt = response.body if response.status == OK else b""
+        yield from self._discover(robots_txt)
 
     def robots_failed(self, failure: Failure) -> Output:
-        """No robots.txt to read: go on as a site without one (sitemap at /sitemap.xml)."""
+        """No robots.txt to read: go on as a site without one (sitemap at /sitemap.xml), as
+        Scrapy's robots middleware does when its own fetch fails."""
         self.logger.warning("robots.txt unreadable: %s", _reason(failure))
-        yield from self._discover("")
+        yield from self._discover(b"")
 
-    def _discover(self, robots_txt: str) -> Output:
+    def _discover(self, robots_txt: bytes) -> Output:
+        """Hand robots.txt to the robots middleware, then start discovery from its Sitemap lines."""
+        self.context.robots_txt[urlsplit(self.base_url).netloc] = robots_txt
+        yield from self._discover_from(robots_txt.decode("utf-8", errors="replace"))
+
+    def _discover_from(self, robots_txt: str) -> Output:
         if self.context.options.seeds:
             self._sitemaps_read = True
             yield from self._schedule((url, None) for url in self.context.options.seeds)
