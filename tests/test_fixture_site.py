@@ -231,3 +231,24 @@ def test_if_modified_since_follows_set_page(site: FixtureSite) -> None:
     site.set_page(PROJECT, "<p>två</p>")  # same second: still a later Last-Modified
     assert site.page_lastmod(PROJECT) > site.page_lastmod("/robots.txt")
     assert get(site, PROJECT, {"If-Modified-Since": first})[0] == 200
+
+
+def test_a_client_hanging_up_is_one_quiet_line_and_other_errors_show(
+    site: FixtureSite, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = site._server  # the handler's errors end in the server's handle_error
+    assert server is not None
+    caplog.set_level("DEBUG", logger="esfbank.fixture_site.server")
+    try:
+        raise ConnectionResetError(104, "Connection reset by peer")
+    except ConnectionResetError:
+        server.handle_error(None, ("127.0.0.1", 50000))  # type: ignore[arg-type]
+    assert "Traceback" not in capsys.readouterr().err
+    assert "127.0.0.1:50000 hung up: ConnectionResetError" in caplog.text
+    try:
+        raise KeyError("a bug in the server")
+    except KeyError:
+        server.handle_error(None, ("127.0.0.1", 50001))  # type: ignore[arg-type]
+    shown = capsys.readouterr().err
+    assert "Traceback" in shown
+    assert "a bug in the server" in shown

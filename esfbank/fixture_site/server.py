@@ -48,6 +48,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import re
 import socket
 import struct
@@ -80,6 +81,8 @@ _CONTENT_TYPES = {
 _NOT_FOUND = "<!DOCTYPE html><html lang='sv'><body><h1>Sidan kunde inte hittas</h1></body></html>"
 _GONE = "<!DOCTYPE html><html lang='sv'><body><h1>Sidan har tagits bort</h1></body></html>"
 _CHUNK = 64 * 1024
+
+log = logging.getLogger(__name__)
 
 
 class HitCounter:
@@ -157,8 +160,11 @@ class _Server(ThreadingHTTPServer):
                     request.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: _Request, client_address: Any) -> None:
-        """A client hanging up mid-response (size cap, timeout, reset fault) is routine here."""
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+        """A client hanging up (size cap, timeout, an injected reset, a crawl killed mid-run) is
+        routine here: one debug line, no traceback. Any other error still prints its traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.debug("client %s:%s hung up: %s", *client_address[:2], type(error).__name__)
             return
         super().handle_error(request, client_address)
 
