@@ -22,9 +22,12 @@ class FetchedPage:
 
 @dataclass(frozen=True, slots=True)
 class Seen:
-    """A page known unchanged without downloading it: sitemap lastmod unchanged, or a 304."""
+    """Pages known unchanged without downloading them: sitemap lastmod unchanged, or a 304.
 
-    url: str
+    One item for all the pages a sitemap lets us skip: Scrapy's per-item machinery (signals,
+    logging, pipeline hand-off) would otherwise be most of a no-change night's crawl."""
+
+    urls: tuple[str, ...]
     not_modified: bool
 
 

@@ -91,10 +91,10 @@ class ArchiveParseLoadPipeline:
                 self.batch.failures.append(FetchFailed(item.url, crash, item.archive_key))
             self.batch.done.append((item.url, item.archive_key))
         elif isinstance(item, Seen):
-            tally.seen_unchanged += 1
-            tally.not_modified += item.not_modified
-            self.batch.seen.append(item.url)
-            self.batch.done.append((item.url, None))
+            tally.seen_unchanged += len(item.urls)
+            tally.not_modified += len(item.urls) if item.not_modified else 0
+            self.batch.seen.extend(item.urls)
+            self.batch.done.extend((url, None) for url in item.urls)
         elif isinstance(item, Gone):
             tally.gone += 1
             self.batch.gone.append(item.url)

@@ -89,7 +89,7 @@ def test_outcomes_are_written_in_batches_and_journalled_after(tmp_path: Path) ->
     pipeline = _pipeline(tmp_path, store, batch_size=3)
     for item in (
         _page(1),
-        Seen("http://127.0.0.1:9/a/", not_modified=True),
+        Seen(("http://127.0.0.1:9/a/",), not_modified=True),
         Gone("http://127.0.0.1:9/b/", 410),
     ):
         pipeline.process_item(item)
@@ -104,6 +104,17 @@ def test_outcomes_are_written_in_batches_and_journalled_after(tmp_path: Path) ->
     tally = pipeline.context.tally
     assert (tally.fetched, tally.seen_unchanged, tally.not_modified, tally.gone) == (1, 1, 1, 1)
     assert (tally.fetch_failed, tally.removed, tally.loaded.new) == (1, 1, 1)
+
+
+def test_pages_skipped_by_one_sitemap_come_as_one_item_and_count_each(tmp_path: Path) -> None:
+    store = RecordingStore()
+    pipeline = _pipeline(tmp_path, store, batch_size=3)
+    urls = tuple(f"http://127.0.0.1:9/p{n}/" for n in range(5))
+    pipeline.process_item(Seen(urls, not_modified=False))
+    assert store.calls == [("touch_seen", list(urls))]
+    assert set(read_journal(tmp_path / "journal.jsonl").done) == set(urls)
+    tally = pipeline.context.tally
+    assert (tally.seen_unchanged, tally.not_modified, tally.pages_done) == (5, 0, 5)
 
 
 def test_a_failing_database_stops_the_crawl_and_journals_nothing(tmp_path: Path) -> None:

@@ -150,6 +150,7 @@ class EsfSpider(scrapy.Spider):
         self.context.listed.update(u for u, _ in fresh)
         incremental = self.context.options.incremental
         states = self.context.store.url_states([u for u, _ in fresh]) if incremental else {}
+        unchanged: list[str] = []
         for url, lastmod in fresh:
             listing = discovery.is_listing(url)
             if url in self.context.done:  # finished before this resume
@@ -164,9 +165,11 @@ class EsfSpider(scrapy.Spider):
             if listing and archived is None:  # no copy to follow its links from: fetch it
                 yield self._page_request(url, lastmod, listing, {})
                 continue
-            yield Seen(url, not_modified=False)
+            unchanged.append(url)
             if archived is not None:
                 yield from self._follow(archived)
+        if unchanged:
+            yield Seen(tuple(unchanged), not_modified=False)
 
     def _page_request(
         self, url: str, lastmod: str | None, listing: bool, headers: dict[str, str]
@@ -192,7 +195,7 @@ class EsfSpider(scrapy.Spider):
                 yield Gone(url, response.status)
             return
         if response.status == NOT_MODIFIED:
-            yield Seen(url, not_modified=True)
+            yield Seen((url,), not_modified=True)
             if listing:
                 yield from self._follow_known_listing(url)
             return
