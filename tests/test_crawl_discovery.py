@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crawler import discovery
 
@@ -108,3 +111,25 @@ def test_a_bad_seed_line_names_file_line_and_value(tmp_path: Path) -> None:
         discovery.read_seeds(seeds, BASE)
     with pytest.raises(discovery.SeedError, match="cannot read"):
         discovery.read_seeds(tmp_path / "missing.txt", BASE)
+
+
+URL_CHARS = "abcXYZ019-._~%/?&=;#:@!$'()*+, \t\n[]\\"
+
+
+@given(
+    base=st.sampled_from(["http://127.0.0.1:8123", "https://www.esf.se", "HTTP://Example.org"]),
+    rest=st.text(alphabet=URL_CHARS, max_size=30),
+)
+def test_plain_urls_take_the_shortcut_to_the_same_answer(base: str, rest: str) -> None:
+    """The shortcuts of on_site and canonical give what urljoin/urlsplit would have."""
+    for href in (base + rest, base + "/" + rest, rest):
+        try:
+            expected = discovery.rebase(urljoin(base, href), base)
+        except ValueError:  # e.g. an unbalanced "[" read as an IPv6 host
+            with pytest.raises(ValueError, match="IPv6"):
+                discovery.on_site(href, base)
+            continue
+        assert discovery.on_site(href, base) == expected
+        parts = urlsplit(expected)
+        slow = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+        assert discovery.canonical(expected) == slow
