@@ -20,7 +20,6 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Seen
 from load.store import LoadItem
-from parsers.page import parse_bytes
 from parsers.records import Source
 
 if TYPE_CHECKING:
@@ -139,6 +138,9 @@ class ArchiveParseLoadPipeline:
 
 def load_item(page: FetchedPage) -> LoadItem:
     """The parsed record with what the fetch knew, ready for `Store.upsert`."""
+    # Imported with the first page downloaded: a nightly run that downloads none is spared it.
+    from parsers.page import parse_bytes  # noqa: PLC0415
+
     record = parse_bytes(page.body, Source(url=page.url), is_html=page.is_html or None)
     return LoadItem(
         record=record,
