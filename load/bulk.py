@@ -10,11 +10,13 @@ import functools
 import json
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+if TYPE_CHECKING:
+    import psycopg
 
 Convert = Callable[[Any], Any]
 
@@ -88,7 +90,9 @@ def _values(
 def _copy(
     conn: Connection, target: str, names: Sequence[str], values: list[tuple[Any, ...]]
 ) -> None:
-    raw = cast(psycopg.Connection[Any], conn.connection.driver_connection)
+    import psycopg  # noqa: PLC0415 (only PostgreSQL loads pay for importing its driver)
+
+    raw = cast("psycopg.Connection[Any]", conn.connection.driver_connection)
     statement = f"COPY {target} ({', '.join(names)}) FROM STDIN"
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:

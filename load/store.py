@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -24,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from load import migrate
@@ -592,9 +592,15 @@ def open_store(
 # -- statement helpers ----------------------------------------------------------------------
 
 
+def _dialect(conn: Connection) -> Any:
+    """The connection's dialect module (already imported by its engine: a SQLite run never
+    imports the PostgreSQL dialect)."""
+    return importlib.import_module(f"sqlalchemy.dialects.{conn.dialect.name}")
+
+
 def _insert(conn: Connection, table: sa.Table) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT."""
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    return _dialect(conn).insert(table)
 
 
 def _resolve_errors(conn: Connection, plan: _Plan, run_id: int, now: dt.datetime) -> None:
@@ -630,7 +636,7 @@ def _among(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[Any
     """`column IN (values)`; on PostgreSQL `column = ANY(array)`, one parameter: psycopg
     takes longer to parse a statement with a thousand placeholders than the server to run it."""
     if conn.dialect.name == "postgresql":
-        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        array = sa.bindparam(None, list(values), type_=_dialect(conn).ARRAY(column.type))
         return column == sa.any_(array)
     return column.in_(values)
 
