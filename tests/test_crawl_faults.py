@@ -101,3 +101,24 @@ def test_faults_are_recorded_and_the_rest_is_loaded(tmp_path: Path) -> None:
         assert f"{len(disallowed)} disallowed by robots.txt" in done.stdout, done.stdout
         for path in disallowed:
             assert site.hits.count(target=path) == 0
+
+
+def test_unreachable_robots_txt_means_crawl_nothing_and_remove_nothing(tmp_path: Path) -> None:
+    """RFC 9309: robots.txt answering 5xx leaves the rules unknown, so nothing else is fetched,
+    the run fails, and, being incomplete, flags nothing as removed; a 4xx means no rules."""
+    target = CrawlTarget(f"sqlite:///{tmp_path / 'crawl.sqlite'}", tmp_path / "archive")
+    with FixtureSite() as site:
+        esfbank("crawl", *target.flags(site), env=FAULT_ENV, check_exit=0)
+    loaded = query(target.db_url, "SELECT COUNT(*) FROM projects WHERE removed_at IS NULL")
+
+    with FixtureSite(faults={"/robots.txt": faults.Status(503)}) as site:
+        done = esfbank("crawl", *target.flags(site), env=FAULT_ENV)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert site.hits.targets() == {"/robots.txt"}
+    assert query(target.db_url, "SELECT removed FROM crawl_runs ORDER BY id DESC")[0] == (0,)
+    assert query(target.db_url, "SELECT COUNT(*) FROM projects WHERE removed_at IS NULL") == loaded
+
+    with FixtureSite(faults={"/robots.txt": faults.Status(403)}) as site:
+        done = esfbank("crawl", *target.flags(site), env=FAULT_ENV)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert site.hits.count(target="/sitemap.xml") == 1

@@ -29,6 +29,7 @@ from load.archive import DISCOVERY
 GONE = frozenset({404, 410})
 NOT_MODIFIED = 304
 OK = 200
+CLIENT_ERRORS = range(400, 500)
 
 Output = Iterator[scrapy.Request | CrawlItem]
 
@@ -72,10 +73,16 @@ class EsfSpider(scrapy.Spider):
         yield from self._discover(robots_txt)
 
     def robots_failed(self, failure: Failure) -> Output:
-        """No robots.txt to read: go on as a site without one (sitemap at /sitemap.xml), as
-        Scrapy's robots middleware does when its own fetch fails."""
-        self.logger.warning("robots.txt unreadable: %s", _reason(failure))
-        yield from self._discover(b"")
+        """robots.txt not answered with 200/404/410. RFC 9309: another 4xx means there are no
+        rules (go on as a site without one); a server or network error means the rules are
+        unknown, so crawl nothing: the run fails and is incomplete, so nothing is removed."""
+        error = failure.value
+        if isinstance(error, HttpError) and error.response.status in CLIENT_ERRORS:
+            self.logger.warning("robots.txt unavailable (%s): no rules", _reason(failure))
+            yield from self._discover(b"")
+            return
+        self.logger.error("robots.txt unreachable (%s): crawling nothing", _reason(failure))
+        yield from self._discovery_lost(_origin_url(_request(failure)), _reason(failure))
 
     def _discover(self, robots_txt: bytes) -> Output:
         """Hand robots.txt to the robots middleware, then start discovery from its Sitemap lines."""
