@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from esfbank import config
+from esfbank.commands._options import add_archive_option, add_db_option
 from esfbank.errors import UsageError
 
 if TYPE_CHECKING:
@@ -52,8 +53,8 @@ def add_crawl_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help=f"site to crawl (default ESFBANK_BASE_URL or {config.DEFAULT_BASE_URL})",
     )
-    p.add_argument("--db", help="database URL (default ESFBANK_DB or the SQLite file in data/)")
-    p.add_argument("--archive", help="raw archive directory (default ESFBANK_ARCHIVE or data/)")
+    add_db_option(p)
+    add_archive_option(p)
     p.add_argument("--user-agent", help="User-Agent with a contact address (ESFBANK_USER_AGENT)")
     p.add_argument(
         "--concurrency",

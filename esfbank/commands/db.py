@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from esfbank import config
+from esfbank.commands._options import add_db_option
 from esfbank.errors import UsageError
 
 
@@ -13,9 +14,7 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("db", help="database administration: `db upgrade` applies migrations")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     upgrade = actions.add_parser("upgrade", help="apply the Alembic migrations up to the latest")
-    upgrade.add_argument(
-        "--db", metavar="URL", help="database URL (default: ESFBANK_DB, else SQLite)"
-    )
+    add_db_option(upgrade)
     p.set_defaults(run=run)
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
+from esfbank.commands._options import add_db_option
 from esfbank.errors import UsageError
 
 
@@ -34,7 +35,7 @@ def add_parser(sub: Any) -> None:
         "--since", metavar="DATE", help="only rows with last_changed_at on or after DATE"
     )
     p.add_argument("--delimiter", default=",", help="CSV delimiter, e.g. ';' for Swedish Excel")
-    p.add_argument("--db", metavar="URL", help="database URL (default: ESFBANK_DB or data/)")
+    add_db_option(p)
     p.set_defaults(run=run)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esfbank import config
+from esfbank.commands._options import add_archive_option, add_db_option
 from esfbank.commands.parse import error_lines, expand_paths
 from esfbank.errors import UsageError
 
@@ -34,12 +35,8 @@ def add_parser(sub: Any) -> None:
         description="Parse saved pages and upsert them into the database, with history.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="a saved page, or a folder of them")
-    p.add_argument("--db", metavar="URL", help="database URL (default: ESFBANK_DB, else SQLite)")
-    p.add_argument(
-        "--archive",
-        metavar="DIR",
-        help="raw archive keeping the pages for `reparse` (default: ESFBANK_ARCHIVE, else data/)",
-    )
+    add_db_option(p)
+    add_archive_option(p)
     p.set_defaults(run=run)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from esfbank import config
+from esfbank.commands._options import add_archive_option, add_db_option
 from esfbank.errors import UsageError
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ def add_parser(sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--db", help="database URL (default ESFBANK_DB or the SQLite file in data/)")
-    p.add_argument("--archive", help="raw archive directory (default ESFBANK_ARCHIVE or data/)")
+    add_db_option(p)
+    add_archive_option(p)
     p.set_defaults(run=run)
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from esfbank.commands._options import add_db_option
 from esfbank.errors import UsageError
 
 
@@ -18,7 +19,7 @@ def add_parser(sub: Any) -> None:
         description="Counts per family and period, field fill rates, parse errors, unknown "
         "labels and changes since the previous run, checked against quality gates.",
     )
-    p.add_argument("--db", metavar="URL", help="database URL (default: ESFBANK_DB or data/)")
+    add_db_option(p)
     p.add_argument(
         "--gates",
         metavar="FILE",
