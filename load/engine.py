@@ -19,9 +19,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 BUSY_TIMEOUT_MS = 60_000
-# Page cache per connection: room for a whole batch's dirty pages (a thousand records write a
-# few MiB), so a write transaction does not spill pages to the WAL before its commit. The
-# default 2 MiB made the last table written in a batch (url_state) cost twice as much.
+# Page cache of a writing connection: room for a whole batch's dirty pages (a thousand records
+# write a few MiB), so a write transaction does not spill pages to the WAL before its commit.
+# The default 2 MiB made the last table written in a batch (url_state) cost twice as much.
 CACHE_KIB = 32 * 1024
 # An arbitrary constant that names "the esfbank writer lock" among PostgreSQL advisory locks.
 WRITER_LOCK_KEY = 0x45534662616E6B
@@ -135,11 +135,12 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # negative: KiB, not pages
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(_WRITER_OPTION, False)
+        if immediate:  # a writer's batch fits the larger page cache; readers keep the default
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")  # negative: KiB
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
