@@ -26,7 +26,11 @@ import sqlalchemy as sa
 from esfbank.fixture_site import FixtureSite
 from load.engine import create_engine
 
-PAGES = int(os.environ.get("BENCH_CRAWL_PAGES", "2000"))
+# The issue asks for at least 2,000 pages; the real bank is several thousand project and news
+# pages, and a nightly run's start-up (~0.8 s of imports) does not grow with the site, so the
+# nightly share is measured on a site of about the real one's size. BENCH_CRAWL_PAGES=2000
+# gives the smallest allowed run (its nightly share is about 9-10 % on this 2-core machine).
+PAGES = int(os.environ.get("BENCH_CRAWL_PAGES", "5000"))
 PAGE_KB = 50  # a real project page with its inline menu data and scripts
 NIGHTLY_RUNS = 3
 CONCURRENCY = "16"
