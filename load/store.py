@@ -490,12 +490,29 @@ class Store:
         with self.engine.connect() as conn:
             return list(conn.scalars(sa.select(u.c.url).where(u.c.removed.is_(False))))
 
-    def touch_seen(self, urls: Iterable[str], run_id: int) -> None:
-        """Mark URLs seen without a fetch (sitemap lastmod unchanged, 304): they are not
-        removed, and what they carry comes back if it had been flagged removed."""
+    def touch_seen(
+        self,
+        urls: Iterable[str],
+        run_id: int,
+        *,
+        not_modified: Mapping[str, str | None] | None = None,
+    ) -> None:
+        """Mark URLs seen without a download (sitemap lastmod unchanged, 304): they are not
+        removed, and what they carry comes back if it had been flagged removed.
+
+        `not_modified` maps the URLs just answered 304 to the sitemap lastmod they were listed
+        with: it is stored, so a page whose lastmod moved while its content did not is not
+        asked again each night."""
         u, now = t.url_state, self._clock()
         with self._writer.begin() as conn:
             lock_writers(conn)
+            if not_modified:
+                conn.execute(
+                    sa.update(u)
+                    .where(u.c.url == sa.bindparam("b_url"))
+                    .values(sitemap_lastmod=sa.bindparam("b_lastmod"), last_fetched_at=now),
+                    [{"b_url": url, "b_lastmod": lastmod} for url, lastmod in not_modified.items()],
+                )
             for chunk in _chunks(urls):
                 conn.execute(
                     sa.update(u)

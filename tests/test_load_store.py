@@ -292,6 +292,25 @@ def test_url_state_keeps_what_conditional_requests_need(store: Store) -> None:
     assert state[url].content_hash is not None
 
 
+def test_a_304_stores_the_new_sitemap_lastmod(store: Store) -> None:
+    """A page whose sitemap lastmod moved but whose content did not (answered 304) keeps the
+    new lastmod, so the next night skips it instead of asking again."""
+    record = synthetic_project(1)
+    url = record.source.url
+    assert url
+    other = synthetic_project(2)
+    assert other.source.url
+    run = store.begin_run("crawl")
+    store.upsert(
+        [LoadItem(record=record, sitemap_lastmod="2025-01-01"), LoadItem(record=other)], run
+    )
+    store.touch_seen([url, other.source.url], run, not_modified={url: "2025-02-01"})
+    state = store.url_states([url, other.source.url])
+    assert state[url].sitemap_lastmod == "2025-02-01"
+    assert state[url].last_fetched_at is not None
+    assert state[other.source.url].sitemap_lastmod is None
+
+
 def test_news_and_their_project_links(store: Store, fresh_db: FreshDb) -> None:
     news = NewsRecord(
         source=Source(url="https://www.esf.se/nyheter/ett-projekt/"),
