@@ -29,6 +29,7 @@ class Seen:
 
     urls: tuple[str, ...]
     not_modified: bool
+    sitemap_lastmod: str | None = None  # of a 304: the lastmod it is listed with now
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ DATABASE_ERROR = "database error"  # the finish reason of a crawl stopped by a f
 class Batch:
     loads: list[LoadItem] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
+    lastmods: dict[str, str] = field(default_factory=dict)  # 304s: their sitemap lastmod now
     gone: list[str] = field(default_factory=list)
     failures: list[FetchFailed] = field(default_factory=list)
     done: list[tuple[str, str | None]] = field(default_factory=list)
@@ -93,6 +94,8 @@ class ArchiveParseLoadPipeline:
             tally.seen_unchanged += len(item.urls)
             tally.not_modified += len(item.urls) if item.not_modified else 0
             self.batch.seen.extend(item.urls)
+            if item.not_modified and item.sitemap_lastmod is not None:
+                self.batch.lastmods.update(dict.fromkeys(item.urls, item.sitemap_lastmod))
             self.batch.done.extend((url, None) for url in item.urls)
         elif isinstance(item, Gone):
             tally.gone += 1
@@ -125,7 +128,7 @@ class ArchiveParseLoadPipeline:
         if batch.loads:
             context.tally.loaded.add(store.upsert(batch.loads, run_id))
         if batch.seen:
-            store.touch_seen(batch.seen, run_id)
+            store.touch_seen(batch.seen, run_id, not_modified=batch.lastmods)
         if batch.gone:
             context.tally.removed += store.mark_removed(batch.gone, run_id)
         for failure in batch.failures:

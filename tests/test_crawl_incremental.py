@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from esfbank.fixture_site import FixtureSite
+from esfbank.fixture_site import DEFAULT_ROOT, FixtureSite
+from esfbank.fixture_site.paths import file_for
 from load.archive import Archive
 from tests.plugins.site import (
     CrawlTarget,
@@ -199,3 +200,21 @@ def test_nightly_crawl_on_postgresql_downloads_and_writes_nothing(
         "SELECT status, fetched, new, changed, removed, failed FROM crawl_runs ORDER BY id DESC",
     )[0]
     assert last_run == ("ok", 0, 0, 0, 0, 0)
+
+
+def test_a_304_for_a_moved_lastmod_is_asked_once_not_every_night(tmp_path: Path) -> None:
+    """The sitemap lastmod of a page moves but its content does not: the next crawl asks with
+    a conditional request (304) and keeps the new lastmod, so the crawl after skips the page."""
+    target = CrawlTarget(f"sqlite:///{tmp_path / 'crawl.sqlite'}", tmp_path / "archive")
+    with FixtureSite() as site:
+        esfbank("crawl", *target.flags(site), check_exit=0)
+        page = next(p for p in site.manifest if p.kind == "project" and p.sitemap is not None)
+        site.set_page(page.path, (DEFAULT_ROOT / file_for(page.path)).read_bytes())
+        before = site.hits.snapshot()
+        esfbank("crawl", *target.flags(site), check_exit=0)
+        asked = site.hits.snapshot()
+        assert asked.get((page.path, 304), 0) - before.get((page.path, 304), 0) == 1
+        esfbank("crawl", *target.flags(site), check_exit=0)
+        assert site.hits.count(target=page.path) == sum(
+            n for (path, _), n in asked.items() if path == page.path
+        )

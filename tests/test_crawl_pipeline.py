@@ -37,7 +37,9 @@ class RecordingStore:
         self.calls.append(("upsert", [item.url for item in items]))
         return UpsertCounts(new=len(items))
 
-    def touch_seen(self, urls: list[str], run_id: int) -> None:
+    def touch_seen(
+        self, urls: list[str], run_id: int, not_modified: dict[str, str] | None = None
+    ) -> None:
         self.calls.append(("touch_seen", list(urls)))
 
     def mark_removed(self, urls: list[str], run_id: int) -> int:

@@ -202,7 +202,8 @@ class EsfSpider(scrapy.Spider):
                 yield Gone(url, response.status)
             return
         if response.status == NOT_MODIFIED:
-            yield Seen((url,), not_modified=True)
+            lastmod = response.meta.get("sitemap_lastmod")
+            yield Seen((url,), not_modified=True, sitemap_lastmod=lastmod)
             if listing:
                 yield from self._follow_known_listing(url)
             return
