@@ -48,7 +48,7 @@ _DIRECT: dict[str, Callable[[str], Any]] = {
     "owner_postal_code": parse_postal_code,
     "owner_city": clean_text,
     "country": clean_text,
-    "specific_objective": lambda text: parse_specific_objective(_leading_code(text)),
+    "specific_objective": parse_specific_objective,
     "phase": clean_text,
     "call_number": parse_call_number,
     "total_budget_sek": parse_money,
@@ -65,12 +65,6 @@ _DIRECT: dict[str, Callable[[str], Any]] = {
     "strategic_importance": parse_yes_no,
     "child_poverty_theme": parse_yes_no,
 }
-
-
-def _leading_code(text: str) -> str:
-    """`2.3 Kvinnor och män som …` → `2.3`: a code may be followed by its name, as areas are."""
-    code, _, name = clean_text(text).partition(" ")
-    return code if name and any(ch.isdigit() for ch in code) else text
 
 
 _ESF_2014 = dt.date(2014, 1, 1)

@@ -140,6 +140,28 @@ def test_specific_objectives(text: str, code: str) -> None:
     assert parse_specific_objective(text) == code
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("2.3 Kvinnor och män som står särskilt långt från arbetsmarknaden", "2.3"),
+        ("2.3 - Öka övergångarna till arbete", "2.3"),
+        ("1:1 – Kompetensutveckling för anställda", "1.1"),
+        ("3 Sysselsättningsinitiativet för unga", "3"),
+        ("A2A Stärka förmågan att arbeta", "A2A"),
+        ("c1\u00a0Barn i socialt utsatta områden", "C1"),
+    ],
+)
+def test_a_specific_objective_may_carry_its_name(text: str, code: str) -> None:
+    """Like a programme area, the objective's name may follow its code: only the code is kept."""
+    assert parse_specific_objective(text) == code
+
+
+@pytest.mark.parametrize("text", ["2.3.1 Namn", "Kvinnor och män 2.3", "2.3Kvinnor", "X1 Namn"])
+def test_a_name_does_not_make_a_bad_code_good(text: str) -> None:
+    with pytest.raises(NormaliseError, match="specific objective like"):
+        parse_specific_objective(text)
+
+
 @pytest.mark.parametrize("text", ["0", "2.", "2.3.1", "X1", "A", "A2AB", "mål 2.3", ""])
 def test_other_specific_objectives_are_errors(text: str) -> None:
     with pytest.raises(NormaliseError, match="specific objective like"):

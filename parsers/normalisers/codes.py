@@ -34,8 +34,12 @@ _PROGRAMME_AREA = re.compile(
     r"(?:programområde )?(?P<code>[1-9A-H])(?:\.[0-9]{1,2})?(?:(?: ?[-–:] ?| )(?P<name>\S.*))?",
     re.IGNORECASE,
 )
-# `2.3`, `3`, `7.1` (2014–2020) and `A2A`, `A1A`, `C1` (ESF+); `1:1` is written for `1.1`.
-_SPECIFIC_OBJECTIVE = re.compile(r"[1-9](?:[.:][0-9]{1,2})?|[A-H][1-9][A-Z]?", re.IGNORECASE)
+# `2.3`, `3`, `7.1` (2014–2020) and `A2A`, `A1A`, `C1` (ESF+); `1:1` is written for `1.1`. The
+# objective's name may follow, as it does after a programme area (`2.3 Kvinnor och män som …`).
+_SPECIFIC_OBJECTIVE = re.compile(
+    r"(?P<code>[1-9](?:[.:][0-9]{1,2})?|[A-H][1-9][A-Z]?)(?:(?: ?[-–] ?| )(?P<name>\S.*))?",
+    re.IGNORECASE,
+)
 _POSTAL_CODE = re.compile(r"(?:SE-? ?)?(?P<head>[0-9]{3}) ?(?P<tail>[0-9]{2})", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)*\.[a-z]{2,}", re.IGNORECASE)
 
@@ -72,11 +76,12 @@ def parse_programme_area(text: str) -> tuple[str, str | None]:
 
 
 def parse_specific_objective(text: str) -> str:
-    """A specific objective code, `2.3` or `A2A`; `1:1` is normalised to `1.1`."""
-    code = clean_text(text).upper()
-    if _SPECIFIC_OBJECTIVE.fullmatch(code) is None:
+    """A specific objective code, `2.3` or `A2A`, without the name written after it, if any;
+    `1:1` is normalised to `1.1`."""
+    match = _SPECIFIC_OBJECTIVE.fullmatch(clean_text(text))
+    if match is None:
         raise NormaliseError(f"expected a specific objective like '2.3' or 'A2A', got {text!r}")
-    return code.replace(":", ".")
+    return match["code"].upper().replace(":", ".")
 
 
 def parse_postal_code(text: str) -> str:
