@@ -60,6 +60,9 @@ _GLUED = re.compile(rf"^(?P<label>{_ALTERNATION})(?P<value>.*)$")
 _CAMEL = re.compile(r"^[A-ZÅÄÖ][\wåäöé]*(?:[ -][\wåäöÅÄÖé]+){0,3}?(?<=[a-zåäöé])(?=[A-ZÅÄÖ0-9])")
 # Something shaped like a label: a capitalised phrase of a few words, no sentence punctuation.
 _LABEL_SHAPE = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖé.\-+/&() ]{0,39}$")
+# Inside a block, a line ending in a colon between a value and the next label is a label even
+# when longer (`Sekundärtema – Motverka barnfattigdom och social utestängning:`).
+_LONG_LABEL_SHAPE = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖé.,\-–+/&() ]{0,79}$")
 _COLON_LABEL = re.compile(r"^(?P<label>[^:\t]{1,40}?)\s*:(?:\s+(?P<value>.*))?$")
 _MIRROR_SEPARATORS = " \t|;,·•"
 _BULLETS = "•·▪●◦‣"  # fact lists marked up as <li> carry a bullet before the label
@@ -83,6 +86,7 @@ _ODD_SPACES = re.compile("[\u00a0\u202f\u2009\u00ad\u200b\u200c\u200d\u2060]")
 _MAX_FIELD_LINE = 600  # a one-line mirror of a whole field block fits
 _MAX_UNKNOWN_VALUE = 80
 _MAX_LABEL_WORDS = 5
+_MAX_COLON_LABEL_WORDS = 10
 
 
 def _plain(line: str) -> str:
@@ -94,6 +98,14 @@ def _plain(line: str) -> str:
 
 def _label_shaped(text: str) -> bool:
     return bool(_LABEL_SHAPE.match(text)) and len(text.split()) <= _MAX_LABEL_WORDS
+
+
+def _colon_label_shaped(line: str) -> bool:
+    """A `Label:` line inside a block, allowed to be longer than a bare label."""
+    if not line.endswith(":"):
+        return False
+    text = line[:-1].rstrip()
+    return bool(_LONG_LABEL_SHAPE.match(text)) and len(text.split()) <= _MAX_COLON_LABEL_WORDS
 
 
 def _is_heading(line: str) -> bool:
@@ -226,9 +238,10 @@ def _unknown_label_line(line: str, after: str) -> bool:
     """An unknown label (value on the next line) inside a block: the line after its value is a
     label again. With a colon even a heading word (`Kommun:`) is a label there, not a heading."""
     colon = line.endswith(":")
-    if not _label_shaped(line.rstrip(":").rstrip()) or (_is_heading(line) and not colon):
+    shaped = _label_shaped(line.rstrip(":").rstrip()) or _colon_label_shaped(line)
+    if not shaped or (_is_heading(line) and not colon):
         return False
-    return label_key(after) in LABELS or (after.endswith(":") and _label_shaped(after[:-1]))
+    return label_key(after) in LABELS or _colon_label_shaped(after)
 
 
 def _is_known_label(line: str) -> bool:
