@@ -16,6 +16,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from load.schema import plain_type
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -77,7 +79,7 @@ def _converted(
     conn: Connection, table: sa.Table, names: Sequence[str], tuples: list[tuple[Any, ...]]
 ) -> list[tuple[Any, ...]]:
     """The tuples with each value converted for its column, column by column."""
-    converters = [_converter(table.c[name].type, conn.dialect.name) for name in names]
+    converters = [_converter(plain_type(table.c[name].type), conn.dialect.name) for name in names]
     if not any(converters):
         return tuples
     columns = list(zip(*tuples, strict=True))

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from load.migrate import upgrade
-from load.schema import metadata
+from load.schema import metadata, plain_type
 from load.views import VIEWS
 from parsers.records import PERSONAL_DATA_FIELDS
 
@@ -465,6 +465,7 @@ _TYPE_NAMES: tuple[tuple[type[sa.types.TypeEngine[Any]], str], ...] = (
 
 def type_name(column_type: sa.types.TypeEngine[Any]) -> str:
     """A short, backend-neutral name of a column type (text carries its length, if any)."""
+    column_type = plain_type(column_type)
     for cls, name in _TYPE_NAMES:
         if isinstance(column_type, cls):
             length = getattr(column_type, "length", None)

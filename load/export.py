@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from load.schema import metadata
+from load.schema import metadata, plain_type
 from load.views import VIEWS
 from parsers.records import PERSONAL_DATA_FIELDS
 
@@ -77,7 +77,7 @@ def build_query(source: sa.FromClause, options: ExportOptions) -> sa.Select[Any]
         if SINCE_COLUMN not in source.columns:
             raise ExportError(f"--since filters on {SINCE_COLUMN}, which {source} does not have")
         changed = source.columns[SINCE_COLUMN]
-        timezone = getattr(changed.type, "timezone", False)
+        timezone = getattr(plain_type(changed.type), "timezone", False)
         start = dt.datetime.combine(options.since, dt.time(), dt.UTC if timezone else None)
         query = query.where(changed >= start)
     # Tables in primary-key order; views keep the order their definition gives.
@@ -119,6 +119,7 @@ _CSV_AS_IS = (sa.String, sa.Integer, sa.Float, sa.Numeric, sa.Date)
 
 
 def _needs_text(column_type: sa.types.TypeEngine[Any]) -> bool:
+    column_type = plain_type(column_type)
     return not isinstance(column_type, _CSV_AS_IS) or isinstance(column_type, sa.DateTime)
 
 
@@ -158,6 +159,7 @@ def write_jsonl(out: IO[str], names: Sequence[str], batches: Iterator[Sequence[R
 
 def arrow_type(column_type: sa.types.TypeEngine[Any]) -> pa.DataType:
     """The Parquet (Arrow) type of a SQLAlchemy column type: dates as date32, money as int64."""
+    column_type = plain_type(column_type)
     if isinstance(column_type, sa.Boolean):
         return pa.bool_()
     if isinstance(column_type, sa.Integer):

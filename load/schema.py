@@ -6,6 +6,9 @@ Column names of `projects`, `project_versions` and `news_articles` are the recor
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -21,7 +24,37 @@ metadata = sa.MetaData(
 
 # JSON in both backends; JSONB on PostgreSQL so researchers can index and query into it.
 Json = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
-Timestamp = sa.DateTime(timezone=True)
+
+
+class UtcTimestamp(sa.types.TypeDecorator[dt.datetime]):
+    """A moment, stored and read back in UTC, time-zone aware on both backends. SQLite keeps
+    no offset, so without this it hands back naive values where PostgreSQL hands back aware
+    ones in its session's zone: exports, reports and url_state would differ by backend."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else _as_utc(value)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else _as_utc(value)
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    """Aware values in UTC; naive ones are UTC already (what SQLite stores)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def plain_type(column_type: sa.types.TypeEngine[Any]) -> sa.types.TypeEngine[Any]:
+    """The SQLAlchemy type under a decorated one (UtcTimestamp → DateTime), for code that
+    chooses by kind of type: bulk writes, export formats, the data dictionary."""
+    if isinstance(column_type, sa.types.TypeDecorator):
+        return plain_type(column_type.impl_instance)
+    return column_type
+
+
+Timestamp = UtcTimestamp()
 
 regions = sa.Table(
     "regions",

@@ -40,8 +40,9 @@ def _expected(engine: sa.Engine, kind: str, name: str) -> tuple[list[str], list[
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    """Timestamps compared as naive UTC (SQLite hands them back naive, PostgreSQL aware)."""
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+    """A timestamp as both backends must hand it back: time-zone aware, in UTC."""
+    assert value.utcoffset() == dt.timedelta(0), f"{value!r} is not an aware UTC timestamp"
+    return value
 
 
 def _as_csv(value: Any) -> str:
@@ -70,14 +71,6 @@ def _as_parquet(value: Any) -> Any:
     return value
 
 
-def _csv_datetimes(cell: str) -> str:
-    """A timestamp cell read back as naive UTC ISO text, other cells unchanged."""
-    try:
-        return _utc(dt.datetime.fromisoformat(cell)).isoformat() if "T" in cell else cell
-    except ValueError:
-        return cell
-
-
 def _export(url: str, kind: str, name: str, fmt: str, out: Path) -> None:
     args = ["export", f"--{kind}", name, "--format", fmt, "--out", str(out), "--db", url]
     assert main(args) == 0
@@ -87,7 +80,7 @@ def _check_csv(out: Path, names: list[str], rows: list[tuple[Any, ...]]) -> None
     with out.open(encoding="utf-8-sig", newline="") as f:
         header, *got = list(csv.reader(f))
     assert header == names
-    assert [[_csv_datetimes(c) for c in r] for r in got] == [[_as_csv(v) for v in r] for r in rows]
+    assert got == [[_as_csv(v) for v in r] for r in rows]
 
 
 def _check_jsonl(out: Path, names: list[str], rows: list[tuple[Any, ...]]) -> None:
@@ -95,11 +88,7 @@ def _check_jsonl(out: Path, names: list[str], rows: list[tuple[Any, ...]]) -> No
     assert len(got) == len(rows)
     for line, row in zip(got, rows, strict=True):
         assert list(line) == names
-        for value, expected in zip(line.values(), row, strict=True):
-            if isinstance(expected, dt.datetime):
-                assert _utc(dt.datetime.fromisoformat(value)) == _utc(expected)
-            else:
-                assert value == _as_json(expected)
+        assert list(line.values()) == [_as_json(v) for v in row]
 
 
 def _check_parquet(out: Path, names: list[str], rows: list[tuple[Any, ...]]) -> None:

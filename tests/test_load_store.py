@@ -292,6 +292,21 @@ def test_url_state_keeps_what_conditional_requests_need(store: Store) -> None:
     assert state[url].content_hash is not None
 
 
+def test_timestamps_come_back_aware_in_utc_on_both_backends(store: Store) -> None:
+    """A fetch time given in another zone is the same moment when read back, in UTC."""
+    record = synthetic_project(1)
+    url = record.source.url
+    assert url
+    fetched = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    store.upsert([LoadItem(record=record, fetched_at=fetched)], store.begin_run("crawl"))
+    state = store.url_states([url])[url]
+    assert state.last_fetched_at == fetched
+    for moment in (state.last_fetched_at, state.last_seen_at):
+        assert moment is not None
+        assert moment.tzinfo is not None
+        assert moment.utcoffset() == dt.timedelta(0)
+
+
 def test_a_304_stores_the_new_sitemap_lastmod(store: Store) -> None:
     """A page whose sitemap lastmod moved but whose content did not (answered 304) keeps the
     new lastmod, so the next night skips it instead of asking again."""
