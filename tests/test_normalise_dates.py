@@ -71,6 +71,34 @@ def test_rejects_what_is_not_a_full_date(text: str, reason: str) -> None:
         parse_date(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("2023-02-01 00:00:00", D(2023, 2, 1)),
+        ("2023-02-01T00:00:00", D(2023, 2, 1)),
+        ("2020-05-29 10:15", D(2020, 5, 29)),
+        ("29 maj 2020 kl. 10:00", D(2020, 5, 29)),
+        ("29 maj 2020, kl 10.00", D(2020, 5, 29)),
+    ],
+)
+def test_a_time_of_day_after_a_full_date_is_dropped(text: str, date: dt.date) -> None:
+    """Database-rendered fields and news meta lines add a time; the date is still stated whole."""
+    assert parse_date(text) == date
+
+
+@pytest.mark.parametrize("text", ["maj 2020 kl. 10:00", "kl. 10:00", "2020-05-29 25:00"])
+def test_a_time_does_not_complete_a_date(text: str) -> None:
+    with pytest.raises(NormaliseError):
+        parse_date(text)
+
+
+def test_a_period_of_dates_with_times() -> None:
+    assert parse_period("2023-09-01 00:00:00 - 2026-08-31 00:00:00") == (
+        D(2023, 9, 1),
+        D(2026, 8, 31),
+    )
+
+
 @pytest.mark.parametrize("text", ["Februari 2013", "april 2015", " Maj, 2020 "])
 def test_published_date_given_as_month_and_year_is_null(text: str) -> None:
     assert parse_published_date(text) is None

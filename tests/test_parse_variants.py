@@ -14,7 +14,7 @@ import pytest
 
 from parsers.labels import extract_fields
 from parsers.page import parse_lines
-from parsers.records import ProjectRecord, Source
+from parsers.records import NewsRecord, ProjectRecord, Source
 
 
 def project(lines: list[str]) -> ProjectRecord:
@@ -130,3 +130,23 @@ def test_a_county_is_not_an_esf_region() -> None:
     record = project(colon_page("Län", "Västra Götalands län"))
     assert record.region == "Västsverige"
     assert record.unknown_labels == ("Län",)
+
+
+@pytest.mark.parametrize(
+    "date_line",
+    ["Nyhet | 29 maj 2020", "Pressmeddelande · 29 maj 2020", "29 maj 2020 kl. 10:00"],
+)
+def test_news_date_lines_with_a_page_type_or_a_time(date_line: str) -> None:
+    """Without a URL the dated top lines make it news; the date is read whole."""
+    record = parse_lines(
+        [
+            "Logotyp på utskrifter",
+            "300 miljoner kronor ska hjälpa krisens varslade i Sverige",
+            date_line,
+            "Pandemin slår hårt mot svensk ekonomi.",
+        ],
+        Source(),
+    )
+    assert isinstance(record, NewsRecord)
+    assert record.title == "300 miljoner kronor ska hjälpa krisens varslade i Sverige"
+    assert record.published_date == dt.date(2020, 5, 29)

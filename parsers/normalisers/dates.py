@@ -67,6 +67,11 @@ _DAY_MONTH_YEAR = re.compile(
 )
 _MONTH_DAY_YEAR = re.compile(rf"{_MONTH} (?P<day>[0-9]{{1,2}}),? {_YEAR}")
 _MONTH_YEAR = re.compile(rf"{_MONTH},? {_YEAR}")
+# A time of day after a date (`2023-02-01 00:00:00`, `2023-02-01T00:00`, `29 maj 2020 kl. 10.00`):
+# the date is stated in full, the time is not part of any field.
+_TIME_SUFFIX = re.compile(
+    r"(?:t|,? (?:kl\.? ?)?)(?:[01]?[0-9]|2[0-3])[:.][0-5][0-9](?:[:.][0-5][0-9])?$"
+)
 
 # The common shape, two ISO dates, read in one match; everything else tries each separator.
 _ISO_RANGE = re.compile(
@@ -101,8 +106,9 @@ def _is_month_year(cleaned: str) -> bool:
 
 
 def parse_date(text: str) -> dt.date:
-    """A full date: ISO or Swedish (`21 januari 2020`, `2 oktober, 2020`, `den 7 april 2015`)."""
-    cleaned = clean_text(text).lower()
+    """A full date: ISO or Swedish (`21 januari 2020`, `2 oktober, 2020`, `den 7 april 2015`),
+    possibly followed by a time of day."""
+    cleaned = _TIME_SUFFIX.sub("", clean_text(text).lower())
     if match := _ISO.fullmatch(cleaned):
         return _build(match["year"], int(match["month"]), match["day"], text)
     match = _DAY_MONTH_YEAR.fullmatch(cleaned) or _MONTH_DAY_YEAR.fullmatch(cleaned)
