@@ -67,6 +67,39 @@ def test_rejects_what_is_not_whole_kronor(text: str, reason: str) -> None:
         parse_money(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "kronor"),
+    [
+        ("16,383,064 kr", 16_383_064),
+        ("16,383,064.00 SEK", 16_383_064),
+        ("983,000.00 SEK", 983_000),
+        ("SEK 4 826 582", 4_826_582),
+        ("SEK 4,826,582", 4_826_582),
+        ("SEK\u00a0983\u00a0000", 983_000),
+    ],
+)
+def test_reads_english_amounts_when_they_cannot_be_swedish(text: str, kronor: int) -> None:
+    """English pages group thousands by commas and write SEK first."""
+    assert parse_money(text) == kronor
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("983,000 kr", "ambiguous comma"),
+        ("983,000", "ambiguous comma"),
+        ("12,500 SEK", "ambiguous comma"),
+        ("SEK 5 000 kr", "one currency"),
+        ("1,234.5 kr", "fraction"),
+    ],
+)
+def test_one_comma_group_is_ambiguous_not_a_pick(text: str, reason: str) -> None:
+    """`983,000` is 983 kronor with a Swedish decimal comma or 983 000 written the English way:
+    an error, never either guess."""
+    with pytest.raises(NormaliseError, match=reason):
+        parse_money(text)
+
+
 def test_format_money_writes_the_sites_form() -> None:
     assert format_money(221_114) == "221 114 kr"
     assert format_money(0) == "0 kr"
