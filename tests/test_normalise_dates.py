@@ -92,6 +92,19 @@ def test_a_time_does_not_complete_a_date(text: str) -> None:
         parse_date(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2008-09-01 till och med 2009-02-28",
+        "2008-09-01 \u2010 2009-02-28",  # hyphen
+        "2008-09-01\u22122009-02-28",  # minus sign
+        "1 september 2008 \u2011 28 februari 2009",  # non-breaking hyphen
+    ],
+)
+def test_periods_with_other_separators(text: str) -> None:
+    assert parse_period(text) == (D(2008, 9, 1), D(2009, 2, 28))
+
+
 def test_a_period_of_dates_with_times() -> None:
     assert parse_period("2023-09-01 00:00:00 - 2026-08-31 00:00:00") == (
         D(2023, 9, 1),

@@ -76,10 +76,12 @@ _TIME_SUFFIX = re.compile(
 # The common shape, two ISO dates, read in one match; everything else tries each separator.
 _ISO_RANGE = re.compile(
     r"(?P<y1>[0-9]{4})-(?P<m1>[0-9]{1,2})-(?P<d1>[0-9]{1,2})"
-    r"(?: ?(?:--|[-–—]) ?| till )"
+    r"(?: ?(?:--|[-–—‐‑‒−]) ?| till )"
     r"(?P<y2>[0-9]{4})-(?P<m2>[0-9]{1,2})-(?P<d2>[0-9]{1,2})"
 )
-_RANGE_SEPARATOR = re.compile(r" (?:till|to|t\.o\.m\.?) | ?(?:--|[-–—]) ?")
+# Any dash a text editor puts between two dates (hyphen, en and em dash, U+2010–2012, minus sign);
+# `till och med` is the long form of `t.o.m.`.
+_RANGE_SEPARATOR = re.compile(r" (?:till och med|till|to|t\.o\.m\.?) | ?(?:--|[-–—‐‑‒−]) ?")
 # Two long-form dates and a separator fit easily; anything longer is prose, not a period, and
 # is refused before trying each of its dashes as the separator.
 _MAX_PERIOD_LENGTH = 80
