@@ -197,7 +197,9 @@ def _known_glued(line: str, *, tight: bool) -> bool:
 def _glued_start(lines: Sequence[str], index: int) -> int | None:
     """Where a glued block starts at `index`: two tightly glued labels close together, or a run
     of three labels each followed by a space (markup with whitespace between label and value).
-    A first line whose label comes again in the run is a title such as `Region Skånes …`."""
+    A first line whose label comes again in the run is a title such as `Region Skånes …`; so is
+    a first line with a space after its label when the labels after it are tightly glued
+    (`Projektstart Norr` above `ProgramområdeProgramområde 2 …`): markup glues them all alike."""
     near = lines[index + 1 : index + 3]
     tight = _known_glued(lines[index], tight=True) and any(
         _known_glued(line, tight=True) for line in near
@@ -205,6 +207,8 @@ def _glued_start(lines: Sequence[str], index: int) -> int | None:
     run = lines[index : index + 3]
     if not tight and not all(_known_glued(line, tight=False) for line in run):
         return None
+    if not tight and _known_glued(run[1], tight=True):
+        return None  # a title: the block starts on the next line
     first = _glued(lines[index])
     later = (_glued(line) for line in lines[index + 1 : index + 12])
     labels = {label_key(found.label) for found in later if found is not None}

@@ -150,3 +150,25 @@ def test_news_date_lines_with_a_page_type_or_a_time(date_line: str) -> None:
     assert isinstance(record, NewsRecord)
     assert record.title == "300 miljoner kronor ska hjälpa krisens varslade i Sverige"
     assert record.published_date == dt.date(2020, 5, 29)
+
+
+@pytest.mark.parametrize("title", ["Projektstart Norr", "Kontaktperson Ung", "Telefon för alla"])
+def test_a_2007_title_that_starts_with_a_label_word_stays_the_title(title: str) -> None:
+    """The 2007 markup glues every label to its value; a title with a space after a label word
+    (`Projektstart Norr`) above such labels is the title, not the block's first field."""
+    record = project(
+        [
+            "Logotyp på utskrifter",
+            title,
+            "ProgramområdeProgramområde 2 Ökat arbetskraftsutbud",
+            "ProjektfasGenomförande",
+            "ProjektägareKrokoms kommun",
+            "Projektperiod2008-05-01 till 2011-04-30",
+            "RegionMellersta Norrland",
+            "In English",
+        ]
+    )
+    assert record.title == title
+    assert record.programme_area == "2"
+    assert (record.start_date, record.end_date) == (dt.date(2008, 5, 1), dt.date(2011, 4, 30))
+    assert record.errors == ()
