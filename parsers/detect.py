@@ -77,10 +77,11 @@ _TOP_LINES = 8  # a news page's date line comes right after its title, at the to
 _LISTING_MIN = 3
 _LISTED_DATES = 4
 _MAX_DATE_LINE = 40
-# What a news page may write before its date: `Publicerad: 21 januari 2020`, `Nyhet | 29 maj 2020`.
+# What a news page may write before its date: `Publicerad: 21 januari 2020`, `Nyhet | 29 maj 2020`,
+# and on the English pages (`/news/`) `Published: 29 May 2020`.
 _DATE_PREFIX = re.compile(
     r"^(?:publicerad|publicerat|publiceringsdatum|datum|senast uppdaterad|uppdaterad|nyhet"
-    r"|pressmeddelande)\s*[:|·•–-]?\s*",
+    r"|pressmeddelande|published|last updated|updated|date|news|press release)\s*[:|·•–-]?\s*",
     re.IGNORECASE,
 )
 

@@ -134,7 +134,12 @@ def test_a_county_is_not_an_esf_region() -> None:
 
 @pytest.mark.parametrize(
     "date_line",
-    ["Nyhet | 29 maj 2020", "Pressmeddelande · 29 maj 2020", "29 maj 2020 kl. 10:00"],
+    [
+        "Nyhet | 29 maj 2020",
+        "Pressmeddelande · 29 maj 2020",
+        "29 maj 2020 kl. 10:00",
+        "Published: 29 May 2020",
+    ],
 )
 def test_news_date_lines_with_a_page_type_or_a_time(date_line: str) -> None:
     """Without a URL the dated top lines make it news; the date is read whole."""
