@@ -205,7 +205,8 @@ def _glued_start(lines: Sequence[str], index: int) -> int | None:
         _known_glued(line, tight=True) for line in near
     )
     run = lines[index : index + 3]
-    if not tight and not all(_known_glued(line, tight=False) for line in run):
+    spaced = len(run) == 3 and all(_known_glued(line, tight=False) for line in run)
+    if not tight and not spaced:
         return None
     if not tight and _known_glued(run[1], tight=True):
         return None  # a title: the block starts on the next line

@@ -177,3 +177,10 @@ def test_a_2007_title_that_starts_with_a_label_word_stays_the_title(title: str) 
     assert record.programme_area == "2"
     assert (record.start_date, record.end_date) == (dt.date(2008, 5, 1), dt.date(2011, 4, 30))
     assert record.errors == ()
+
+
+@pytest.mark.parametrize("lines", [["Projektstart Norr"], ["Kontaktperson Ung", "Region Norr"]])
+def test_fewer_than_three_spaced_label_lines_are_no_glued_block(lines: list[str]) -> None:
+    """Labels with a space before their value start a glued block only as a run of three; a
+    page's last line or two (a title, a heading) shaped like them are text."""
+    assert extract_fields(lines).pairs == ()
