@@ -30,6 +30,9 @@ class Seen:
     urls: tuple[str, ...]
     not_modified: bool
     sitemap_lastmod: str | None = None  # of a 304: the lastmod it is listed with now
+    # Where skipped URLs that redirect lead: seen with them (so not taken for removed), but not
+    # counted, since no request for them was saved.
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,19 @@ class Gone:
 
     url: str
     status: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Redirected:
+    """A fetch of `url` ended at `target` after redirects (the target's outcome is its own item):
+    `url`'s state then points at the target, so the next night can skip it or ask for it with
+    the target's validators instead of downloading the target again."""
+
+    url: str
+    target: str
+    status: int  # of the first redirect; 200 for a page that redirects by meta refresh
+    fetched_at: dt.datetime | None
+    sitemap_lastmod: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,4 +65,4 @@ class FetchFailed:
     archive_key: str | None = None
 
 
-CrawlItem = FetchedPage | Seen | Gone | FetchFailed
+CrawlItem = FetchedPage | Seen | Gone | Redirected | FetchFailed

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Seen
-from load.store import LoadItem
+from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Redirected, Seen
+from load.store import LoadItem, Redirect
 from parsers.records import Source
 
 if TYPE_CHECKING:
@@ -38,11 +38,14 @@ class Batch:
     seen: list[str] = field(default_factory=list)
     lastmods: dict[str, str] = field(default_factory=dict)  # 304s: their sitemap lastmod now
     gone: list[str] = field(default_factory=list)
+    redirects: list[Redirect] = field(default_factory=list)
     failures: list[FetchFailed] = field(default_factory=list)
     done: list[tuple[str, str | None]] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.done)
+        # A redirect's source is not journalled (a resumed backfill asks for it again, so its
+        # target is listed again), but it must be written.
+        return len(self.done) + len(self.redirects)
 
 
 class ArchiveParseLoadPipeline:
@@ -94,9 +97,20 @@ class ArchiveParseLoadPipeline:
             tally.seen_unchanged += len(item.urls)
             tally.not_modified += len(item.urls) if item.not_modified else 0
             self.batch.seen.extend(item.urls)
+            self.batch.seen.extend(item.targets)
             if item.not_modified and item.sitemap_lastmod is not None:
                 self.batch.lastmods.update(dict.fromkeys(item.urls, item.sitemap_lastmod))
             self.batch.done.extend((url, None) for url in item.urls)
+        elif isinstance(item, Redirected):
+            self.batch.redirects.append(
+                Redirect(
+                    url=item.url,
+                    target=item.target,
+                    http_status=item.status,
+                    fetched_at=item.fetched_at,
+                    sitemap_lastmod=item.sitemap_lastmod,
+                )
+            )
         elif isinstance(item, Gone):
             tally.gone += 1
             self.batch.gone.append(item.url)
@@ -129,6 +143,8 @@ class ArchiveParseLoadPipeline:
             context.tally.loaded.add(store.upsert(batch.loads, run_id))
         if batch.seen:
             store.touch_seen(batch.seen, run_id, not_modified=batch.lastmods)
+        if batch.redirects:
+            store.record_redirects(batch.redirects, run_id)
         if batch.gone:
             context.tally.removed += store.mark_removed(batch.gone, run_id)
         for failure in batch.failures:

@@ -323,7 +323,12 @@ RELATIONS: Mapping[str, RelationDoc] = {
                 "",
                 "2026-11-23T02:00:00+00:00",
             ),
-            "http_status": ColumnDoc("HTTP status of the last fetch", "", "200"),
+            "http_status": ColumnDoc(
+                "HTTP status of the last fetch; of a URL that redirects, its first redirect's"
+                " (301, 302, 307, 308), or 200 for a page that redirects by meta refresh",
+                "",
+                "200",
+            ),
             "etag": ColumnDoc("ETag of the last answer, for conditional requests", "", '"abc"'),
             "last_modified": ColumnDoc(
                 "Last-Modified of the last answer", "", "Mon, 23 Nov 2026 02:00:00 GMT"
@@ -332,6 +337,14 @@ RELATIONS: Mapping[str, RelationDoc] = {
             "archive_key": ColumnDoc("Where the raw answer is in the archive", "", "ab/cd…"),
             "removed": ColumnDoc("The page is gone from the site", "", "false"),
             "news_id": ColumnDoc("The news article it carries (news_articles.id)", "", "3"),
+            "redirected_to": ColumnDoc(
+                "Where its last fetch ended after redirects (the page then carries no record"
+                " itself: the target's row does); null when it answered itself. A nightly crawl"
+                " skips it while its sitemap lastmod is unchanged, else asks with the target's"
+                " ETag / Last-Modified",
+                "",
+                "https://www.esf.se/resultat/projektbanken/projekt/?dnr=2019/00145",
+            ),
         },
     ),
     "parse_errors": RelationDoc(

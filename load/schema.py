@@ -239,6 +239,11 @@ url_state = sa.Table(
     sa.Column("removed_at", Timestamp),
     sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), index=True),
     sa.Column("news_id", sa.Integer, sa.ForeignKey("news_articles.id"), index=True),
+    sa.Column(
+        "redirected_to",
+        sa.Text,
+        comment="the URL its last fetch ended at after redirects; NULL when it answered itself",
+    ),
 )
 
 parse_errors = sa.Table(

@@ -4,6 +4,7 @@
     run_id = store.begin_run("crawl")
     counts = store.upsert(items, run_id)     # a LoadItem per fetched/parsed page
     store.touch_seen(urls, run_id)          # skipped because the sitemap lastmod did not change
+    store.record_redirects(redirects, run_id)   # URLs whose fetch ended at another URL
     store.mark_removed(urls, run_id)        # 404/410, or no longer listed in a complete run
     store.finish_run(run_id, "ok", RunCounts(...))
     store.close()
@@ -54,6 +55,7 @@ from parsers.records import NewsRecord, ProjectRecord, Record
 __all__ = [
     "DatabaseUnavailableError",
     "LoadItem",
+    "Redirect",
     "RunCounts",
     "Store",
     "UpsertCounts",
@@ -136,6 +138,22 @@ class UrlState:
     last_fetched_at: dt.datetime | None
     last_seen_at: dt.datetime | None
     removed: bool
+    redirected_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Redirect:
+    """A fetch of `url` that ended at `target` after redirects: `url`'s own url_state row then
+    points at the target (whose row holds the validators and the record) and carries nothing.
+
+    `http_status` is the first redirect's status; `sitemap_lastmod` the one `url` was listed
+    with (None keeps the stored one, as for a fetched page)."""
+
+    url: str
+    target: str
+    http_status: int
+    fetched_at: dt.datetime | None
+    sitemap_lastmod: str | None
 
 
 @dataclass(slots=True)
@@ -480,8 +498,42 @@ class Store:
                         last_fetched_at=row["last_fetched_at"],
                         last_seen_at=row["last_seen_at"],
                         removed=bool(row["removed"]),
+                        redirected_to=row["redirected_to"],
                     )
         return found
+
+    def record_redirects(self, redirects: Iterable[Redirect], run_id: int) -> None:
+        """Write the url_state of URLs whose fetch ended at another URL, in one transaction: the
+        target, the time, the first redirect's status; not removed; no validators, hash, archive
+        pointer or record of their own (a URL that stops redirecting gets them back, and
+        `redirected_to` NULL, when its own page is next loaded)."""
+        now = self._clock()
+        rows = [
+            {
+                "url": r.url,
+                "kind": None,
+                "run_id": run_id,
+                "last_fetched_at": r.fetched_at,
+                "last_seen_at": now,
+                "http_status": r.http_status,
+                "etag": None,
+                "last_modified": None,
+                "sitemap_lastmod": r.sitemap_lastmod,
+                "content_hash": None,
+                "archive_key": None,
+                "removed": False,
+                "removed_at": None,
+                "project_id": None,
+                "news_id": None,
+                "redirected_to": r.target,
+            }
+            for r in {r.url: r for r in redirects}.values()
+        ]
+        if not rows:
+            return
+        with self._writer.begin() as conn:
+            lock_writers(conn)
+            upsert_rows(conn, t.url_state, rows, key="url", keep_when_null=("sitemap_lastmod",))
 
     def live_urls(self) -> list[str]:
         """Every URL url_state holds that is not flagged removed: after a complete run, those
@@ -818,4 +870,5 @@ def _url_row(
         "removed_at": None,
         "project_id": None,
         "news_id": None,
+        "redirected_to": None,  # it answered itself (not kept: a URL may stop redirecting)
     }

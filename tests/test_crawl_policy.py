@@ -40,7 +40,8 @@ def test_unchanged_sitemap_lastmod_is_not_requested() -> None:
 
 def test_changed_or_missing_lastmod_asks_conditionally() -> None:
     expected = Fetch(
-        {"If-None-Match": '"abc"', "If-Modified-Since": "Wed, 01 May 2024 10:00:00 GMT"}
+        {"If-None-Match": '"abc"', "If-Modified-Since": "Wed, 01 May 2024 10:00:00 GMT"},
+        validators_for="http://x/a",
     )
     assert decide(_state(), "2024-06-01", incremental=True) == expected
     assert decide(_state(), None, incremental=True) == expected
@@ -58,6 +59,61 @@ def test_unknown_removed_failed_or_validatorless_pages_are_fetched_in_full(
 
 def test_backfill_fetches_everything_unconditionally() -> None:
     assert decide(_state(), "2024-05-01", incremental=False) == Fetch()
+
+
+# A URL that redirected last time: http://x/old led to http://x/a.
+REDIRECT = {"url": "http://x/old", "kind": None, "http_status": 301, "etag": None,
+            "last_modified": None, "content_hash": None, "archive_key": None,
+            "redirected_to": "http://x/a"}  # fmt: skip
+
+
+def test_redirect_with_unchanged_lastmod_is_skipped_and_its_target_seen_with_it() -> None:
+    decision = decide(_state(**REDIRECT), "2024-05-01", incremental=True, target=_state())
+    assert decision == Skip(redirected_to="http://x/a")
+
+
+@pytest.mark.parametrize("lastmod", ["2024-06-01", None])
+def test_redirect_with_moved_or_no_lastmod_asks_with_its_targets_validators(
+    lastmod: str | None,
+) -> None:
+    target = _state(etag='"t"', last_modified="Thu, 02 May 2024 10:00:00 GMT")
+    decision = decide(_state(**REDIRECT), lastmod, incremental=True, target=target)
+    assert decision == Fetch(
+        {"If-None-Match": '"t"', "If-Modified-Since": "Thu, 02 May 2024 10:00:00 GMT"},
+        validators_for="http://x/a",
+    )
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        None,
+        _state(removed=True),
+        _state(http_status=404),
+        _state(url="http://x/elsewhere"),
+        _state(etag=None, last_modified=None),
+    ],
+)
+def test_redirect_without_a_usable_target_state_is_fetched_in_full(
+    target: UrlState | None,
+) -> None:
+    assert decide(_state(**REDIRECT), "2024-06-01", incremental=True, target=target) == Fetch()
+
+
+@pytest.mark.parametrize("target", [None, _state(removed=True), _state(http_status=404)])
+def test_redirect_to_a_missing_removed_or_failed_target_is_not_skipped(
+    target: UrlState | None,
+) -> None:
+    """Skipping would count a gone target as seen and bring it back."""
+    assert decide(_state(**REDIRECT), "2024-05-01", incremental=True, target=target) == Fetch()
+
+
+def test_backfill_fetches_a_redirect_unconditionally() -> None:
+    assert decide(_state(**REDIRECT), "2024-05-01", incremental=False, target=_state()) == Fetch()
+
+
+def test_a_page_that_answered_itself_ignores_any_target() -> None:
+    assert decide(_state(), "2024-05-01", incremental=True, target=_state(url="x")) == Skip()
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,10 @@ from twisted.python.failure import Failure
 from crawler import discovery
 from crawler.context import CrawlContext
 from crawler.freshness import Fetch, decide
-from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Seen
+from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Redirected, Seen
 from crawler.pipelines import is_html_content_type
 from load.archive import DISCOVERY
+from load.store import UrlState
 
 GONE = frozenset({404, 410})
 NOT_MODIFIED = 304
@@ -156,45 +157,96 @@ class EsfSpider(scrapy.Spider):
         self._scheduled.update(u for u, _ in fresh)
         self.context.listed.update(u for u, _ in fresh)
         incremental = self.context.options.incremental
-        states = self.context.store.url_states([u for u, _ in fresh]) if incremental else {}
+        states = self._states([u for u, _ in fresh]) if incremental else {}
         unchanged: list[str] = []
+        targets: list[str] = []
         for url, lastmod in fresh:
             listing = discovery.is_listing(url)
             if url in self.context.done:  # finished before this resume
                 if listing:
                     yield from self._follow_known_listing(url)
                 continue
-            decision = decide(states.get(url), lastmod, incremental=incremental)
+            state = states.get(url)
+            target = states.get(state.redirected_to) if state and state.redirected_to else None
+            decision = decide(state, lastmod, incremental=incremental, target=target)
             if isinstance(decision, Fetch):
-                yield self._page_request(url, lastmod, listing, decision.headers)
+                yield self._page_request(
+                    url, lastmod, listing, decision.headers, decision.validators_for
+                )
                 continue
-            archived = self._archived_listing(url) if listing else None
+            # A URL that redirects is followed from its target's archived copy.
+            landed = decision.redirected_to or url
+            archived = self._archived_listing(landed) if listing else None
             if listing and archived is None:  # no copy to follow its links from: fetch it
                 yield self._page_request(url, lastmod, listing, {})
                 continue
             unchanged.append(url)
+            if decision.redirected_to is not None:
+                targets.append(decision.redirected_to)
+                self.context.listed.add(decision.redirected_to)
             if archived is not None:
                 yield from self._follow(archived)
         if unchanged:
-            yield Seen(tuple(unchanged), not_modified=False)
+            yield Seen(tuple(unchanged), not_modified=False, targets=tuple(targets))
+
+    def _states(self, urls: list[str]) -> dict[str, UrlState]:
+        """The stored states of these URLs, and of the URLs those redirected to last time."""
+        store = self.context.store
+        states = dict(store.url_states(urls))
+        targets = {s.redirected_to for s in states.values() if s.redirected_to} - states.keys()
+        if targets:
+            states.update(store.url_states(sorted(targets)))
+        return states
 
     def _page_request(
-        self, url: str, lastmod: str | None, listing: bool, headers: dict[str, str]
+        self,
+        url: str,
+        lastmod: str | None,
+        listing: bool,
+        headers: dict[str, str],
+        validators_for: str | None = None,
     ) -> scrapy.Request:
+        # Redirects keep the request's headers (RedirectMiddleware copies them to the new
+        # request), so validators of a redirect's target reach the target.
         return scrapy.Request(
             url,
             callback=self.parse_page,
             errback=self.page_failed,
             headers=headers,
-            meta={"sitemap_lastmod": lastmod, "listing": listing},
+            meta={"sitemap_lastmod": lastmod, "listing": listing, "validators_for": validators_for},
             # Deduplicated by `_scheduled`; Scrapy's filter would swallow redirect loops.
             dont_filter=True,
         )
 
     def parse_page(self, response: Response) -> Output:
         url = discovery.canonical(response.url)
+        meta = response.meta
+        origin = discovery.canonical(_origin_url(response.request)) if response.request else url
+        listing = bool(meta.get("listing")) or discovery.is_listing(url)
+        validators_for = meta.get("validators_for")
+        if response.status == NOT_MODIFIED and validators_for not in (None, url):
+            # Not the page whose validators were sent (the URL stopped redirecting, or leads
+            # elsewhere now): its 304 proves nothing, so ask again without validators.
+            lastmod = meta.get("sitemap_lastmod")
+            yield self._page_request(origin, lastmod, bool(meta.get("listing")), {})
+            return
         self.context.listed.add(url)  # the target of a redirect is listed like its source
-        listing = bool(response.meta.get("listing")) or discovery.is_listing(url)
+        # The lastmod a URL is listed with is its own: a redirect's target does not take it.
+        lastmod = meta.get("sitemap_lastmod") if origin == url else None
+        yield from self._page_outcome(response, url, listing, lastmod)
+        if origin != url:
+            reasons: list[int | str] = meta.get("redirect_reasons", [])
+            yield Redirected(
+                url=origin,
+                target=url,
+                status=reasons[0] if reasons and isinstance(reasons[0], int) else OK,
+                fetched_at=meta.get("fetched_at"),
+                sitemap_lastmod=meta.get("sitemap_lastmod"),
+            )
+
+    def _page_outcome(
+        self, response: Response, url: str, listing: bool, lastmod: str | None
+    ) -> Output:
         if response.status in GONE:
             if listing:
                 yield from self._discovery_lost(url, f"HTTP {response.status}")
@@ -202,7 +254,6 @@ class EsfSpider(scrapy.Spider):
                 yield Gone(url, response.status)
             return
         if response.status == NOT_MODIFIED:
-            lastmod = response.meta.get("sitemap_lastmod")
             yield Seen((url,), not_modified=True, sitemap_lastmod=lastmod)
             if listing:
                 yield from self._follow_known_listing(url)
@@ -215,7 +266,7 @@ class EsfSpider(scrapy.Spider):
             archive_key=response.meta.get("archive_key"),
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
-            sitemap_lastmod=response.meta.get("sitemap_lastmod"),
+            sitemap_lastmod=lastmod,
         )
         if listing and isinstance(response, HtmlResponse):
             yield from self._follow(response)

@@ -12,6 +12,7 @@ API (stable: add, don't rename)::
         site.hits.count(status=304)                   # ... summed over targets
         site.set_page(path, html)                     # new content, ETag, Last-Modified, lastmod
         site.remove_page(path, status=410, unlist=True)   # gone; optionally out of sitemap+listings
+        site.touch(path)                              # its sitemap lastmod moves, content does not
         site.set_fault(path, faults.Status(500, times=2))  # see faults.py for every fault
         site.clear_faults()
         site.page_lastmod(path)                       # datetime of its Last-Modified
@@ -283,6 +284,13 @@ class FixtureSite:
             self._overrides[rel] = (body, moment)
             self._removed.pop(rel, None)
             self._touch_sitemaps(path, moment)
+
+    def touch(self, path: str) -> None:
+        """Move the sitemap `<lastmod>` of `path` (and its sitemap's, in the index) to now without
+        changing what it serves, as a CMS does when it republishes a page: one that redirects,
+        say, whose target changed."""
+        with self._lock:
+            self._touch_sitemaps(path, self._next_moment())
 
     def remove_page(self, path: str, *, status: int = 404, unlist: bool = False) -> None:
         """Answer `status` (404 or 410) at `path` from now on; `unlist` also drops its sitemap
