@@ -11,12 +11,12 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from crawler.context import CrawlContext, CrawlOptions
-from crawler.items import FetchedPage, FetchFailed, Gone, Seen
+from crawler.items import FetchedPage, FetchFailed, Gone, Redirected, Seen
 from crawler.journal import Journal, read_journal
 from crawler.pipelines import DATABASE_ERROR, ArchiveParseLoadPipeline
 from crawler.settings import crawl_settings
 from load.archive import Archive
-from load.store import Store, UpsertCounts
+from load.store import Redirect, Store, UpsertCounts
 
 NEWS_HTML = (
     "<html><head><title>Nyhet</title></head><body><h1>Ny utlysning</h1>"
@@ -41,6 +41,9 @@ class RecordingStore:
         self, urls: list[str], run_id: int, not_modified: dict[str, str] | None = None
     ) -> None:
         self.calls.append(("touch_seen", list(urls)))
+
+    def record_redirects(self, redirects: list[Redirect], run_id: int) -> None:
+        self.calls.append(("record_redirects", list(redirects)))
 
     def mark_removed(self, urls: list[str], run_id: int) -> int:
         self.calls.append(("mark_removed", list(urls)))
@@ -133,3 +136,43 @@ def test_a_failing_database_stops_the_crawl_and_journals_nothing(tmp_path: Path)
     pipeline.process_item(_page(3))
     pipeline.close_spider()
     assert store.calls == []
+
+
+def test_redirect_targets_skipped_with_their_source_are_seen_but_not_counted(
+    tmp_path: Path,
+) -> None:
+    store = RecordingStore()
+    pipeline = _pipeline(tmp_path, store, batch_size=1)
+    old, new = "http://127.0.0.1:9/gammal/", "http://127.0.0.1:9/ny/"
+    pipeline.process_item(Seen((old,), not_modified=False, targets=(new,)))
+    assert store.calls == [("touch_seen", [old, new])]
+    assert set(read_journal(tmp_path / "journal.jsonl").done) == {old}
+    tally = pipeline.context.tally
+    assert (tally.seen_unchanged, tally.pages_done) == (1, 1)
+
+
+def test_a_redirect_is_written_with_its_batch_even_alone(tmp_path: Path) -> None:
+    """The redirect's source is not journalled (a resumed backfill asks for it again), yet a
+    batch holding only a redirect is still written."""
+    store = RecordingStore()
+    pipeline = _pipeline(tmp_path, store, batch_size=10)
+    fetched_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    item = Redirected(
+        url="http://127.0.0.1:9/gammal/",
+        target="http://127.0.0.1:9/nyheter/n1/",
+        status=301,
+        fetched_at=fetched_at,
+        sitemap_lastmod="2026-01-01",
+    )
+    pipeline.process_item(item)
+    pipeline.close_spider()
+    expected = Redirect(
+        url=item.url,
+        target=item.target,
+        http_status=301,
+        fetched_at=fetched_at,
+        sitemap_lastmod="2026-01-01",
+    )
+    assert store.calls == [("record_redirects", [expected])]
+    assert read_journal(tmp_path / "journal.jsonl").done == {}
+    assert pipeline.context.tally.pages_done == 0

@@ -13,10 +13,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from esfbank.cli import main
-from load.engine import create_engine, writer
+from load.engine import create_engine, schema_change, writer
 from load.migrate import alembic_config, current_revision, head_revision, upgrade
 from load.schema import metadata, municipalities
-from tests.plugins.db import BACKENDS, FreshDb
+from load.store import LoadItem, open_store
+from tests.plugins.db import BACKENDS, FreshDb, synthetic_project
 
 
 def test_models_and_migrations_agree(fresh_db: FreshDb) -> None:
@@ -85,4 +86,33 @@ def test_migrations_go_down_to_nothing_and_up_again(
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(municipalities)).scalar() == 290
     assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_redirected_to_comes_and_goes_with_the_url_state_rows_kept(
+    backend: str, migrated_db_url: Callable[[str], str]
+) -> None:
+    """Revision 0004 adds url_state.redirected_to (a table rebuild on SQLite): the rows, and
+    the projects they carry, come through both ways; old rows answered themselves (NULL)."""
+    url = migrated_db_url(backend)
+    store = open_store(url)
+    store.upsert([LoadItem(record=synthetic_project(i)) for i in range(3)], store.begin_run("load"))
+    store.close()
+    engine = create_engine(url)
+    rows = "SELECT url, project_id FROM url_state ORDER BY url"
+    with engine.connect() as conn:
+        before = conn.execute(sa.text(rows)).all()
+    assert len(before) == 3
+
+    with schema_change(engine) as conn:
+        command.downgrade(alembic_config(conn), "0003_resolution")
+    assert "redirected_to" not in {c["name"] for c in sa.inspect(engine).get_columns("url_state")}
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(rows)).all() == before
+        assert (
+            conn.execute(sa.text("SELECT redirected_to FROM url_state")).scalars().all()
+            == [None] * 3
+        )
     engine.dispose()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from load import schema as t
 from load.bulk import insert_rows as bulk_insert
-from load.store import LoadItem, Store, open_store
+from load.store import LoadItem, Redirect, Store, open_store
 from parsers.page import parse_path
 from parsers.records import FieldError, NewsRecord, ProjectRecord, Record, Source
 from tests.plugins.db import FreshDb, synthetic_project, table_snapshot
@@ -324,6 +324,47 @@ def test_a_304_stores_the_new_sitemap_lastmod(store: Store) -> None:
     assert state[url].sitemap_lastmod == "2025-02-01"
     assert state[url].last_fetched_at is not None
     assert state[other.source.url].sitemap_lastmod is None
+
+
+def test_a_redirect_is_recorded_against_its_source_which_then_carries_nothing(
+    store: Store, fresh_db: FreshDb
+) -> None:
+    """An old address that served a project, then redirects to its new one, then serves it
+    again: its url_state points at the target while it redirects (no validators, hash or
+    project of its own, so it keeps no project alive) and is its own page again after."""
+    record = synthetic_project(1)
+    new = record.source.url
+    assert new
+    old = "https://www.esf.se/sv/Resultat/Projektbanken-2014-2020/Alla-Projekt/Projekt-1/"
+    run = store.begin_run("crawl")
+    store.upsert([LoadItem(record=record, http_status=200)], run)
+    store.upsert(
+        [LoadItem(record=record, url=old, http_status=200, etag='"o"', sitemap_lastmod="L1")], run
+    )
+    store.mark_removed([old], run)
+    fetched = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    redirect = Redirect(url=old, target=new, http_status=301, fetched_at=fetched,
+                        sitemap_lastmod=None)  # fmt: skip
+    store.record_redirects([redirect, redirect], run)
+
+    state = store.url_states([old])[old]
+    assert (state.redirected_to, state.http_status, state.removed) == (new, 301, False)
+    assert (state.etag, state.content_hash, state.kind, state.last_fetched_at) == (
+        None,
+        None,
+        None,
+        fetched,
+    )
+    assert state.sitemap_lastmod == "L1"  # none given: the stored one stays, as for a page
+    store.mark_removed([new], run)  # the old address no longer carries the project
+    with fresh_db.engine.connect() as conn:
+        assert conn.execute(sa.select(t.projects.c.removed_at)).scalar_one() is not None
+
+    store.upsert([LoadItem(record=record, url=old, http_status=200)], run)  # it answers itself
+    state = store.url_states([old])[old]
+    assert (state.redirected_to, state.http_status) == (None, 200)
+    with fresh_db.engine.connect() as conn:
+        assert conn.execute(sa.select(t.projects.c.removed_at)).scalar_one() is None
 
 
 def test_news_and_their_project_links(store: Store, fresh_db: FreshDb) -> None:
