@@ -509,24 +509,15 @@ class Store:
         `redirected_to` NULL, when its own page is next loaded)."""
         now = self._clock()
         rows = [
-            {
-                "url": r.url,
-                "kind": None,
-                "run_id": run_id,
-                "last_fetched_at": r.fetched_at,
-                "last_seen_at": now,
-                "http_status": r.http_status,
-                "etag": None,
-                "last_modified": None,
-                "sitemap_lastmod": r.sitemap_lastmod,
-                "content_hash": None,
-                "archive_key": None,
-                "removed": False,
-                "removed_at": None,
-                "project_id": None,
-                "news_id": None,
-                "redirected_to": r.target,
-            }
+            _url_state_row(
+                r.url,
+                run_id,
+                now,
+                last_fetched_at=r.fetched_at,
+                http_status=r.http_status,
+                sitemap_lastmod=r.sitemap_lastmod,
+                redirected_to=r.target,
+            )
             for r in {r.url: r for r in redirects}.values()
         ]
         if not rows:
@@ -854,21 +845,40 @@ def _latest_versions(conn: Connection, project_ids: list[int | None]) -> dict[in
 def _url_row(
     item: LoadItem, url: str, run_id: int, now: dt.datetime, digest: str | None
 ) -> dict[str, Any]:
+    return _url_state_row(
+        url,
+        run_id,
+        now,
+        kind=item.record.kind,
+        last_fetched_at=item.fetched_at,
+        http_status=item.http_status,
+        etag=item.etag,
+        last_modified=item.last_modified,
+        sitemap_lastmod=item.sitemap_lastmod,
+        content_hash=digest,
+        archive_key=item.archive_key,
+    )
+
+
+def _url_state_row(url: str, run_id: int, now: dt.datetime, **values: Any) -> dict[str, Any]:
+    """A url_state row of a live URL seen now: `values` over nulls. `redirected_to` is null
+    unless given (not kept when null: a URL may stop redirecting)."""
     return {
         "url": url,
-        "kind": item.record.kind,
+        "kind": None,
         "run_id": run_id,
-        "last_fetched_at": item.fetched_at,
+        "last_fetched_at": None,
         "last_seen_at": now,
-        "http_status": item.http_status,
-        "etag": item.etag,
-        "last_modified": item.last_modified,
-        "sitemap_lastmod": item.sitemap_lastmod,
-        "content_hash": digest,
-        "archive_key": item.archive_key,
+        "http_status": None,
+        "etag": None,
+        "last_modified": None,
+        "sitemap_lastmod": None,
+        "content_hash": None,
+        "archive_key": None,
         "removed": False,
         "removed_at": None,
         "project_id": None,
         "news_id": None,
-        "redirected_to": None,  # it answered itself (not kept: a URL may stop redirecting)
+        "redirected_to": None,
+        **values,
     }
