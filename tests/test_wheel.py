@@ -83,12 +83,8 @@ def test_esfbank_demo_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
 
-    where = _run(
-        venv / "bin" / "python",
-        "-c",
-        "import esfbank, load, sys; print(esfbank.__file__); print(load.__file__); print(*sys.path)",
-        cwd=elsewhere,
-    )
+    show = "import esfbank, load, sys; print(esfbank.__file__, load.__file__, sep='\\n')"
+    where = _run(venv / "bin" / "python", "-c", show + "; print(*sys.path)", cwd=elsewhere)
     esfbank_file, load_file, path = where.stdout.splitlines()
     assert esfbank_file.startswith(str(venv)), esfbank_file
     assert load_file.startswith(str(venv)), load_file
