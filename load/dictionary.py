@@ -3,7 +3,9 @@
     python -m load.dictionary > docs/data-dictionary.md
 
 The columns and their types come from the schema as the migrations build it (a throw-away
-SQLite database is migrated and reflected), the words from the descriptions below. A column
+SQLite database is migrated and reflected), the words from the descriptions below and, for the
+project fields, from the field registry (parsers/fields.py). A new table's entry is written
+here by hand: a RelationDoc in RELATIONS. A column
 without a description makes the generator fail, so the dictionary cannot silently fall behind
 the schema; a test checks that the committed file is current.
 """
@@ -20,7 +22,7 @@ import sqlalchemy as sa
 from load.migrate import upgrade
 from load.schema import metadata, plain_type
 from load.views import VIEWS
-from parsers.records import PERSONAL_DATA_FIELDS
+from parsers.fields import FIELDS, PERSONAL_DATA_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,82 +62,10 @@ class DictionaryError(Exception):
     """Columns in the schema that the dictionary does not describe."""
 
 
-# The record contract's project fields (DESIGN.md), shared by `projects` and the views.
+# The record contract's project fields (DESIGN.md), shared by `projects` and the views: the
+# field registry's words (parsers/fields.py), and the one record field that is no stated value.
 PROJECT_FIELDS: Mapping[str, ColumnDoc] = {
-    "programme_period": ColumnDoc(
-        "Programme period the project belongs to",
-        "Programperiod, else the URL and the format of the number (2019/00145 or 22-005-S01)",
-        "2014-2020",
-    ),
-    "project_number": ColumnDoc(
-        "The ESF Council's project number; null on 2007–2013 pages, which have none",
-        "Projektnummer, Diarienummer",
-        "2019/00145",
-    ),
-    "title": ColumnDoc(
-        "Project name", "Namn, Name, else the heading without its number", "Samverkansplattform"
-    ),
-    "owner": ColumnDoc(
-        "Organisation that owns the project, as written on the page",
-        "Projektägare",
-        "Coompanion Kalmar län, Högsby",
-    ),
-    "owner_org_number": ColumnDoc(
-        "Swedish organisation number of the owner, NNNNNN-NNNN, checksum validated",
-        "Projektägare organisationsnummer, Projektägare org.nr.",
-        "802518-5011",
-    ),
-    "owner_postal_code": ColumnDoc("Owner's postal code", "Stödmottagare postnr", "39127"),
-    "owner_city": ColumnDoc("Owner's postal town", "Stödmottagare ort", "KALMAR"),
-    "region": ColumnDoc(
-        "ESF region, canonical name (Nationellt for national projects)",
-        "Region",
-        "Småland och Öarna",
-    ),
-    "nuts2": ColumnDoc(
-        "NUTS-2 code of the region; null for national projects",
-        "NUTS-2 kod, else derived from Region",
-        "SE21",
-    ),
-    "programme_area": ColumnDoc("Programme area code", "Programområde", "2"),
-    "programme_area_name": ColumnDoc(
-        "Programme area name, where the page shows it", "Programområde", "Ökat arbetskraftsutbud"
-    ),
-    "specific_objective": ColumnDoc("Specific objective code", "Specifikt mål", "2.3"),
-    "phase": ColumnDoc("Project phase", "Projektfas", "Genomförande"),
-    "call_number": ColumnDoc(
-        "Number of the call for proposals the project came from", "Utlysning", "2015/00348"
-    ),
-    "start_date": ColumnDoc("First day of the project", "Projektperiod, Startdatum", "2019-09-02"),
-    "end_date": ColumnDoc("Last day of the project", "Projektperiod, Slutdatum", "2023-02-28"),
-    "total_budget_sek": ColumnDoc(
-        "Total project budget, whole kronor", "Total projektbudget", "6431952"
-    ),
-    "granted_esf_sek": ColumnDoc("ESF grant, whole kronor", "Beviljat ESF-stöd", "6431952"),
-    "total_costs_sek": ColumnDoc("Total costs reported, whole kronor", "Total Kostnader", "0"),
-    "eu_cofinancing_rate_pct": ColumnDoc(
-        "EU co-financing rate in percent", "Unionens medfinansieringsgrad", "40"
-    ),
-    "planned_participants": ColumnDoc(
-        "Planned number of participants",
-        "Planerat antal deltagare, Antal deltagare",
-        "88",
-    ),
-    "contact_name": ColumnDoc("Contact person", "Kontaktperson", "Anna Andersson"),
-    "contact_email": ColumnDoc("Contact e-mail address", "E-post", "namn@example.se"),
-    "contact_phone": ColumnDoc("Contact telephone number", "Telefonnummer", "0480-123 45"),
-    "fund": ColumnDoc("EU fund", "Berörd fond, Fond", "ESF+"),
-    "country": ColumnDoc("Country concerned", "Land som berörs", "Sverige"),
-    "programme_cci": ColumnDoc("CCI number of the programme", "Program CCI", "2021SE05SFPR"),
-    "intervention_type": ColumnDoc("Intervention type code", "Interventionstyp", "140"),
-    "strategic_importance": ColumnDoc(
-        "Operation of strategic importance (Ja/Nej)", "Insats av strategisk betydelse", "false"
-    ),
-    "child_poverty_theme": ColumnDoc(
-        "Secondary theme: counteracting child poverty (Ja/Nej)",
-        "Sekundärtema - Motverka barnfattigdom",
-        "false",
-    ),
+    **{f.name: ColumnDoc(f.description, f.source, f.example) for f in FIELDS},
     "text_truncated": ColumnDoc(
         "The page says its text did not fit", "All text fick ej plats se akten.", "false"
     ),

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from load.schema import metadata, plain_type
 from load.views import VIEWS
-from parsers.records import PERSONAL_DATA_FIELDS
+from parsers.fields import PERSONAL_DATA_FIELDS
 
 Format = Literal["csv", "jsonl", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl", "parquet")

@@ -1,5 +1,6 @@
-"""Committed reference tables (data/regions.csv, data/kommuner.csv), read for the migration
-that loads them and for matching municipality names to SCB codes."""
+"""Committed reference tables (data/regions.csv, data/kommuner.csv) of a checkout: the current
+ones, for tests and fixtures. Migrations keep their own copies (0001 its 0001_*.csv), so an
+installed esfbank never reads data/; a test holds the migrated rows equal to these files."""
 
 from __future__ import annotations
 

@@ -25,26 +25,13 @@ from load.schema import (
     projects,
     url_state,
 )
+from parsers.fields import FIELDS
 
 # Families loaded into their own tables; the others are only detected and kept in url_state.
 LOADED_FAMILIES = ("project", "news")
 DETECTED_FAMILIES = ("call", "listing", "other")
-# Columns of `projects` that are bookkeeping or free text rather than stated fields.
-NOT_FIELDS = frozenset(
-    {
-        "id",
-        "project_key",
-        "source_url",
-        "sections",
-        "text_truncated",
-        "unknown_labels",
-        "content_hash",
-        "first_seen_at",
-        "last_changed_at",
-        "removed_at",
-    }
-)
-FILL_RATE_FIELDS = tuple(c.name for c in projects.columns if c.name not in NOT_FIELDS)
+# The fields a page states (the registry's): their fill rates are reported and can be gated.
+FILL_RATE_FIELDS = tuple(f.name for f in FIELDS)
 TOP_UNKNOWN_LABELS = 20
 
 

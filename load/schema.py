@@ -1,7 +1,8 @@
 """The tables, as SQLAlchemy Core metadata: the single description migrations are checked against.
 
 Column names of `projects`, `project_versions` and `news_articles` are the record contract's
-(DESIGN.md), because researchers' queries use them. Money is BIGINT kronor; timestamps are UTC.
+(DESIGN.md), because researchers' queries use them. The typed columns of `projects` are the field
+registry's (parsers/fields.py). Money is BIGINT kronor; timestamps are UTC.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+
+from parsers.fields import FIELDS, Field, Kind
 
 metadata = sa.MetaData(
     naming_convention={
@@ -98,7 +101,34 @@ crawl_runs = sa.Table(
     sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
 )
 
-_MONEY = ("total_budget_sek", "granted_esf_sek", "total_costs_sek")
+_SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]]] = {
+    "text": sa.Text,
+    "bigint": sa.BigInteger,
+    "integer": sa.Integer,
+    "float": sa.Float,
+    "boolean": sa.Boolean,
+    "date": sa.Date,
+}
+
+
+def sql_type(kind: Kind) -> sa.types.TypeEngine[Any]:
+    """The SQLAlchemy type of a registry kind (parsers/fields.py keeps SQL types neutral)."""
+    if kind.sql == "varchar":
+        return sa.String(kind.length)
+    return _SQL_TYPES[kind.sql]()
+
+
+def field_column(field: Field) -> sa.Column[Any]:
+    """The projects column of a registry field (referring columns are indexed)."""
+    refers = (sa.ForeignKey(field.references),) if field.references else ()
+    index = True if field.references else None
+    return sa.Column(
+        field.name, sql_type(field.kind), *refers, nullable=not field.required, index=index
+    )
+
+
+# The natural key first, then where the page was read, then the other fields.
+_KEY_FIELDS = ("programme_period", "project_number")
 
 projects = sa.Table(
     "projects",
@@ -111,37 +141,9 @@ projects = sa.Table(
         unique=True,
         comment="'<period> <number>', or 'url:<normalised URL>' when there is no number",
     ),
-    sa.Column("programme_period", sa.String(9), nullable=False),
-    sa.Column("project_number", sa.String(32)),
+    *(field_column(f) for f in FIELDS if f.name in _KEY_FIELDS),
     sa.Column("source_url", sa.Text),
-    sa.Column("title", sa.Text),
-    sa.Column("owner", sa.Text),
-    sa.Column(
-        "owner_org_number", sa.String(11), sa.ForeignKey("organisations.org_number"), index=True
-    ),
-    sa.Column("owner_postal_code", sa.String(16)),
-    sa.Column("owner_city", sa.Text),
-    sa.Column("region", sa.String(64), sa.ForeignKey("regions.name"), index=True),
-    sa.Column("nuts2", sa.String(4)),
-    sa.Column("programme_area", sa.String(8)),
-    sa.Column("programme_area_name", sa.Text),
-    sa.Column("specific_objective", sa.String(16)),
-    sa.Column("phase", sa.Text),
-    sa.Column("call_number", sa.String(32)),
-    sa.Column("start_date", sa.Date),
-    sa.Column("end_date", sa.Date),
-    *(sa.Column(name, sa.BigInteger) for name in _MONEY),
-    sa.Column("eu_cofinancing_rate_pct", sa.Float),
-    sa.Column("planned_participants", sa.Integer),
-    sa.Column("contact_name", sa.Text),
-    sa.Column("contact_email", sa.Text),
-    sa.Column("contact_phone", sa.Text),
-    sa.Column("fund", sa.Text),
-    sa.Column("country", sa.Text),
-    sa.Column("programme_cci", sa.Text),
-    sa.Column("intervention_type", sa.Text),
-    sa.Column("strategic_importance", sa.Boolean),
-    sa.Column("child_poverty_theme", sa.Boolean),
+    *(field_column(f) for f in FIELDS if f.name not in _KEY_FIELDS),
     sa.Column("sections", Json, nullable=False),
     sa.Column("text_truncated", sa.Boolean, nullable=False),
     sa.Column("unknown_labels", Json, nullable=False),
@@ -151,7 +153,11 @@ projects = sa.Table(
     sa.Column("removed_at", Timestamp),
     sa.UniqueConstraint("programme_period", "project_number", name="uq_projects_period_number"),
     sa.CheckConstraint("end_date >= start_date", name="period_in_order"),
-    *(sa.CheckConstraint(f"{name} >= 0", name=f"{name}_not_negative") for name in _MONEY),
+    *(
+        sa.CheckConstraint(f"{f.name} >= 0", name=f"{f.name}_not_negative")
+        for f in FIELDS
+        if f.kind.non_negative
+    ),
 )
 
 project_versions = sa.Table(

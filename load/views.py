@@ -7,18 +7,22 @@ select per dialect with typed columns. Because the selects are typed, `VIEWS[nam
 gives export and the data dictionary the proper column types of every view, with no database
 at hand.
 
-Changing a view means a new migration that drops and re-creates it.
+v_projects shows the registry's fields marked `in_view` (parsers/fields.py says which are left
+out, and why). Changing a view means a new migration that drops and re-creates it, with the
+view's SQL frozen in it: `alembic revision --autogenerate` writes it (load/frozen.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.ddl import CreateView, DropView
 
 from load.schema import Timestamp, crawl_runs, news_articles, news_project_links, projects, regions
+from parsers.fields import FIELDS
 
 SelectBuilder = Callable[[str], sa.SelectBase]
 
@@ -40,36 +44,19 @@ class View:
         return CreateView(self.build("sqlite"), self.name).table
 
 
+def _v_projects_field(name: str) -> sa.ColumnElement[Any]:
+    """A registry field as v_projects shows it: as stored, but NUTS-2 falls back on the region's."""
+    if name == "nuts2":
+        return sa.func.coalesce(projects.c.nuts2, regions.c.nuts2).label("nuts2")
+    return projects.c[name]
+
+
 def _v_projects(dialect: str) -> sa.SelectBase:
     p = projects.c
     return (
         sa.select(
             p.id.label("project_id"),
-            p.programme_period,
-            p.project_number,
-            p.title,
-            p.owner,
-            p.owner_org_number,
-            p.owner_postal_code,
-            p.owner_city,
-            p.region,
-            sa.func.coalesce(p.nuts2, regions.c.nuts2).label("nuts2"),
-            p.programme_area,
-            p.programme_area_name,
-            p.specific_objective,
-            p.phase,
-            p.call_number,
-            p.start_date,
-            p.end_date,
-            p.total_budget_sek,
-            p.granted_esf_sek,
-            p.total_costs_sek,
-            p.eu_cofinancing_rate_pct,
-            p.planned_participants,
-            p.contact_name,
-            p.contact_email,
-            p.contact_phone,
-            p.fund,
+            *(_v_projects_field(f.name) for f in FIELDS if f.in_view),
             p.text_truncated,
             p.source_url,
             p.first_seen_at,

@@ -21,10 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from parsers.fields import ESF_SPECIFIC_FIELDS
 from parsers.labels import FieldBlock
 from parsers.normalisers import NormaliseError, parse_published_date
 from parsers.records import Kind, ProgrammePeriod
-from parsers.vocabulary import CALL_ONLY_LABELS, ESF_SPECIFIC_FIELDS, is_chrome, label_key
+from parsers.vocabulary import CALL_ONLY_LABELS, is_chrome, label_key
 
 _NUMBER = r"\d{4}/\d{5}|\d{2}-\d{3}-S\d{2}"
 _HEADING = re.compile(rf"^(?P<number>{_NUMBER})\s*[-–—]\s*(?P<title>\S.*)$")

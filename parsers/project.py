@@ -13,25 +13,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, get_args
 
 from parsers.detect import Heading, period_from_url
+from parsers.fields import NORMALISERS
 from parsers.labels import FieldBlock
 from parsers.normalisers import (
     NormaliseError,
     clean_text,
-    parse_call_number,
-    parse_count,
     parse_date,
-    parse_email,
-    parse_money,
     parse_nuts2,
-    parse_org_number,
-    parse_percent,
     parse_period,
-    parse_postal_code,
     parse_programme_area,
     parse_project_number,
     parse_region,
-    parse_specific_objective,
-    parse_yes_no,
 )
 from parsers.records import FieldError, ProgrammePeriod, ProjectRecord, Source
 from parsers.sections import read_free_text
@@ -40,32 +32,6 @@ from parsers.vocabulary import is_chrome
 T = TypeVar("T")
 
 _PERIODS: tuple[ProgrammePeriod, ...] = get_args(ProgrammePeriod)
-
-# Fields whose stated value goes through one normaliser and into the record as it comes out.
-_DIRECT: dict[str, Callable[[str], Any]] = {
-    "owner": clean_text,
-    "owner_org_number": parse_org_number,
-    "owner_postal_code": parse_postal_code,
-    "owner_city": clean_text,
-    "country": clean_text,
-    "specific_objective": parse_specific_objective,
-    "phase": clean_text,
-    "call_number": parse_call_number,
-    "total_budget_sek": parse_money,
-    "granted_esf_sek": parse_money,
-    "total_costs_sek": parse_money,
-    "eu_cofinancing_rate_pct": parse_percent,
-    "planned_participants": parse_count,
-    "contact_name": clean_text,
-    "contact_email": parse_email,
-    "contact_phone": clean_text,
-    "fund": clean_text,
-    "programme_cci": clean_text,
-    "intervention_type": clean_text,
-    "strategic_importance": parse_yes_no,
-    "child_poverty_theme": parse_yes_no,
-}
-
 
 _ESF_2014 = dt.date(2014, 1, 1)
 
@@ -154,7 +120,7 @@ def parse_project(
 ) -> ProjectRecord:
     """Build the record of a page detected as a project page."""
     stated = _Stated(block)
-    fields: dict[str, Any] = {name: stated.read(name, parse) for name, parse in _DIRECT.items()}
+    fields: dict[str, Any] = {name: stated.read(name, parse) for name, parse in NORMALISERS.items()}
     fields["title"], body_start = _title(stated, block, heading, lines)
 
     numbered = stated.read("project_number", parse_project_number)

@@ -1,6 +1,8 @@
 """Typed, frozen records: the one shape parsed pages take on their way to JSON and the database.
 
 The field names are the record contract of DESIGN.md; `to_json_dict` is the contract's JSON form.
+The fields a page states are declared in the registry (parsers/fields.py), which writes them into
+ProjectRecord below (`python -m parsers.fields`; a test holds the block current).
 Money is int kronor, dates are `datetime.date`, a value the page does not state is None.
 """
 
@@ -38,6 +40,7 @@ class Source:
 class ProjectRecord:
     source: Source
     kind: Literal["project"] = "project"
+    # Fields of the registry (parsers/fields.py), written by `python -m parsers.fields`:
     programme_period: ProgrammePeriod | None = None
     project_number: str | None = None
     title: str | None = None
@@ -68,6 +71,7 @@ class ProjectRecord:
     intervention_type: str | None = None
     strategic_importance: bool | None = None
     child_poverty_theme: bool | None = None
+    # End of the registry's fields.
     municipalities: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
     cofinanciers: tuple[str, ...] = ()
@@ -101,9 +105,6 @@ class PageRecord:
 
 
 Record = ProjectRecord | NewsRecord | PageRecord
-
-# Fields that name a person: kept in their own columns so exports can leave them out.
-PERSONAL_DATA_FIELDS: frozenset[str] = frozenset({"contact_name", "contact_email", "contact_phone"})
 
 
 def _json_value(value: Any) -> Any:

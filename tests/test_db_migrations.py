@@ -13,10 +13,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from esfbank.cli import main
+from load import frozen
 from load.engine import create_engine, schema_change, writer
 from load.migrate import alembic_config, current_revision, head_revision, upgrade
 from load.schema import metadata, municipalities
 from load.store import LoadItem, open_store
+from load.views import VIEWS, View
 from tests.plugins.db import BACKENDS, FreshDb, synthetic_project
 
 
@@ -115,4 +117,52 @@ def test_redirected_to_comes_and_goes_with_the_url_state_rows_kept(
             conn.execute(sa.text("SELECT redirected_to FROM url_state")).scalars().all()
             == [None] * 3
         )
+    engine.dispose()
+
+
+def test_the_migrations_build_the_views_the_code_describes() -> None:
+    """The newest frozen SQL of every view (load/frozen.py) is what load/views.py compiles now,
+    on both backends: a view changed without a migration fails here."""
+    assert frozen.drifted() == [], (
+        "views changed in load/views.py without a migration: "
+        "`alembic -c load/alembic.ini revision --autogenerate` writes one (CONTRIBUTING.md)"
+    )
+
+
+def _view_columns(engine: sa.Engine) -> dict[str, list[str]]:
+    inspector = sa.inspect(engine)
+    return {v: [c["name"] for c in inspector.get_columns(v)] for v in inspector.get_view_names()}
+
+
+def test_the_migrated_views_have_the_codes_columns(fresh_db: FreshDb) -> None:
+    assert _view_columns(fresh_db.engine) == {
+        name: [c.name for c in view.table().columns] for name, view in VIEWS.items()
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_view_changed_in_the_code_leaves_the_migrations_as_they_were(
+    backend: str, migrated_db_url: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migrations hold their views' SQL: with v_projects changed in the code to read a column
+    no migration has made yet (as a view reading a later revision's column does), an empty
+    database still upgrades (down to nothing and up again, on both backends) to the views the
+    migrations describe, and the drift check names the view that needs a migration."""
+    engine = create_engine(migrated_db_url(backend))
+    before = _view_columns(engine)
+    original = VIEWS["v_projects"]
+
+    def changed(dialect: str) -> sa.SelectBase:
+        select = original.build(dialect)
+        assert isinstance(select, sa.Select)
+        return select.add_columns(sa.literal_column("projects.added_later"))
+
+    monkeypatch.setitem(VIEWS, "v_projects", View("v_projects", original.description, changed))
+    assert frozen.drifted() == ["v_projects"]
+    with writer(engine).begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    assert _view_columns(engine) == before
     engine.dispose()

@@ -56,3 +56,13 @@ def test_the_migration_loads_the_reference_data(fresh_db: FreshDb) -> None:
     assert len(municipalities) == 290
     assert all(re.fullmatch(r"[0-9]{4}", m["kommunkod"]) for m in municipalities)
     assert {m["name"]: m["kommunkod"] for m in municipalities}["Kiruna"] == "2584"
+
+
+def test_the_migrated_reference_rows_are_data_csvs(fresh_db: FreshDb) -> None:
+    """The migrations load their own frozen copies: data/*.csv changed without a migration
+    that brings the change into the tables fails here."""
+    with fresh_db.engine.connect() as conn:
+        regions = conn.execute(sa.select(t.regions)).mappings().all()
+        kommuner = conn.execute(sa.select(t.municipalities)).mappings().all()
+    assert sorted(map(dict, regions), key=repr) == sorted(reference.regions(), key=repr)
+    assert sorted(map(dict, kommuner), key=repr) == sorted(reference.municipalities(), key=repr)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from esfbank.cli import main
 from load import export as ex
 from load.views import VIEWS
-from parsers.records import PERSONAL_DATA_FIELDS
+from parsers.fields import PERSONAL_DATA_FIELDS
 from tests.research_db import load_fixture_db
 
 SOURCES = [("view", name) for name in VIEWS] + [

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from esfbank.fixture_site import DEFAULT_ROOT
 from parsers.page import parse_bytes, parse_lines
 from parsers.records import Source
 from parsers.snapshot import read_snapshot
@@ -147,7 +148,7 @@ def test_text_that_merely_looks_like_paging_or_dates_is_no_listing() -> None:
     assert kind(lines) == "project"
 
 
-SITE = Path(__file__).parent / "fixtures" / "site"
+SITE = DEFAULT_ROOT
 SITE_PAGES = [
     page
     for page in (json.loads((SITE / "MANIFEST.json").read_text("utf-8"))["pages"])

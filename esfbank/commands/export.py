@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
         "--no-personal-data",
         dest="personal_data",
         action="store_false",
-        help="leave out contact_name, contact_email and contact_phone",
+        help="leave out personal data: the columns the data dictionary marks so",
     )
     p.add_argument(
         "--since", metavar="DATE", help="only rows with last_changed_at on or after DATE"

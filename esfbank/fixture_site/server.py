@@ -4,7 +4,7 @@ API (stable: add, don't rename)::
 
     from esfbank.fixture_site import FixtureSite, faults
 
-    with FixtureSite() as site:                       # the committed site, tests/fixtures/site
+    with FixtureSite() as site:                       # the committed site, fixture_site/site
         site.base_url                                 # "http://127.0.0.1:PORT" (a free port)
         site.url("/nyheter/")                         # base_url + path
         site.manifest                                 # tuple[Page, ...]: every page, its kind, ...
@@ -70,7 +70,8 @@ from esfbank.fixture_site.paths import BASE_PLACEHOLDER, BadPathError, canonical
 from esfbank.fixture_site.sources import DirectorySource, PageSource
 from esfbank.fixture_site.synthetic import SyntheticSource
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "site"
+# Package data: the site ships inside the package, so `esfbank demo` works from an installed wheel.
+DEFAULT_ROOT = Path(__file__).resolve().parent / "site"
 
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",

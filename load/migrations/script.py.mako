@@ -1,4 +1,6 @@
-"""${message}
+<%!
+    from load.frozen import revision_views
+%><% views = revision_views() %>"""${message}
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
@@ -18,10 +20,13 @@ down_revision: str | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 
+${views.constants}
 
 def upgrade() -> None:
-    ${upgrades if upgrades else "pass"}
+    ${upgrades if upgrades else ("" if views.upgrade else "pass")}
+    ${views.upgrade}
 
 
 def downgrade() -> None:
-    ${downgrades if downgrades else "pass"}
+    ${views.downgrade}
+    ${downgrades if downgrades else ("" if views.downgrade else "pass")}

@@ -1,23 +1,34 @@
 """Initial schema, and the reference data: regions with NUTS-2, the 290 municipalities.
 
+The reference rows are this revision's own copies of data/regions.csv and data/kommuner.csv
+(0001_regions.csv, 0001_kommuner.csv beside this file, shipped in the package): a later change
+to data/ is a new migration, and an installed esfbank needs no checkout to build its database.
+
 Revision ID: 0001
 Revises:
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from load import reference
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+def _reference_rows(name: str) -> list[dict[str, str | None]]:
+    """Rows of this revision's reference CSV beside this file (empty cells are NULL)."""
+    path = Path(__file__).with_name(f"0001_{name}.csv")
+    with path.open(encoding="utf-8", newline="") as f:
+        return [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
 def upgrade() -> None:
@@ -332,13 +343,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_url_state_project_id"), ["project_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_url_state_run_id"), ["run_id"], unique=False)
 
-    op.bulk_insert(sa.table("regions", sa.column("name"), sa.column("nuts2")), reference.regions())
+    op.bulk_insert(
+        sa.table("regions", sa.column("name"), sa.column("nuts2")), _reference_rows("regions")
+    )
     op.bulk_insert(
         sa.table(
             "municipalities",
             *(sa.column(c) for c in ("kommunkod", "name", "lan_code", "lan_name", "nuts2")),
         ),
-        reference.municipalities(),
+        _reference_rows("kommuner"),
     )
 
 
