@@ -5,30 +5,15 @@ with an error saying why; never read wrong in silence."""
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
 
 import pytest
 
 from parsers.decoding import decode_page
 from parsers.page import parse_bytes
 from parsers.records import Source, to_json_dict
+from tests.hostile_pages import GOLDEN, PAGE, declaring, nested, with_byte
 
-GOLDEN = Path(__file__).parent / "fixtures" / "golden"
-PAGE = (GOLDEN / "esf2014" / "2018-00566-html.html").read_bytes()
 SNAPSHOT = (GOLDEN / "esf2007" / "visioncenter.txt").read_bytes()
-FACTS = b'<dl class="project-facts">'
-
-
-def nested(depth: int, tag: bytes = b"font") -> bytes:
-    """The page with `depth` unclosed tags opened right before its facts block."""
-    at = PAGE.index(FACTS)
-    return PAGE[:at] + (b"<" + tag + b">") * depth + PAGE[at:]
-
-
-def with_byte(page: bytes, marker: str, byte: bytes) -> bytes:
-    """`page` with `byte` inserted right after the first `marker`."""
-    at = page.index(marker.encode()) + len(marker.encode())
-    return page[:at] + byte + page[at:]
 
 
 def fields(data: bytes, path: str = "p.html") -> dict[str, object]:
@@ -87,8 +72,7 @@ def test_a_utf8_snapshot_with_a_bad_byte_is_read_as_utf8() -> None:
 @pytest.mark.parametrize("label", [b"utf-16", b"UTF-16LE", b"utf-16be"])
 @pytest.mark.parametrize("parity", [0, 1], ids=["even-length", "odd-length"])
 def test_a_utf8_page_declaring_utf16_is_read_as_utf8(label: bytes, parity: int) -> None:
-    page = PAGE.replace(b'charset="utf-8"', b'charset="' + label + b'"', 1)
-    page += b" " * ((len(page) + parity) % 2)  # UTF-16 cannot even try an odd number of bytes
+    page = declaring(label, parity=parity)
     assert fields(page) == fields(PAGE)
     assert messages(page) == []
 
