@@ -24,10 +24,10 @@ def with_byte(page: bytes, marker: str, byte: bytes) -> bytes:
     return page[:at] + byte + page[at:]
 
 
-def declaring(label: bytes, *, parity: int = 0) -> bytes:
-    """The UTF-8 page declaring charset `label`, padded to an even (0) or odd (1) length: an
+def declaring(label: bytes, *, parity: int = 0, page: bytes = PAGE) -> bytes:
+    """The UTF-8 `page` declaring charset `label`, padded to an even (0) or odd (1) length: an
     even one decodes as UTF-16 without an error."""
-    page = PAGE.replace(b'charset="utf-8"', b'charset="' + label + b'"', 1)
+    page = page.replace(b'charset="utf-8"', b'charset="' + label + b'"', 1)
     return page + b" " * ((len(page) + parity) % 2)
 
 
