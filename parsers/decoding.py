@@ -106,7 +106,7 @@ def _replaced(data: bytes, text: str, encoding: str, first: int) -> Decoded:
         text,
         f"not valid {name} at byte {first} ({count} place{'s' if count > 1 else ''} in all): "
         f"read as {name}, U+FFFD in place of the bad bytes",
-        _around(text, text.index("\ufffd")),
+        _around(text, len(data[:first].decode(encoding))),  # the bytes before `first` fit
     )
 
 
@@ -140,4 +140,4 @@ def _around(text: str, index: int) -> str:
     start = max(text.rfind("\n", 0, index) + 1, index - _CONTEXT)
     end = text.find("\n", index)
     end = min(len(text) if end < 0 else end, index + _CONTEXT)
-    return text[start:end].strip()
+    return text[start:end].lstrip("\ufeff").strip()

@@ -125,3 +125,16 @@ def test_decoding_follows_the_declared_charset_else_utf8_else_windows_1252() -> 
     assert decode_page(text.encode("cp1252"), html=True).text == text
     declared = f'<meta charset="iso-8859-1">{text}'
     assert decode_page(declared.encode("iso-8859-1"), html=True).text == declared
+
+
+def test_the_error_shows_the_text_around_the_first_bad_byte() -> None:
+    broken = "a \ufffd b\n".encode() + b"Kalmar l\xe4n, V\xc3\xa4xj\xc3\xb6"
+    decoded = decode_page(codecs.BOM_UTF8 + broken, html=False)
+    at = len(codecs.BOM_UTF8) + broken.index(b"\xe4")
+    assert decoded.text == "a \ufffd b\nKalmar l\ufffdn, Växjö"
+    assert decoded.context == "Kalmar l\ufffdn, Växjö"  # not the U+FFFD the page itself holds
+    assert decoded.problem == (
+        f"not valid UTF-8 at byte {at} (1 place in all): read as UTF-8, U+FFFD in place of the "
+        "bad bytes"
+    )
+    assert decode_page(codecs.BOM_UTF8 + b"l\xe4n", html=False).context == "l\ufffdn"
