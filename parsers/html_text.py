@@ -104,7 +104,8 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # lxml's plain HTML parser: lxml.html's element classes cost a Python lookup per element.
 # `huge_tree` lifts libxml2's depth limit from 256 to 2048 elements: browsers read markup
 # nested deeper than 256 (hundreds of unclosed `<font>` tags), so must we. Past 2048 libxml2
-# still stops, and the page is refused rather than read in part (see visible_text).
+# still stops, and the page is refused rather than read in part (see visible_text, which reads
+# the parser's error log right after each parse: no caller parses in threads).
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
 _FATAL = etree.ErrorLevels.FATAL
 _ADVICE = re.compile(r",?\s*use XML_PARSE_HUGE option\s*$")  # libxml2 speaking to programmers
