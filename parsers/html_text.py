@@ -102,7 +102,13 @@ _BULLET_START = re.compile(r"^\s*[•·▪●◦‣-]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 # lxml's plain HTML parser: lxml.html's element classes cost a Python lookup per element.
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+# `huge_tree` lifts libxml2's depth limit from 256 to 2048 elements: browsers read markup
+# nested deeper than 256 (hundreds of unclosed `<font>` tags), so must we. Past 2048 libxml2
+# still stops, and the page is refused rather than read in part (see visible_text, which reads
+# the parser's error log right after each parse: no caller parses in threads).
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
+_FATAL = etree.ErrorLevels.FATAL
+_ADVICE = re.compile(r",?\s*use XML_PARSE_HUGE option\s*$")  # libxml2 speaking to programmers
 _MAIN = etree.XPath("//main | //*[@role='main']")
 _H1_OUTSIDE_MAIN = etree.XPath("//h1[not(ancestor::main or ancestor::*[@role='main'])]")
 
@@ -227,27 +233,25 @@ def _lines(chunks: list[str]) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def decode_html(data: bytes) -> str:
-    """Bytes → str: the charset the page declares, else UTF-8, else cp1252 (old Windows pages)."""
-    declared = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", data[:4096], re.I)
-    if declared:
-        try:
-            return data.decode(declared.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+def _stopped(log: etree._ListErrorLog) -> str | None:
+    """Why libxml2 stopped before the end of the markup (a resource limit), if it did."""
+    for entry in log:
+        if entry.level == _FATAL:
+            return f"lxml stopped at line {entry.line}: {_ADVICE.sub('', entry.message.strip())}"
+    return None
 
 
 def visible_text(markup: str) -> VisibleText:
-    """The page's visible lines and canonical URL; raises ValueError when nothing parses."""
+    """The page's visible lines and canonical URL; raises ValueError when nothing parses, or
+    when the parser gave up part way (the rest of the page would be lost in silence)."""
     markup = _XML_DECLARATION.sub("", markup.lstrip("\ufeff"), count=1)
     try:
         root = etree.fromstring(markup, _PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ValueError(f"not an HTML document: {exc}") from exc
+    stopped = _stopped(_PARSER.error_log)
+    if stopped is not None:
+        raise ValueError(f"the markup cannot be read whole: {stopped}")
     if root is None:
         raise ValueError("not an HTML document: nothing to parse")
     main = _main_content(root)

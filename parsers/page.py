@@ -6,14 +6,14 @@ HTML and text snapshots meet as visible text lines, so both parse through the sa
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from parsers.decoding import decode_page, utf16_as_utf8
 from parsers.detect import detect_kind, find_heading
-from parsers.html_text import decode_html, visible_text
+from parsers.html_text import visible_text
 from parsers.labels import FieldBlock, extract_fields
 from parsers.news import parse_news
 from parsers.project import parse_project
@@ -41,13 +41,6 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in head or len(_CONTROL.findall(head)) > _MAX_CONTROL_SHARE * len(head)
 
 
-def _decode_text(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")  # old Windows saves
-
-
 def _page_title(lines: Sequence[str], block: FieldBlock, kind: str) -> str | None:
     """A call's title is right above its fields; other pages' is their first non-chrome line."""
     if kind == "call" and block.pairs:
@@ -70,34 +63,39 @@ def parse_lines(lines: Sequence[str], source: Source) -> Record:
 
 
 def parse_bytes(data: bytes, source: Source, *, is_html: bool | None = None) -> Record:
-    """Decode (UTF-8, else cp1252), detect HTML vs text snapshot unless told, and parse.
+    """Decode (parsers.decoding), detect HTML vs text snapshot unless told, and parse.
 
     `source.url` (the crawl's URL) wins over the page's own; otherwise the page's canonical
-    link or `URL:` header becomes the record's `source_url`.
+    link or `URL:` header becomes the record's `source_url`. Bytes that did not decode
+    cleanly, and a page cut off before `</html>`, add a `page` error to the record.
     """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        data = data.decode("utf-16", errors="replace").encode("utf-8")
+    data = utf16_as_utf8(data)
     if not data.strip():
         return _unreadable(source, "empty file")
     if _looks_binary(data):
         return _unreadable(source, "binary data, not a saved page or text snapshot")
     if is_html is None:
         is_html = _HTML_START.match(data[:_SNIFF]) is not None
+    decoded = decode_page(data, html=is_html)
     if is_html:
         try:
-            page = visible_text(decode_html(data))
+            page = visible_text(decoded.text)
         except ValueError as exc:
             return _unreadable(source, str(exc))
         lines, url = page.lines, page.canonical_url
     else:
-        snapshot = read_snapshot(_decode_text(data))
+        snapshot = read_snapshot(decoded.text)
         lines, url = snapshot.lines, snapshot.url
     if source.url is None and url is not None:
         source = dataclasses.replace(source, url=url)
     record = parse_lines(lines, source)
+    problems = []
+    if decoded.problem is not None:
+        problems.append(FieldError("page", None, decoded.context, decoded.problem))
     if is_html and _HTML_OPEN.search(data[:_SNIFF]) and not _HTML_CLOSE.search(data[-_SNIFF:]):
-        truncated = FieldError("page", None, None, "the page is cut off: no closing </html>")
-        record = dataclasses.replace(record, errors=(*record.errors, truncated))
+        problems.append(FieldError("page", None, None, "the page is cut off: no closing </html>"))
+    if problems:
+        record = dataclasses.replace(record, errors=(*record.errors, *problems))
     return record
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parsers.html_text import decode_html, visible_text
+from parsers.html_text import visible_text
 
 
 def lines_of(body: str, head: str = "") -> tuple[str, ...]:
@@ -63,14 +63,6 @@ def test_canonical_link_else_og_url_is_the_source_url() -> None:
     assert visible_text(f"<html><head>{relative}</head></html>").canonical_url == (
         "https://www.esf.se/c/"
     )
-
-
-def test_decoding_follows_the_declared_charset_else_utf8_else_cp1252() -> None:
-    text = "<p>Småland och Öarna</p>"
-    assert decode_html(text.encode("utf-8")) == text
-    assert decode_html(text.encode("cp1252")) == text
-    declared = f'<meta charset="iso-8859-1">{text}'
-    assert decode_html(declared.encode("iso-8859-1")) == declared
 
 
 def test_a_list_item_holding_a_paragraph_keeps_its_bullet_on_the_text() -> None:
