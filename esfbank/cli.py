@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from esfbank.errors import UsageError, failure_line
+from esfbank.errors import STDOUT, UsageError, failure_line, writing_stdout
 
 COMMANDS = ("crawl", "backfill", "parse", "load", "reparse", "export", "report", "db", "demo")
 
@@ -36,7 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
-        sys.stdout.flush()  # here, so that a full disk behind stdout is reported like the rest
+        with writing_stdout():  # here, so that a full disk behind stdout is reported too
+            sys.stdout.flush()
     except UsageError as exc:
         print(f"esfbank {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -50,21 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         line = failure_line(exc)
         if line is None:
             raise
-        if isinstance(exc, OSError) and exc.filename is None and not _stdout_flushes():
-            line = f"standard output: {line}"
+        if isinstance(exc, OSError) and exc.filename == STDOUT:
+            _silence_stdout()
         print(f"esfbank {args.command}: error: {line}", file=sys.stderr)
         return 1
     return code
-
-
-def _stdout_flushes() -> bool:
-    """Whether what is buffered for stdout can still be written; if not, stdout is silenced."""
-    try:
-        sys.stdout.flush()
-    except OSError:
-        _silence_stdout()
-        return False
-    return True
 
 
 def _silence_stdout() -> None:

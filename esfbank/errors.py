@@ -4,6 +4,10 @@ configuration), exit 1 when the machine fails a started run (disk full, database
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+STDOUT = "standard output"
 
 
 class UsageError(Exception):
@@ -25,3 +29,17 @@ def failure_line(exc: BaseException) -> str | None:
         lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
         return f"the database failed: {lines[0] if lines else type(exc).__name__}"
     return None
+
+
+@contextmanager
+def writing_stdout() -> Iterator[None]:
+    """Name standard output in a file system error met while writing to it (stdout on a full
+    disk or /dev/full); a closed pipe stays a BrokenPipeError, which ends a command quietly."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), STDOUT) from None

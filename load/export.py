@@ -360,8 +360,10 @@ def export(
         try:
             return _write_text(text, query, batches, options)
         finally:
-            text.flush()
-            text.detach()
+            try:
+                text.flush()
+            finally:  # the caller's stream stays open, even when the flush failed
+                text.detach()
     with output_path(out_path) as path:
         if options.fmt == "parquet":
             return write_parquet(path, list(query.selected_columns), batches)

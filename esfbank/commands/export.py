@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from esfbank.commands._options import add_db_option
-from esfbank.errors import UsageError
+from esfbank.errors import UsageError, writing_stdout
 
 
 def add_parser(sub: Any) -> None:
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     name = args.table or args.view
     try:
         source = ex.resolve_source(engine, name, kind)
-        with engine.connect() as conn:
+        with engine.connect() as conn, writing_stdout():
             count = ex.export(
                 conn,
                 source,

@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    try:
-        store = open_store(config.db_url(args.db))
+    try:  # a missing folder is a typo, not a request for a new database (unlike crawl's)
+        store = open_store(config.db_url(args.db), stale_after=config.stale_run_after())
     except DatabaseUnavailableError as exc:
         raise UsageError(str(exc)) from None
     parse_failures = 0
@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
         pages = _items(expand_paths(args.paths), on_parse_failure, _archiver(args.archive))
         try:
             counts = load_items(store, pages, run_id)
-        except BaseException:
-            store.finish_run(run_id, "interrupted", RunCounts())
+        except BaseException as exc:
+            store.abandon_run(run_id, exc)
             raise
         processed = counts.new + counts.changed + counts.unchanged + counts.failed
         store.finish_run(
