@@ -158,3 +158,17 @@ def test_reparse_on_a_full_disk_is_one_line_and_exit_1(migrated_db_url, tmp_path
     assert done.returncode == 1
     assert _one_line(done.stderr).startswith("esfbank reparse: error: the database failed: ")
     assert _consistent(empty)["projects"] == 0
+
+
+def test_load_with_an_archive_it_cannot_create_does_not_start(migrated_db_url, tmp_path, capsys):
+    archive = tmp_path / "archive"
+    archive.write_text("a file where the archive directory should be", encoding="utf-8")
+    url = migrated_db_url("sqlite")
+    assert main(["load", str(PAGES), "--archive", str(archive), "--db", url]) == 2
+    assert _one_line(capsys.readouterr().err).startswith(
+        f"esfbank load: error: --archive {archive}: cannot create it"
+    )
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.crawl_runs)).scalar() == 0
+    engine.dispose()

@@ -57,8 +57,9 @@ def run(args: argparse.Namespace) -> int:
         parse_failures += 1
 
     try:
+        archiver = _archiver(args.archive)
         run_id = store.begin_run("load")
-        pages = _items(expand_paths(args.paths), on_parse_failure, _archiver(args.archive))
+        pages = _items(expand_paths(args.paths), on_parse_failure, archiver)
         try:
             counts = load_items(store, pages, run_id)
         except BaseException as exc:
@@ -87,12 +88,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _archiver(flag: str | None) -> ArchivePage:
-    """Archive each page under its URL as it is loaded, like the crawler does (load/archive.py)."""
+    """Archive each page under its URL as it is loaded, like the crawler does (load/archive.py);
+    an archive directory that cannot be written is a usage error (exit 2), found before the run.
+    """
     import datetime as dt
 
+    from esfbank.commands.crawl import writable_archive
     from load.archive import Archive, archive_saved_page
 
-    archive = Archive(config.archive_dir(flag))
+    archive = Archive(writable_archive(config.archive_dir(flag)))
     loaded_at = dt.datetime.now(dt.UTC)
     return lambda path, record: archive_saved_page(archive, path, record.source.url, loaded_at)
 

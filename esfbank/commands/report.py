@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from esfbank import config
 from esfbank.commands._options import add_db_option
 from esfbank.errors import UsageError, writing_stdout
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
         else:
-            sys.stdout.write(render_text(report, describe(str(engine.url))))
+            sys.stdout.write(render_text(report, describe(config.db_url(args.db))))
     failed = [g for g in report.gates if not g.passed]
     for gate in failed:
         print(f"esfbank report: gate failed: {gate.describe()}", file=sys.stderr)
