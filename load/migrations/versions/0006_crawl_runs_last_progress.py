@@ -39,5 +39,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("crawl_runs") as batch_op:
-        batch_op.drop_column("last_progress_at")
+    # A plain DROP COLUMN (SQLite 3.35+), not a batch rebuild: views read crawl_runs, and a
+    # rebuild's RENAME fails on them outside load.engine.schema_change.
+    op.execute("ALTER TABLE crawl_runs DROP COLUMN last_progress_at")
