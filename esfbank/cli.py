@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
-from esfbank.errors import UsageError
+from esfbank.errors import STDOUT, UsageError, failure_line, writing_stdout
 
 COMMANDS = ("crawl", "backfill", "parse", "load", "reparse", "export", "report", "db", "demo")
 
@@ -28,17 +29,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Exit codes: 0 ok, 1 a quality gate failed or some inputs failed, 2 usage/configuration."""
+    """Exit codes: 0 ok, 1 a quality gate failed, some inputs failed or the run failed (disk
+    full, database failing), 2 usage/configuration (the command could not start), 130 Ctrl-C.
+
+    A reader that closes standard output early (`| head`) ends the command quietly, exit 0."""
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
+        with writing_stdout():  # here, so that a full disk behind stdout is reported too
+            sys.stdout.flush()
     except UsageError as exc:
         print(f"esfbank {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"esfbank {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except Exception as exc:
+        line = failure_line(exc)
+        if line is None:
+            raise
+        if isinstance(exc, OSError) and exc.filename == STDOUT:
+            _silence_stdout()
+        print(f"esfbank {args.command}: error: {line}", file=sys.stderr)
+        return 1
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's own flush at exit fails no more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

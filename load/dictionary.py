@@ -144,9 +144,19 @@ RELATIONS: Mapping[str, RelationDoc] = {
         "One row per crawl, backfill, load or reparse run, with what it did",
         {
             "kind": ColumnDoc("What ran: crawl, backfill, load, reparse", "", "crawl"),
-            "status": ColumnDoc("running, ok, failed or interrupted", "", "ok"),
+            "status": ColumnDoc(
+                "running, ok, failed or interrupted (also a run killed mid-way: the next run "
+                "closes it after an hour without progress, ESFBANK_STALE_RUN_MINUTES)",
+                "",
+                "ok",
+            ),
             "started_at": ColumnDoc("When the run started (UTC)", "", "2026-11-23T02:00:00+00:00"),
-            "finished_at": ColumnDoc("When it finished (UTC); null while running", "", ""),
+            "finished_at": ColumnDoc(
+                "When it finished (UTC); null while running; a killed run's last progress", "", ""
+            ),
+            "last_progress_at": ColumnDoc(
+                "When the run last wrote a batch (UTC)", "", "2026-11-23T02:14:05+00:00"
+            ),
             "fetched": ColumnDoc("Pages fetched", "", "1200"),
             "new": ColumnDoc("Records loaded for the first time", "", "3"),
             "changed": ColumnDoc("Records whose content changed", "", "5"),

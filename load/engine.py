@@ -12,7 +12,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -32,15 +34,15 @@ class DatabaseUnavailableError(Exception):
     """The database URL does not work: bad URL, missing driver, server down, file not openable."""
 
 
-def describe(url: str) -> str:
+def describe(url: str | sa.URL) -> str:
     """The URL with its password hidden, for messages."""
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
-        return url
+        return str(url)
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str | sa.URL) -> Engine:
     """An engine for `url`; raises DatabaseUnavailableError when it is malformed or unusable."""
     try:
         parsed = sa.make_url(url)
@@ -63,9 +65,80 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
     except sa.exc.DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        reason = _first_line(exc)
         url = engine.url.render_as_string(hide_password=True)
+        if "readonly" in reason:  # SQLite in a read-only directory: WAL cannot start
+            raise DatabaseUnavailableError(f"database {url} is read-only: {reason}") from None
         raise DatabaseUnavailableError(f"database {url}: cannot connect: {reason}") from None
+
+
+def check_writable(engine: Engine) -> None:
+    """Make a write that changes nothing and roll it back, so that a writing command stops
+    before it starts, in one line, on a database it could read but not write: a `mode=ro` URI,
+    a read-only file or directory, a PostgreSQL standby or a user without rights."""
+    try:
+        with writer(engine).connect() as conn, conn.begin() as transaction:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+            transaction.rollback()
+    except sa.exc.DBAPIError as exc:
+        url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailableError(
+            f"database {url} is read-only, and this command writes: {_first_line(exc)}"
+        ) from None
+
+
+def sqlite_file(url: sa.URL) -> Path | None:
+    """The file of a SQLite URL, a path or a `file:` URI (`?uri=true`); None for an in-memory
+    database or another backend."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    assert database is not None
+    if url.query.get("uri") in ("true", "1") and database.startswith("file:"):
+        parts = urlsplit(database)
+        memory = parts.path in ("", ":memory:") or "mode=memory" in parts.query
+        return None if memory else Path(unquote(parts.path))
+    return Path(database)
+
+
+def open_reader(url: str) -> Engine:
+    """An engine that only reads `url`. A SQLite file opens read-only (`mode=ro`), and when
+    that fails because its directory is read-only (WAL's `-shm` file cannot be made there), as
+    immutable: nobody can write there, so nothing changes under the reader. That fallback is
+    not taken when a `-wal` file holds writes the main file does not have yet.
+
+    Raises DatabaseUnavailableError with the first reason when no way works."""
+    parsed = sa.make_url(url)
+    path = sqlite_file(parsed)
+    if path is None:
+        engine = create_engine(parsed)
+        check_connection(engine)
+        return engine
+    if not parsed.database or not parsed.database.startswith("file:"):
+        parsed = parsed.set(database=f"file:{quote(str(path))}")
+    read_only = parsed.update_query_dict({"uri": "true", "mode": "ro"})
+    candidates = [read_only]
+    wal = path.with_name(path.name + "-wal")
+    if not (wal.exists() and wal.stat().st_size > 0):
+        candidates.append(read_only.update_query_dict({"immutable": "1"}))
+    first: sa.exc.DBAPIError | None = None
+    for candidate in candidates:
+        engine = create_engine(candidate)
+        try:
+            with engine.connect() as conn:  # reads the file: a WAL database needs its -shm
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        except sa.exc.DBAPIError as exc:
+            engine.dispose()
+            first = first or exc
+            continue
+        return engine
+    assert first is not None
+    raise DatabaseUnavailableError(f"database {describe(url)}: cannot read: {_first_line(first)}")
+
+
+def _first_line(exc: sa.exc.DBAPIError) -> str:
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0] if lines else type(exc).__name__
 
 
 def writer(engine: Engine) -> Engine:

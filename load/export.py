@@ -3,8 +3,13 @@
 Rows are fetched in batches through a streaming cursor (server-side on PostgreSQL), so memory
 stays flat however large the export. Column types come from SQLAlchemy (the schema's tables and
 the views' typed selects), not from the values, so an all-null column still gets its proper
-Parquet type. Files are written beside their destination and renamed into place at the end: a
-failure never leaves a half-written export.
+Parquet type. A file is written beside its destination and renamed into place at the end, so a
+failure never leaves a half-written export; a destination that exists and is no regular file (a
+symlink, a FIFO, `/dev/stdout`) is written through instead, as a rename would replace it.
+
+CSV is what spreadsheets open, and they run a cell that starts with `=`, `+`, `-` or `@` as a
+formula (`=HYPERLINK(...)` in a project title becomes a live link). Text cells that a
+spreadsheet would run get OWASP's `'` prefix (`spreadsheet_safe`) unless `raw` is asked for.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import decimal
 import io
 import json
 import os
+import re
 import secrets
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +58,38 @@ class ExportOptions:
     since: dt.date | None = None
     delimiter: str = ","
     batch_rows: int = BATCH_ROWS
+    raw: bool = False  # CSV text cells as stored, formula-like ones included
+
+
+# A CSV delimiter must be one character that is neither the quote nor a line break.
+_BAD_DELIMITERS = frozenset('"\r\n')
+
+
+def check_delimiter(delimiter: str) -> None:
+    """Refuse a delimiter the csv module would write but no reader could split back."""
+    if len(delimiter) != 1 or delimiter in _BAD_DELIMITERS:
+        raise ExportError(
+            f"--delimiter must be one character other than a quote or a line break,"
+            f" not {delimiter!r}"
+        )
+
+
+# First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+_ALWAYS_FORMULA = frozenset("=@")
+# After `+`, `-`, tab or CR: a plain number or phone number stays as it is (`-5`, `+46 8 123 45`).
+_PLAIN_NUMBER = re.compile(r"[\d .()-]*\d[\d .()-]*")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """`text`, prefixed with `'` when a spreadsheet would run it as a formula: always after `=`
+    and `@`; after `+`, `-`, tab or carriage return unless the rest is a plain number or phone
+    number (digits, spaces, dashes, dots, parentheses)."""
+    if not text or text[0] not in _FORMULA_STARTS:
+        return text
+    if text[0] not in _ALWAYS_FORMULA and _PLAIN_NUMBER.fullmatch(text, 1):
+        return text
+    return "'" + text
 
 
 def resolve_source(engine: sa.Engine, name: str, kind: Literal["table", "view"]) -> sa.FromClause:
@@ -123,23 +162,35 @@ def _needs_text(column_type: sa.types.TypeEngine[Any]) -> bool:
     return not isinstance(column_type, _CSV_AS_IS) or isinstance(column_type, sa.DateTime)
 
 
+def _is_text(column_type: sa.types.TypeEngine[Any]) -> bool:
+    return isinstance(plain_type(column_type), sa.String)
+
+
 def write_csv(
     out: IO[str],
     columns: Sequence[sa.ColumnElement[Any]],
     batches: Iterator[Sequence[Row]],
     delimiter: str,
+    *,
+    raw: bool = False,
 ) -> int:
-    """Header and rows; only booleans, timestamps and JSON values are converted per value."""
+    """Header and rows; only booleans, timestamps and JSON values are converted per value, and
+    (unless `raw`) text cells that start like a formula get their `'` (`spreadsheet_safe`)."""
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([str(c.key) for c in columns])
     convert = [i for i, c in enumerate(columns) if _needs_text(c.type)]
+    guard = [] if raw else [i for i, c in enumerate(columns) if _is_text(c.type)]
     count = 0
     for batch in batches:
-        if convert:
+        if convert or guard:
             rows = [list(row) for row in batch]
             for row in rows:
                 for i in convert:
                     row[i] = _text(row[i])
+                for i in guard:
+                    value = row[i]
+                    if value and value[0] in _FORMULA_STARTS:
+                        row[i] = spreadsheet_safe(value)
             writer.writerows(rows)
         else:
             writer.writerows(batch)
@@ -217,31 +268,59 @@ def write_parquet(
 
 
 @contextmanager
-def atomic_path(destination: Path) -> Iterator[Path]:
-    """A temporary path beside `destination`, renamed onto it only when the block succeeds.
+def output_path(destination: Path) -> Iterator[Path]:
+    """The path to write `destination` at: a temporary one renamed onto it at the end (a new or
+    regular file), or `destination` itself when it exists and is no regular file (a symlink, a
+    FIFO, a device such as /dev/stdout), which a rename would replace by a regular file.
 
-    A file system error (no permission, disk full) becomes one ExportError naming the file.
+    What keeps the export from starting (no such directory, a directory, not writable) is an
+    ExportError; a file system error while writing (disk full) is an OSError naming the file.
     """
+    if destination.is_dir():
+        raise ExportError(f"cannot write {destination}: it is a directory")
+    try:
+        regular_or_new = stat.S_ISREG(destination.lstat().st_mode)
+    except FileNotFoundError:
+        regular_or_new = True
+    if regular_or_new:
+        with atomic_path(destination) as temporary:
+            yield temporary
+        return
+    try:
+        yield destination
+    except OSError as exc:
+        raise _naming(exc, destination) from None
+
+
+@contextmanager
+def atomic_path(destination: Path) -> Iterator[Path]:
+    """A temporary path beside `destination`, renamed onto it only when the block succeeds."""
     directory = destination.parent
     if not directory.is_dir():
         raise ExportError(f"cannot write {destination}: directory {directory} does not exist")
-    if destination.is_dir():
-        raise ExportError(f"cannot write {destination}: it is a directory")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ExportError(f"cannot write {destination}: directory {directory} is not writable")
     temporary = directory / f".{destination.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         yield temporary
         os.replace(temporary, destination)
     except OSError as exc:
-        raise ExportError(f"cannot write {destination}: {exc.strerror or exc}") from None
+        raise _naming(exc, destination) from None
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _naming(exc: OSError, destination: Path) -> OSError:
+    """The same error (BrokenPipeError stays one), naming the file the user asked for."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(destination))
 
 
 def _write_text(
     out: IO[str], query: sa.Select[Any], batches: Iterator[Sequence[Row]], options: ExportOptions
 ) -> int:
     if options.fmt == "csv":
-        return write_csv(out, list(query.selected_columns), batches, options.delimiter)
+        columns = list(query.selected_columns)
+        return write_csv(out, columns, batches, options.delimiter, raw=options.raw)
     return write_jsonl(out, [str(c.key) for c in query.selected_columns], batches)
 
 
@@ -267,7 +346,7 @@ def export(
     stdout: IO[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Export `source` to `out_path` (atomically) or to the byte stream `stdout`; return rows.
+    """Export `source` to `out_path` (`output_path`) or to the byte stream `stdout`; return rows.
 
     `progress`, when given, hears how many rows are written every PROGRESS_ROWS rows.
     """
@@ -281,10 +360,12 @@ def export(
         try:
             return _write_text(text, query, batches, options)
         finally:
-            text.flush()
-            text.detach()
-    with atomic_path(out_path) as temporary:
+            try:
+                text.flush()
+            finally:  # the caller's stream stays open, even when the flush failed
+                text.detach()
+    with output_path(out_path) as path:
         if options.fmt == "parquet":
-            return write_parquet(temporary, list(query.selected_columns), batches)
-        with temporary.open("w", encoding=encoding, newline="") as text_out:
+            return write_parquet(path, list(query.selected_columns), batches)
+        with path.open("w", encoding=encoding, newline="") as text_out:
             return _write_text(text_out, query, batches, options)

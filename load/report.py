@@ -33,6 +33,7 @@ DETECTED_FAMILIES = ("call", "listing", "other")
 # The fields a page states (the registry's): their fill rates are reported and can be gated.
 FILL_RATE_FIELDS = tuple(f.name for f in FIELDS)
 TOP_UNKNOWN_LABELS = 20
+UNFINISHED_RUNS = 10  # runs that did not end `ok` (interrupted, killed, failed) shown, newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class RunSummary:
     status: str
     started_at: str
     finished_at: str | None
+    last_progress_at: str
     counts: Mapping[str, int]
 
 
@@ -60,6 +62,7 @@ class Report:
     previous_run: RunSummary | None
     versions_in_latest_run: dict[str, int]
     fields_changed_in_latest_run: dict[str, int]
+    unfinished_runs: list[RunSummary] = field(default_factory=list)
     gates: list[GateResult] = field(default_factory=list)
 
     @property
@@ -168,22 +171,35 @@ def _iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _runs(conn: sa.Connection) -> tuple[RunSummary | None, RunSummary | None]:
-    """The latest two runs, newest first."""
-    count_names = ("fetched", "new", "changed", "unchanged", "removed", "failed")
-    rows = conn.execute(sa.select(crawl_runs).order_by(crawl_runs.c.id.desc()).limit(2)).all()
-    runs = [
+_COUNT_NAMES = ("fetched", "new", "changed", "unchanged", "removed", "failed")
+
+
+def _run_summaries(conn: sa.Connection, query: sa.Select[Any]) -> list[RunSummary]:
+    return [
         RunSummary(
             id=r.id,
             kind=r.kind,
             status=r.status,
             started_at=r.started_at.isoformat(),
             finished_at=_iso(r.finished_at),
-            counts={name: getattr(r, name) for name in count_names},
+            last_progress_at=r.last_progress_at.isoformat(),
+            counts={name: getattr(r, name) for name in _COUNT_NAMES},
         )
-        for r in rows
+        for r in conn.execute(query)
     ]
+
+
+def _runs(conn: sa.Connection) -> tuple[RunSummary | None, RunSummary | None]:
+    """The latest two runs, newest first."""
+    runs = _run_summaries(conn, sa.select(crawl_runs).order_by(crawl_runs.c.id.desc()).limit(2))
     return (runs[0] if runs else None), (runs[1] if len(runs) > 1 else None)
+
+
+def _unfinished_runs(conn: sa.Connection) -> list[RunSummary]:
+    """The latest runs that did not end `ok`: interrupted (Ctrl-C, or killed and closed by a
+    later run), failed, or still running, newest first."""
+    query = sa.select(crawl_runs).where(crawl_runs.c.status != "ok")
+    return _run_summaries(conn, query.order_by(crawl_runs.c.id.desc()).limit(UNFINISHED_RUNS))
 
 
 def _latest_changes(
@@ -223,6 +239,7 @@ def build_report(conn: sa.Connection, gates: Gates) -> Report:
         previous_run=previous,
         versions_in_latest_run=versions,
         fields_changed_in_latest_run=fields_changed,
+        unfinished_runs=_unfinished_runs(conn),
     )
     report.gates = check_gates(gates, counts, fill_rates, error_rate)
     return report
@@ -241,6 +258,12 @@ def _lines(title: str, pairs: Sequence[tuple[str, str]], empty: str = "none") ->
 def _run_line(run: RunSummary) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in run.counts.items())
     return f"run {run.id} ({run.kind}, {run.status}, started {run.started_at}): {counts}"
+
+
+def _unfinished_line(run: RunSummary) -> str:
+    return (
+        f"{run.kind}, {run.status}, started {run.started_at}, last progress {run.last_progress_at}"
+    )
 
 
 def _fill_table(report: Report) -> list[str]:
@@ -295,6 +318,10 @@ def render_text(report: Report, database: str) -> str:
             [(k, str(n)) for k, n in report.unknown_labels.items()],
         ),
         *_changes_lines(report),
+        *_lines(
+            f"Runs that did not finish ok (latest {UNFINISHED_RUNS})",
+            [(f"run {r.id}", _unfinished_line(r)) for r in report.unfinished_runs],
+        ),
         "",
         "Gates",
         *(f"  {'PASS' if g.passed else 'FAIL'} {g.describe()}" for g in report.gates),

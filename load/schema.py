@@ -93,6 +93,12 @@ crawl_runs = sa.Table(
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("started_at", Timestamp, nullable=False),
     sa.Column("finished_at", Timestamp),
+    sa.Column(
+        "last_progress_at",
+        Timestamp,
+        nullable=False,
+        comment="when the run last wrote a batch; a running run silent for long was killed",
+    ),
     sa.Column("fetched", sa.Integer, nullable=False, server_default="0"),
     sa.Column("new", sa.Integer, nullable=False, server_default="0"),
     sa.Column("changed", sa.Integer, nullable=False, server_default="0"),

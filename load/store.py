@@ -1,7 +1,7 @@
 """The store API: the one door through which the crawler and `esfbank load` write the database.
 
     store = open_store(url)                 # DatabaseUnavailableError when the URL does not work
-    run_id = store.begin_run("crawl")
+    run_id = store.begin_run("crawl")       # also closes runs silent too long as `interrupted`
     counts = store.upsert(items, run_id)     # a LoadItem per fetched/parsed page
     store.touch_seen(urls, run_id)          # skipped because the sitemap lastmod did not change
     store.record_redirects(redirects, run_id)   # URLs whose fetch ended at another URL
@@ -9,13 +9,15 @@
     store.finish_run(run_id, "ok", RunCounts(...))
     store.close()
 
-Writes happen in one transaction per batch; writers serialise (SQLite BEGIN IMMEDIATE,
+Writes happen in one transaction per batch, each of which records the run's progress (so a run
+killed mid-way is recognised by its silence); writers serialise (SQLite BEGIN IMMEDIATE,
 PostgreSQL transaction advisory lock), so two loaders never fail each other or lose rows.
 A record whose content hash is unchanged writes nothing but its URL's url_state row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import importlib
@@ -34,6 +36,7 @@ from load.bulk import allocate_ids, insert_rows, insert_tuples, upsert_rows
 from load.engine import (
     DatabaseUnavailableError,
     check_connection,
+    check_writable,
     create_engine,
     describe,
     lock_writers,
@@ -64,6 +67,9 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+# A running run that wrote nothing for this long was killed (kill -9, a crash, its machine
+# gone): the next run closes it as `interrupted`. Batches are written every few seconds.
+STALE_RUN_AFTER = dt.timedelta(hours=1)
 _IN_CHUNK = 1000  # values per IN (...) list, well under both backends' parameter limits
 # url_state columns a fetch may not send (a 304, a page without ETag): the stored value stays.
 _KEPT = ("last_fetched_at", "http_status", "etag", "last_modified", "sitemap_lastmod",
@@ -209,10 +215,17 @@ def _fingerprint(*parts: str | None) -> str:
 class Store:
     """A migrated database, opened. Not thread-safe; one per process or thread."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        stale_after: dt.timedelta = STALE_RUN_AFTER,
+    ) -> None:
         self.engine = engine
         self._writer = writer(engine)
         self._clock = clock
+        self._stale_after = stale_after
         with engine.connect() as conn:
             regions = conn.execute(sa.select(t.regions.c.name, t.regions.c.nuts2))
             self._regions: dict[str, str | None] = dict(regions.all())
@@ -223,19 +236,30 @@ class Store:
     # -- runs -------------------------------------------------------------------------------
 
     def begin_run(self, kind: str) -> int:
-        """Start a crawl run (`crawl`, `backfill`, `load`, `reparse`, ...); returns its id."""
+        """Start a crawl run (`crawl`, `backfill`, `load`, `reparse`, ...); returns its id.
+
+        Runs of any machine still `running` with no progress for longer than `stale_after`
+        are closed first as `interrupted`, finished at their last progress."""
+        c, now = t.crawl_runs.c, self._clock()
         with self._writer.begin() as conn:
-            stmt = sa.insert(t.crawl_runs).returning(t.crawl_runs.c.id)
-            run_id: int = conn.execute(
-                stmt, {"kind": kind, "status": "running", "started_at": self._clock()}
-            ).scalar_one()
+            lock_writers(conn)
+            conn.execute(
+                sa.update(t.crawl_runs)
+                .where(c.status == "running", c.last_progress_at < now - self._stale_after)
+                .values(status="interrupted", finished_at=c.last_progress_at)
+            )
+            stmt = sa.insert(t.crawl_runs).returning(c.id)
+            values = {"kind": kind, "status": "running", "started_at": now, "last_progress_at": now}
+            run_id: int = conn.execute(stmt, values).scalar_one()
         return run_id
 
     def finish_run(self, run_id: int, status: str, counts: RunCounts) -> None:
         """Close a run with its status (`ok`, `failed`, `interrupted`) and counts."""
+        now = self._clock()
         values = {
             "status": status,
-            "finished_at": self._clock(),
+            "finished_at": now,
+            "last_progress_at": now,
             "fetched": counts.fetched,
             "new": counts.new,
             "changed": counts.changed,
@@ -245,6 +269,21 @@ class Store:
         }
         with self._writer.begin() as conn:
             conn.execute(sa.update(t.crawl_runs).where(t.crawl_runs.c.id == run_id), values)
+
+    def abandon_run(self, run_id: int, stopped_by: BaseException) -> None:
+        """Close a run that an error (`failed`) or Ctrl-C (`interrupted`) stopped, if the
+        database still takes the write; if not (it is what failed), the run stays `running`
+        until a later run closes it as `interrupted`, and the error that stopped it is what
+        the caller reports."""
+        status = "failed" if isinstance(stopped_by, Exception) else "interrupted"
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            self.finish_run(run_id, status, RunCounts())
+
+    @staticmethod
+    def _progress(conn: Connection, run_id: int, now: dt.datetime) -> None:
+        """Record, inside a batch's transaction, that the run is alive and moving."""
+        runs = t.crawl_runs
+        conn.execute(sa.update(runs).where(runs.c.id == run_id).values(last_progress_at=now))
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -378,6 +417,7 @@ class Store:
             )
         _resolve_errors(conn, plan, run_id, now)
         _record_errors(conn, list(plan.error_rows.values()))
+        self._progress(conn, run_id, now)
 
     def _write_projects(self, conn: Connection, plan: _Plan, run_id: int, now: dt.datetime) -> None:
         p = t.projects
@@ -525,6 +565,7 @@ class Store:
         with self._writer.begin() as conn:
             lock_writers(conn)
             upsert_rows(conn, t.url_state, rows, key="url", keep_when_null=("sitemap_lastmod",))
+            self._progress(conn, run_id, now)
 
     def live_urls(self) -> list[str]:
         """Every URL url_state holds that is not flagged removed: after a complete run, those
@@ -549,6 +590,7 @@ class Store:
         u, now = t.url_state, self._clock()
         with self._writer.begin() as conn:
             lock_writers(conn)
+            self._progress(conn, run_id, now)
             if not_modified:
                 conn.execute(
                     sa.update(u)
@@ -576,6 +618,7 @@ class Store:
         u, now, flagged = t.url_state, self._clock(), 0
         with self._writer.begin() as conn:
             lock_writers(conn)
+            self._progress(conn, run_id, now)
             for chunk in _chunks(urls):
                 result = conn.execute(
                     sa.update(u)
@@ -607,7 +650,7 @@ class Store:
         archive_key: str | None = None,
     ) -> None:
         """Record a page that failed before it became a record (fetch error, parser crash)."""
-        fingerprint = _fingerprint(url, path, None, None, None, message)
+        fingerprint, now = _fingerprint(url, path, None, None, None, message), self._clock()
         row = {
             "fingerprint": fingerprint,
             "run_id": run_id,
@@ -615,10 +658,11 @@ class Store:
             "source_path": path,
             "archive_key": archive_key,
             "message": message,
-            "created_at": self._clock(),
+            "created_at": now,
         }
         with self._writer.begin() as conn:
             _record_errors(conn, [row])
+            self._progress(conn, run_id, now)
 
     def close(self) -> None:
         """Release the connections."""
@@ -626,12 +670,18 @@ class Store:
 
 
 def open_store(
-    url: str, *, upgrade: bool = True, clock: Callable[[], dt.datetime] = _utcnow
+    url: str,
+    *,
+    upgrade: bool = True,
+    clock: Callable[[], dt.datetime] = _utcnow,
+    stale_after: dt.timedelta = STALE_RUN_AFTER,
 ) -> Store:
-    """Open the database at `url`, migrated to the latest revision unless `upgrade` is False.
+    """Open the database at `url` for writing, migrated to the latest revision unless
+    `upgrade` is False.
 
     Raises DatabaseUnavailableError (one line, naming the URL without its password) when the
-    URL is malformed, the server or file cannot be reached, or the schema is not there.
+    URL is malformed, the server or file cannot be reached, the schema is not there, or the
+    database is read-only (a `mode=ro` URI, a read-only file, a PostgreSQL standby).
     """
     engine = create_engine(url)
     check_connection(engine)
@@ -643,7 +693,11 @@ def open_store(
             raise DatabaseUnavailableError(
                 f"database {describe(url)} has no schema: run `esfbank db upgrade` first"
             )
-        return Store(engine, clock=clock)
+        check_writable(engine)
+        return Store(engine, clock=clock, stale_after=stale_after)
+    except DatabaseUnavailableError:
+        engine.dispose()
+        raise
     except sa.exc.DBAPIError as exc:
         engine.dispose()
         raise DatabaseUnavailableError(f"database {describe(url)}: {_db_message(exc)}") from None

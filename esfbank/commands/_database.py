@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 
 from esfbank import config
 from esfbank.errors import UsageError
-from load.engine import DatabaseUnavailableError, check_connection, create_engine, describe
+from load.engine import DatabaseUnavailableError, describe, open_reader, sqlite_file
 from load.migrate import current_revision
 
 
 def open_migrated(flag: str | None) -> sa.Engine:
-    """The database of `--db` / ESFBANK_DB / the default, which must exist and be migrated.
+    """The database of `--db` / ESFBANK_DB / the default, which must exist and be migrated,
+    opened for reading only (so a database in a read-only directory can be read).
 
     A missing SQLite file is an error rather than a new empty database, so a typo in the path
     does not read as "no data".
@@ -23,15 +22,13 @@ def open_migrated(flag: str | None) -> sa.Engine:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError as exc:
         raise UsageError(f"database {url}: {exc}") from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database or "")
-        if not path.is_file():
-            raise UsageError(
-                f"database file {path} does not exist: run `esfbank demo` or `esfbank crawl` first"
-            )
+    path = sqlite_file(parsed)
+    if path is not None and not path.is_file():
+        raise UsageError(
+            f"database file {path} does not exist: run `esfbank demo` or `esfbank crawl` first"
+        )
     try:
-        engine = create_engine(url)
-        check_connection(engine)
+        engine = open_reader(url)
     except DatabaseUnavailableError as exc:
         raise UsageError(str(exc)) from None
     if current_revision(engine) is None:

@@ -159,13 +159,23 @@ def long_lived_imports() -> Iterator[None]:
 
 
 def open_migrated_store(db_url: str) -> Store:
-    """The store for `db_url`, its schema brought up to date (a fresh SQLite file just works)."""
+    """The store for `db_url`, its schema brought up to date (a fresh SQLite file just works);
+    one it cannot open or write is a usage error (exit 2): the command cannot start."""
+    import sqlalchemy as sa
+
+    from load.engine import describe, sqlite_file
     from load.store import DatabaseUnavailableError, open_store
 
-    if db_url.startswith("sqlite:///"):
-        Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
-        return open_store(db_url)
+        path = sqlite_file(sa.make_url(db_url))
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return open_store(db_url, stale_after=config.stale_run_after())
+    except sa.exc.ArgumentError as exc:
+        raise UsageError(f"database {describe(db_url)}: {exc}") from None
+    except OSError as exc:
+        folder = f"cannot create its folder: {exc.strerror}"
+        raise UsageError(f"database {describe(db_url)}: {folder}") from None
     except DatabaseUnavailableError as exc:
         raise UsageError(str(exc)) from None
 

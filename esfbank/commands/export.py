@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 from typing import Any, Literal
 
 from esfbank.commands._options import add_db_option
-from esfbank.errors import UsageError
+from esfbank.errors import UsageError, writing_stdout
 
 
 def add_parser(sub: Any) -> None:
@@ -35,6 +34,11 @@ def add_parser(sub: Any) -> None:
         "--since", metavar="DATE", help="only rows with last_changed_at on or after DATE"
     )
     p.add_argument("--delimiter", default=",", help="CSV delimiter, e.g. ';' for Swedish Excel")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV text cells as stored: no ' before cells a spreadsheet would run as a formula",
+    )
     add_db_option(p)
     p.set_defaults(run=run)
 
@@ -53,8 +57,10 @@ def run(args: argparse.Namespace) -> int:
     from esfbank.commands._database import open_migrated
     from load import export as ex
 
-    if len(args.delimiter) != 1:
-        raise UsageError(f"--delimiter must be one character, not {args.delimiter!r}")
+    try:
+        ex.check_delimiter(args.delimiter)
+    except ex.ExportError as exc:
+        raise UsageError(str(exc)) from None
     if args.format == "parquet" and args.out is None:
         raise UsageError("--format parquet needs --out PATH")
     options = ex.ExportOptions(
@@ -62,13 +68,14 @@ def run(args: argparse.Namespace) -> int:
         personal_data=args.personal_data,
         since=_since(args.since),
         delimiter=args.delimiter,
+        raw=args.raw,
     )
     engine = open_migrated(args.db)
     kind: Literal["table", "view"] = "table" if args.table else "view"
     name = args.table or args.view
     try:
         source = ex.resolve_source(engine, name, kind)
-        with engine.connect() as conn:
+        with engine.connect() as conn, writing_stdout():
             count = ex.export(
                 conn,
                 source,
@@ -79,10 +86,6 @@ def run(args: argparse.Namespace) -> int:
             )
     except ex.ExportError as exc:
         raise UsageError(str(exc)) from None
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, as command-line tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
     finally:
         engine.dispose()
     target = args.out or "standard output"

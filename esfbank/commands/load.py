@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    try:
-        store = open_store(config.db_url(args.db))
+    try:  # a missing folder is a typo, not a request for a new database (unlike crawl's)
+        store = open_store(config.db_url(args.db), stale_after=config.stale_run_after())
     except DatabaseUnavailableError as exc:
         raise UsageError(str(exc)) from None
     parse_failures = 0
@@ -57,12 +57,13 @@ def run(args: argparse.Namespace) -> int:
         parse_failures += 1
 
     try:
+        archiver = _archiver(args.archive)
         run_id = store.begin_run("load")
-        pages = _items(expand_paths(args.paths), on_parse_failure, _archiver(args.archive))
+        pages = _items(expand_paths(args.paths), on_parse_failure, archiver)
         try:
             counts = load_items(store, pages, run_id)
-        except BaseException:
-            store.finish_run(run_id, "interrupted", RunCounts())
+        except BaseException as exc:
+            store.abandon_run(run_id, exc)
             raise
         processed = counts.new + counts.changed + counts.unchanged + counts.failed
         store.finish_run(
@@ -87,12 +88,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _archiver(flag: str | None) -> ArchivePage:
-    """Archive each page under its URL as it is loaded, like the crawler does (load/archive.py)."""
+    """Archive each page under its URL as it is loaded, like the crawler does (load/archive.py);
+    an archive directory that cannot be written is a usage error (exit 2), found before the run.
+    """
     import datetime as dt
 
+    from esfbank.commands.crawl import writable_archive
     from load.archive import Archive, archive_saved_page
 
-    archive = Archive(config.archive_dir(flag))
+    archive = Archive(writable_archive(config.archive_dir(flag)))
     loaded_at = dt.datetime.now(dt.UTC)
     return lambda path, record: archive_saved_page(archive, path, record.source.url, loaded_at)
 

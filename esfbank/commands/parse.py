@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from esfbank.errors import UsageError
+from esfbank.errors import UsageError, writing_stdout
 
 FORMATS = ("jsonl", "json", "table")
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".txt"})
@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"esfbank parse: {count} pages parsed", file=sys.stderr)
             yield record
 
-    _write(records(), args.format, sys.stdout)
-    sys.stdout.flush()
+    with writing_stdout():
+        _write(records(), args.format, sys.stdout)
+        sys.stdout.flush()
     return 1 if failed else 0

@@ -49,8 +49,12 @@ def run(args: argparse.Namespace) -> int:
     store = open_migrated_store(config.db_url(args.db))
     try:
         run_id = store.begin_run("reparse")
-        counts = store.upsert(_load_items(archive, pages.latest.values()), run_id)
-        removed = store.mark_removed(sorted(pages.gone), run_id) if pages.gone else 0
+        try:
+            counts = store.upsert(_load_items(archive, pages.latest.values()), run_id)
+            removed = store.mark_removed(sorted(pages.gone), run_id) if pages.gone else 0
+        except BaseException as exc:
+            store.abandon_run(run_id, exc)
+            raise
         store.finish_run(
             run_id,
             "ok",

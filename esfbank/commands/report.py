@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from esfbank import config
 from esfbank.commands._options import add_db_option
-from esfbank.errors import UsageError
+from esfbank.errors import UsageError, writing_stdout
 
 
 def add_parser(sub: Any) -> None:
@@ -47,11 +48,12 @@ def run(args: argparse.Namespace) -> int:
             engine.dispose()
     except GatesError as exc:
         raise UsageError(str(exc)) from None
-    if args.format == "json":
-        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(render_text(report, describe(str(engine.url))))
+    with writing_stdout():
+        if args.format == "json":
+            json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.write(render_text(report, describe(config.db_url(args.db))))
     failed = [g for g in report.gates if not g.passed]
     for gate in failed:
         print(f"esfbank report: gate failed: {gate.describe()}", file=sys.stderr)
