@@ -26,35 +26,6 @@ def test_robots_sitemap_lines_are_absolute_and_rebased() -> None:
     ]
 
 
-def test_sitemap_index_and_urlset_with_lastmod() -> None:
-    index = (
-        b'<?xml version="1.0" encoding="UTF-8"?>'
-        b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        b"<sitemap><loc>https://www.esf.se/sitemaps/projekt.xml</loc></sitemap>"
-        b"</sitemapindex>"
-    )
-    parsed = discovery.parse_sitemap(index, BASE)
-    assert parsed.is_index
-    assert parsed.entries == (discovery.SitemapEntry(f"{BASE}/sitemaps/projekt.xml", None),)
-
-    urlset = (
-        b'<?xml version="1.0" encoding="UTF-8"?>'
-        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        b"<url><loc>https://www.esf.se/resultat/projektbanken/projekt/?dnr=2019/00145</loc>"
-        b"<lastmod>2024-05-01T10:00:00+00:00</lastmod></url>"
-        b"<url><loc>https://www.esf.se/nyheter/ny-utlysning/</loc></url>"
-        b"</urlset>"
-    )
-    parsed = discovery.parse_sitemap(urlset, BASE)
-    assert not parsed.is_index
-    assert parsed.entries == (
-        discovery.SitemapEntry(
-            f"{BASE}/resultat/projektbanken/projekt/?dnr=2019/00145", "2024-05-01T10:00:00+00:00"
-        ),
-        discovery.SitemapEntry(f"{BASE}/nyheter/ny-utlysning/", None),
-    )
-
-
 def test_real_site_links_stay_when_crawling_the_real_site() -> None:
     url = "https://www.esf.se/nyheter/a/#top"
     assert discovery.rebase(url, "https://www.esf.se") == "https://www.esf.se/nyheter/a/"
