@@ -15,7 +15,6 @@ from protego import Protego
 
 from parsers.url_shapes import path_of, shape_of
 
-
 # Hosts of the real site: absolute links to them are re-pointed at `--base-url` when it differs.
 SITE_HOSTS = frozenset({"www.esf.se", "esf.se"})
 

@@ -1,4 +1,4 @@
-"""Reading one sitemap: bytes in, its entries out, or `UnreadableSitemap` saying why not.
+"""Reading one sitemap: bytes in, its entries out, or `UnreadableSitemapError` saying why not.
 
 A sitemap that robots.txt or an index names and that cannot be read is a discovery failure (the
 run is incomplete and removes nothing), so this reader is strict about what counts as read and
@@ -30,7 +30,7 @@ URLSET, INDEX = "urlset", "sitemapindex"
 _ENTRY = {URLSET: "url", INDEX: "sitemap"}
 
 
-class UnreadableSitemap(ValueError):
+class UnreadableSitemapError(ValueError):
     """The bytes are no sitemap we can read; the message says why, for the run's report."""
 
 
@@ -53,20 +53,20 @@ def read_sitemap(body: bytes, base_url: str) -> ParsedSitemap:
     if body[:2] == GZIP_MAGIC:
         body = _gunzip(body)
     if not body.strip():
-        raise UnreadableSitemap("empty response")
+        raise UnreadableSitemapError("empty response")
     if len(body) > MAX_SITEMAP_BYTES:
-        raise UnreadableSitemap(f"larger than {MAX_SITEMAP_BYTES // 2**20} MB")
+        raise UnreadableSitemapError(f"larger than {MAX_SITEMAP_BYTES // 2**20} MB")
     try:
         root, entries = _parse(body)
     except etree.LxmlError as exc:
-        raise UnreadableSitemap(f"not well-formed XML: {_first_line(exc)}") from None
+        raise UnreadableSitemapError(f"not well-formed XML: {_first_line(exc)}") from None
     except (ValueError, LookupError) as exc:  # bad encodings and the like, from lxml
-        raise UnreadableSitemap(f"not readable XML: {_first_line(exc)}") from None
+        raise UnreadableSitemapError(f"not readable XML: {_first_line(exc)}") from None
     elements, found = entries
     if elements and not found:
-        raise UnreadableSitemap(f"no <loc> in its {elements} <{_ENTRY[root]}> entries")
+        raise UnreadableSitemapError(f"no <loc> in its {elements} <{_ENTRY[root]}> entries")
     if root == INDEX and not found:
-        raise UnreadableSitemap("a sitemap index that lists no sitemap")
+        raise UnreadableSitemapError("a sitemap index that lists no sitemap")
     return ParsedSitemap(
         is_index=root == INDEX,
         entries=tuple(SitemapEntry(on_site(loc, base_url), lastmod) for loc, lastmod in found),
@@ -79,11 +79,11 @@ def _gunzip(body: bytes) -> bytes:
     try:
         data = unpacker.decompress(body, MAX_SITEMAP_BYTES + 1)
     except zlib.error as exc:
-        raise UnreadableSitemap(f"broken gzip: {exc}") from None
+        raise UnreadableSitemapError(f"broken gzip: {exc}") from None
     if len(data) > MAX_SITEMAP_BYTES:
-        raise UnreadableSitemap(f"larger than {MAX_SITEMAP_BYTES // 2**20} MB unpacked")
+        raise UnreadableSitemapError(f"larger than {MAX_SITEMAP_BYTES // 2**20} MB unpacked")
     if not unpacker.eof:
-        raise UnreadableSitemap("broken gzip: truncated")
+        raise UnreadableSitemapError("broken gzip: truncated")
     return data
 
 
@@ -117,16 +117,16 @@ def _parse(body: bytes) -> tuple[str, tuple[int, list[tuple[str, str | None]]]]:
             element.clear()
             _drop_read_siblings(element)
     if root is None:  # lxml raises first on a document without a root; kept for the type
-        raise UnreadableSitemap("no root element")
+        raise UnreadableSitemapError("no root element")
     return root, (elements, found)
 
 
 def _check_root(element: etree._Element) -> str:
     name = etree.QName(element).localname if isinstance(element.tag, str) else ""
     if name not in _ENTRY:
-        raise UnreadableSitemap(f"not a sitemap: root element <{name}>")
-    if element.getroottree().docinfo.doctype:
-        raise UnreadableSitemap("XML with a DTD (<!DOCTYPE>): refused")
+        raise UnreadableSitemapError(f"not a sitemap: root element <{name}>")
+    if element.getroottree().docinfo.doctype:  # type: ignore[attr-defined]
+        raise UnreadableSitemapError("XML with a DTD (<!DOCTYPE>): refused")
     return name
 
 

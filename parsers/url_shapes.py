@@ -38,8 +38,12 @@ def _shape(family: str, kind: Kind, followed: bool, pattern: str) -> Shape:
 SHAPES: tuple[Shape, ...] = (
     _shape("project ?dnr=", "project", True, r"/projektbanken/projekt/?\?(?:.*&)?dnr="),
     _shape("paged archive", "listing", True, rf"/page/\d+{_END}"),
-    _shape("news listing", "listing", True, rf"/(?:nyheter\d*|news|pressmeddelanden|aktuellt\d*){_END}"),
-    _shape("call listing", "listing", False, rf"/(?:utlysningar\d*|samtliga-utlysningar[^/?]*){_END}"),
+    _shape(
+        "news listing", "listing", True, rf"/(?:nyheter\d*|news|pressmeddelanden|aktuellt\d*){_END}"
+    ),
+    _shape(
+        "call listing", "listing", False, rf"/(?:utlysningar\d*|samtliga-utlysningar[^/?]*){_END}"
+    ),
     _shape("news", "news", True, r"/(?:nyheter\d*|news|pressmeddelanden|aktuellt\d*)/[^/?]"),
     _shape("call", "call", False, r"/utlysning"),
     _shape(
@@ -53,7 +57,9 @@ SHAPES: tuple[Shape, ...] = (
     _shape("project 2014-2020 (old)", "project", True, r"/alla-projekt/[^/?]+"),
     _shape("project slug", "project", True, rf"/projekt/[^/?]+{_END}"),
     _shape("paged listing", "listing", True, r"[?&]page=\d"),
-    _shape("project bank page", "listing", False, r"/projektbanken(?:-2014-2020)?/|[?&](?:sida|q|sok)="),
+    _shape(
+        "project bank page", "listing", False, r"/projektbanken(?:-2014-2020)?/|[?&](?:sida|q|sok)="
+    ),
 )
 # The periods a path names, whatever its kind.
 PERIODS: tuple[tuple[ProgrammePeriod, re.Pattern[str]], ...] = (

@@ -34,7 +34,7 @@ from crawler.context import CrawlContext
 from crawler.freshness import Fetch, decide
 from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Redirected, Seen
 from crawler.pipelines import is_html_content_type
-from crawler.sitemaps import MAX_SITEMAP_BYTES, UnreadableSitemap, read_sitemap
+from crawler.sitemaps import MAX_SITEMAP_BYTES, UnreadableSitemapError, read_sitemap
 from load.archive import DISCOVERY
 from load.store import UrlState
 
@@ -111,10 +111,12 @@ class EsfSpider(scrapy.Spider):
 
     async def _pause(self) -> None:
         """Wait for more URLs, a finished request, or at most IDLE_CHECK_SECONDS."""
-        from twisted.internet import reactor  # the one Scrapy installed, so not at import time
+        # The reactor Scrapy installed: imported here, since importing it earlier installs one.
+        from twisted.internet import reactor  # noqa: PLC0415
 
+        clock: Any = reactor
         self._wake = defer.Deferred()
-        timer = reactor.callLater(IDLE_CHECK_SECONDS, self._wake_up)  # type: ignore[attr-defined]
+        timer = clock.callLater(IDLE_CHECK_SECONDS, self._wake_up)
         try:
             await maybe_deferred_to_future(self._wake)
         finally:
@@ -224,7 +226,7 @@ class EsfSpider(scrapy.Spider):
             if response.status == OK:
                 try:
                     read_sitemap(response.body, self.base_url)
-                except UnreadableSitemap:
+                except UnreadableSitemapError:
                     pass
                 else:
                     yield from self._read_sitemap(response)
@@ -252,13 +254,15 @@ class EsfSpider(scrapy.Spider):
             self._sitemap_closed()
 
     def _read_sitemap(self, response: Response) -> Output:
-        url = discovery.canonical(_origin_url(response.request) if response.request else response.url)
+        url = discovery.canonical(
+            _origin_url(response.request) if response.request else response.url
+        )
         if response.status != OK:
             yield from self._discovery_lost(url, f"HTTP {response.status}")
             return
         try:
             sitemap = read_sitemap(response.body, self.base_url)
-        except UnreadableSitemap as exc:
+        except UnreadableSitemapError as exc:
             yield from self._discovery_lost(url, f"unreadable sitemap: {exc}")
             return
         if sitemap.is_index:
