@@ -109,6 +109,11 @@ class EsfSpider(scrapy.Spider):
             self._queue.append((key, lastmod))
         self._wake_up()
 
+    @property
+    def waiting(self) -> int:
+        """URLs discovered and not yet requested or skipped (the progress line counts them)."""
+        return len(self._queue)
+
     async def _pause(self) -> None:
         """Wait for more URLs, a finished request, or at most IDLE_CHECK_SECONDS."""
         # The reactor Scrapy installed: imported here, since importing it earlier installs one.
@@ -182,6 +187,8 @@ class EsfSpider(scrapy.Spider):
             return
         listing_paths = self.settings.getlist("ESFBANK_LISTING_PATHS")
         self._links_waiting.extend((f"{self.base_url}{p}", "listing paths") for p in listing_paths)
+        # Another discovery source (an imported list, an archive's index) calls `enqueue` with
+        # its URLs and its name: they are then decided, requested and reported like these.
         sitemaps = discovery.robots_sitemaps(robots_txt, self.base_url)
         if not sitemaps:
             yield self._probe(0)

@@ -94,10 +94,11 @@ def _print_summary(result: Discovery, examples: int) -> None:
     for kind, count in sorted(by_source.items()):
         parts = ", ".join(f"{f} {n}" for (k, f), n in sorted(table.items()) if k == kind)
         print(f"  from {kind}: {count} ({parts})")
+    print(f"  per page family (the first {examples} of each):")
     for fam, urls in sorted(by_family.items()):
         print(f"  {fam}: {len(urls)}")
         for url in urls[:examples]:
-            print(f"    {url}")
+            print(f"      {url}")
     if result.robots_blocked:
         print(f"  {result.robots_blocked} listing pages disallowed by robots.txt")
     if not result.complete:
