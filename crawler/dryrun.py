@@ -54,7 +54,7 @@ def run_discovery(options: CrawlOptions, settings: Settings) -> Discovery:
     finish_reason = str(stats.get_value("finish_reason", "unknown")) if stats else "unknown"
     assert context.found is not None
     return Discovery(
-        found=dict(context.found),
+        found=context.found,
         failures=tuple(context.discovery_failures),
         complete=finish_reason == FINISHED and not context.discovery_failures,
         robots_blocked=context.tally.robots_blocked,

@@ -57,20 +57,16 @@ def read_sitemap(body: bytes, base_url: str) -> ParsedSitemap:
     if len(body) > MAX_SITEMAP_BYTES:
         raise UnreadableSitemapError(f"larger than {MAX_SITEMAP_BYTES // 2**20} MB")
     try:
-        root, entries = _parse(body)
+        root, elements, entries = _parse(body, base_url)
     except etree.LxmlError as exc:
         raise UnreadableSitemapError(f"not well-formed XML: {_first_line(exc)}") from None
     except (ValueError, LookupError) as exc:  # bad encodings and the like, from lxml
         raise UnreadableSitemapError(f"not readable XML: {_first_line(exc)}") from None
-    elements, found = entries
-    if elements and not found:
-        raise UnreadableSitemapError(f"no <loc> in its {elements} <{_ENTRY[root]}> entries")
-    if root == INDEX and not found:
+    if elements and not entries:
+        raise UnreadableSitemapError(f"no usable <loc> in its {elements} <{_ENTRY[root]}> entries")
+    if root == INDEX and not entries:
         raise UnreadableSitemapError("a sitemap index that lists no sitemap")
-    return ParsedSitemap(
-        is_index=root == INDEX,
-        entries=tuple(SitemapEntry(on_site(loc, base_url), lastmod) for loc, lastmod in found),
-    )
+    return ParsedSitemap(is_index=root == INDEX, entries=tuple(entries))
 
 
 def _gunzip(body: bytes) -> bytes:
@@ -87,8 +83,9 @@ def _gunzip(body: bytes) -> bytes:
     return data
 
 
-def _parse(body: bytes) -> tuple[str, tuple[int, list[tuple[str, str | None]]]]:
-    """(root name, (entry elements seen, [(loc, lastmod)])); raises on anything not a sitemap."""
+def _parse(body: bytes, base_url: str) -> tuple[str, int, list[SitemapEntry]]:
+    """(root name, entry elements seen, entries with a usable loc); raises on anything that is
+    not a sitemap. A loc that is no URL (`http://[x`) is skipped like a missing one."""
     events = etree.iterparse(
         BytesIO(body),
         events=("start", "end"),
@@ -101,7 +98,7 @@ def _parse(body: bytes) -> tuple[str, tuple[int, list[tuple[str, str | None]]]]:
     )
     root: str | None = None
     elements = 0
-    found: list[tuple[str, str | None]] = []
+    found: list[SitemapEntry] = []
     for event, element in events:
         if root is None:
             root = _check_root(element)
@@ -112,13 +109,21 @@ def _parse(body: bytes) -> tuple[str, tuple[int, list[tuple[str, str | None]]]]:
         if isinstance(element.tag, str) and etree.QName(element).localname == _ENTRY[root]:
             elements += 1
             loc, lastmod = _fields(element)
-            if loc:
-                found.append((loc, lastmod))
+            url = _url(loc, base_url) if loc else None
+            if url is not None:
+                found.append(SitemapEntry(url, lastmod))
             element.clear()
             _drop_read_siblings(element)
     if root is None:  # lxml raises first on a document without a root; kept for the type
         raise UnreadableSitemapError("no root element")
-    return root, (elements, found)
+    return root, elements, found
+
+
+def _url(loc: str, base_url: str) -> str | None:
+    try:
+        return on_site(loc, base_url)
+    except ValueError:  # urllib's verdict on a malformed host such as `http://[x`
+        return None
 
 
 def _check_root(element: etree._Element) -> str:

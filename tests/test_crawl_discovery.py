@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crawler import discovery
-from crawler.context import CrawlContext, CrawlOptions
+from crawler.context import CrawlContext, CrawlOptions, Mode
 from crawler.middlewares import HostSpacing
 from crawler.spiders.esf import EsfSpider
 from parsers.detect import kind_from_url
@@ -156,17 +156,22 @@ def test_host_spacing_books_requests_crawl_delay_apart() -> None:
     assert spacing.book("esf.se", 2.0, now=200.0) == 0.0
 
 
-def test_enqueue_queues_each_url_once_and_notes_its_source() -> None:
+@pytest.mark.parametrize("mode", ["full", "discover"])
+def test_enqueue_queues_each_url_once_and_notes_it(mode: Mode) -> None:
+    """A crawl notes a queued URL as listed (so not removed); a dry run notes its source."""
     context = CrawlContext(
-        options=CrawlOptions(base_url=BASE, mode="discover"),
+        options=CrawlOptions(base_url=BASE, mode=mode),
         archive=None,
         store=None,
         run_id=0,
-        found={},
+        found={} if mode == "discover" else None,
     )
     spider = EsfSpider(context=context)
     page = f"{BASE}/resultat/projektbanken/projekt/?dnr=22-005-S01"
     spider.enqueue([(page, None), (page + "#top", "2024-01-01")], "imported list")
     spider.enqueue([(page, None)], "news text")
-    assert context.found == {page: "imported list"}
-    assert context.listed == {page}
+    assert spider.waiting == 1
+    if mode == "discover":
+        assert context.found == {page: "imported list"}
+    else:
+        assert context.listed == {page}

@@ -125,11 +125,12 @@ BAD = {
     "empty index": (f"<sitemapindex {NS}></sitemapindex>".encode(), "lists no sitemap"),
     "entries without loc": (
         f"<urlset {NS}><url><lastmod>x</lastmod></url></urlset>".encode(),
-        "no <loc>",
+        "no usable <loc>",
     ),
     "broken gzip": (gzip.compress(YOAST_URLSET)[:40], "gzip"),
     "gzip of nothing": (gzip.compress(b""), "empty"),
     "gzip bomb": (gzip.compress(b" " * (MAX_SITEMAP_BYTES + 1)), "50 MB"),
+    "malformed hosts": (urlset("http://[x/", "https://[::1/"), "no usable <loc>"),
     "rss feed": (b'<?xml version="1.0"?><rss><channel></channel></rss>', "root element <rss>"),
 }
 

@@ -103,9 +103,10 @@ class EsfSpider(scrapy.Spider):
             if key in self._scheduled:
                 continue
             self._scheduled.add(key)
-            self.context.listed.add(key)
-            if self.context.found is not None:
-                self.context.found.setdefault(key, source)
+            if self.context.found is None:
+                self.context.listed.add(key)
+            else:  # a dry run removes nothing: it keeps the source instead
+                self.context.found[key] = source
             self._queue.append((key, lastmod))
         self._wake_up()
 

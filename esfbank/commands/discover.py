@@ -83,21 +83,24 @@ def _print_summary(result: Discovery, examples: int) -> None:
     from crawler.discovery import family, source_kind
 
     by_source: Counter[str] = Counter()
-    by_family: dict[str, list[str]] = defaultdict(list)
+    by_family: Counter[str] = Counter()
+    shown: dict[str, list[str]] = defaultdict(list)
     table: Counter[tuple[str, str]] = Counter()
     for url, source in result.found.items():
         kind, fam = source_kind(source), family(url)
         by_source[kind] += 1
-        by_family[fam].append(url)
+        by_family[fam] += 1
         table[(kind, fam)] += 1
+        if len(shown[fam]) < examples:
+            shown[fam].append(url)
     print(f"discover: {len(result.found)} URLs a crawl would request")
     for kind, count in sorted(by_source.items()):
         parts = ", ".join(f"{f} {n}" for (k, f), n in sorted(table.items()) if k == kind)
         print(f"  from {kind}: {count} ({parts})")
     print(f"  per page family (the first {examples} of each):")
-    for fam, urls in sorted(by_family.items()):
-        print(f"  {fam}: {len(urls)}")
-        for url in urls[:examples]:
+    for fam, count in sorted(by_family.items()):
+        print(f"    {fam}: {count}")
+        for url in shown[fam]:
             print(f"      {url}")
     if result.robots_blocked:
         print(f"  {result.robots_blocked} listing pages disallowed by robots.txt")
