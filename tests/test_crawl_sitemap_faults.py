@@ -39,6 +39,8 @@ def good_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoodCrawl]:
     target = CrawlTarget(f"sqlite:///{tmp / 'crawl.sqlite'}", tmp / "archive")
     with FixtureSite() as site:
         esfbank("crawl", *target.flags(site), check_exit=0)
+        # robots.txt and the index both name the news sitemap: it is read once.
+        assert site.hits[("/sitemaps/nyheter.xml", 200)] == 1
         ((projects,),) = query(target.db_url, "SELECT COUNT(*) FROM projects")
         assert projects > 20
         yield GoodCrawl(site, target, projects)
@@ -121,6 +123,23 @@ def test_a_gzipped_sitemap_without_content_encoding_is_read(after_good_crawl: Go
     done = esfbank("crawl", *target.flags(site), check_exit=0)
 
     assert "run incomplete" not in done.stdout
+    assert query(target.db_url, "SELECT COUNT(*) FROM projects WHERE removed_at IS NOT NULL") == [
+        (0,)
+    ]
+
+
+def test_a_sitemap_over_the_page_size_cap_is_read(after_good_crawl: GoodCrawl) -> None:
+    """Pages are refused over 10 MB; a sitemap may have the protocol's 50 MB."""
+    site, target = after_good_crawl.site, after_good_crawl.target
+    original = site.source.read(file_for(SITEMAP))
+    assert original is not None
+    padding = b"<!-- utfyllnad -->\n" * (11 * 2**20 // 19)
+    site.set_page(SITEMAP, original.replace(b"<urlset", padding + b"<urlset", 1))
+
+    done = esfbank("crawl", *target.flags(site), check_exit=0)
+
+    assert "run incomplete" not in done.stdout
+    assert site.hits[(SITEMAP, 200)] == 1
     assert query(target.db_url, "SELECT COUNT(*) FROM projects WHERE removed_at IS NOT NULL") == [
         (0,)
     ]

@@ -224,7 +224,8 @@ class EsfSpider(scrapy.Spider):
         self._sitemaps_open += 1
         request = self._discovery_request(url, callback)
         # The protocol allows 50 MB a sitemap; pages keep the smaller cap.
-        request.meta.update(meta, download_maxsize=MAX_SITEMAP_BYTES + 1)
+        size = MAX_SITEMAP_BYTES + 1
+        request.meta.update(meta, download_maxsize=size, download_warnsize=size)
         return request.replace(errback=self.sitemap_failed)
 
     def parse_probe(self, response: Response) -> Output:
