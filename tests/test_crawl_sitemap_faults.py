@@ -145,6 +145,20 @@ def test_a_sitemap_over_the_page_size_cap_is_read(after_good_crawl: GoodCrawl) -
     ]
 
 
+def test_a_url_scrapy_drops_unanswered_does_not_hang_the_crawl(after_good_crawl: GoodCrawl) -> None:
+    """Scrapy drops a URL over 2,083 characters without calling back: the crawl still ends."""
+    site, target = after_good_crawl.site, after_good_crawl.target
+    original = site.source.read(file_for(SITEMAP))
+    assert original is not None
+    long_url = b"<url><loc>{base}/nyheter/" + b"a" * 3000 + b"/</loc></url></urlset>"
+    site.set_page(SITEMAP, original.replace(b"</urlset>", long_url))
+
+    done = esfbank("crawl", *target.flags(site))
+
+    assert "dropped unanswered" in done.stderr, done.stdout + done.stderr
+    assert query(target.db_url, "SELECT COUNT(*) FROM crawl_runs WHERE status = 'ok'") == [(2,)]
+
+
 def test_nesting_stops_at_depth_three(after_good_crawl: GoodCrawl) -> None:
     """robots.txt → /sitemap.xml → deeper indexes: the third level may not list a fourth."""
     site, target = after_good_crawl.site, after_good_crawl.target

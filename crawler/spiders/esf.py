@@ -86,10 +86,31 @@ class EsfSpider(scrapy.Spider):
                 batch = [self._queue.popleft() for _ in range(min(BATCH, len(self._queue)))]
                 for output in self._decide(batch):
                     yield output
-            elif not self._queue and not self._sitemaps_open and not self._pages_open:
+            elif not self._queue and (self._all_answered() or self._engine_idle()):
                 return
             else:
                 await self._pause()
+
+    def _all_answered(self) -> bool:
+        return not self._sitemaps_open and not self._pages_open
+
+    def _engine_idle(self) -> bool:
+        """Nothing downloading, scheduled or being read. A request a spider middleware drops
+        without calling back (Scrapy's URL length limit) leaves a counter open for good: the
+        engine's own state then says the run is over."""
+        engine = self.crawler.engine
+        if engine is None or engine._slot is None or engine.scraper.slot is None:
+            return False
+        if engine.downloader.active or not engine.scraper.slot.is_idle():
+            return False
+        idle = not engine._slot.scheduler.has_pending_requests()
+        if idle:
+            self.logger.warning(
+                "%d sitemap and %d page requests were dropped unanswered (too long a URL?)",
+                self._sitemaps_open,
+                self._pages_open,
+            )
+        return idle
 
     # -- the queue -------------------------------------------------------------------------------
 
