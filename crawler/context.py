@@ -9,12 +9,13 @@ from crawler.journal import Journal
 from load.archive import Archive
 from load.store import RunCounts, Store, UpsertCounts
 
-Mode = Literal["incremental", "full"]
+Mode = Literal["incremental", "full", "discover"]
 
 
 @dataclass(frozen=True, slots=True)
 class CrawlOptions:
-    """`mode` incremental is the nightly crawl; full is backfill. `seeds` restrict the crawl."""
+    """`mode` incremental is the nightly crawl; full is backfill; discover is the dry run of
+    `esfbank discover` (listings read, pages only noted). `seeds` restrict the crawl."""
 
     base_url: str
     mode: Mode = "incremental"
@@ -59,11 +60,14 @@ class Tally:
 
 @dataclass(slots=True)
 class CrawlContext:
-    """Resources and state of one run. `listed` is every URL a discovery source named."""
+    """Resources and state of one run. `listed` is every URL a discovery source named.
+
+    A dry run (`esfbank discover`) has no archive and no database; `found` maps each URL it
+    would crawl to the source that named it (a sitemap, a listing, the seed list)."""
 
     options: CrawlOptions
-    archive: Archive
-    store: Store
+    archive: Archive | None
+    store: Store | None
     run_id: int
     journal: Journal | None = None
     done: dict[str, str | None] = field(default_factory=dict)  # finished before a resume
@@ -73,4 +77,7 @@ class CrawlContext:
     # robots.txt as the spider read it for discovery, by host: the robots middleware checks
     # requests against it instead of fetching robots.txt a second time.
     robots_txt: dict[str, bytes] = field(default_factory=dict)
+    # robots.txt's Crawl-delay by host, when it asks for one (crawler.middlewares obeys it).
+    crawl_delay: dict[str, float] = field(default_factory=dict)
+    found: dict[str, str] | None = None
     database_error: str | None = None  # set when a write failed and the crawl was stopped

@@ -8,37 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, urljoin, urlsplit, urlunsplit
 
-from scrapy.utils.sitemap import Sitemap
+from protego import Protego
+
+from parsers.url_shapes import path_of, shape_of
 
 # Hosts of the real site: absolute links to them are re-pointed at `--base-url` when it differs.
 SITE_HOSTS = frozenset({"www.esf.se", "esf.se"})
 
-# Pages worth following from a listing: project pages of every period and news articles.
-PAGE_PATTERNS = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"/behallare-for-projekt/[^/]+/[^/]+",
-        r"/projektbanken-2014-2020/alla-projekt/[^/?]+",
-        r"/projektbanken/projekt/?\?(?:.*&)?dnr=",
-        r"/projekt/[^/?]+/?$",
-        r"/(?:nyheter|news|pressmeddelanden|nyheter2)/[^/?]+",
-    )
-)
-# Listing and search pages: their links are followed, pagination included.
-LISTING_PATTERNS = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"/projektbanken(?:-2014-2020)?(?:/alla-projekt|/projekt)?/?(?:\?.*)?$",
-        r"/behallare-for-projekt(?:/[^/]+)?/?(?:\?.*)?$",
-        r"/(?:nyheter|news|pressmeddelanden|nyheter2)/?(?:\?.*)?$",
-        r"[?&]page=\d+",
-    )
-)
-DNR_QUERY = re.compile(r"[?&]dnr=", re.IGNORECASE)
 SKIPPED_SUFFIXES = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".pdf", ".zip")
 
 # A URL that urlsplit/urlunsplit (and urljoin onto its own site) give back unchanged: lower-case
@@ -54,20 +33,6 @@ PROJECT_URL_PATH = "/resultat/projektbanken/projekt/?dnr="
 
 class SeedError(ValueError):
     """A seed-list line that is neither a URL nor a project number."""
-
-
-@dataclass(frozen=True, slots=True)
-class SitemapEntry:
-    """A `<loc>` of a sitemap; `lastmod` exactly as written (compared as text, never guessed)."""
-
-    loc: str
-    lastmod: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedSitemap:
-    is_index: bool
-    entries: tuple[SitemapEntry, ...]
 
 
 def allowed_domains(base_url: str) -> list[str]:
@@ -109,27 +74,46 @@ def robots_sitemaps(robots_txt: str, base_url: str) -> list[str]:
     return found
 
 
-def parse_sitemap(body: bytes, base_url: str) -> ParsedSitemap:
-    """A sitemap index (`<sitemap>` children) or a URL set (`<url>` children) with lastmod."""
-    sitemap = Sitemap(body)
-    entries = tuple(
-        SitemapEntry(
-            loc=on_site(entry["loc"].strip(), base_url),
-            lastmod=(entry.get("lastmod") or "").strip() or None,
-        )
-        for entry in sitemap
-        if entry.get("loc")
-    )
-    return ParsedSitemap(is_index=sitemap.type == "sitemapindex", entries=entries)
+def crawl_delay(robots_txt: str, user_agent: str) -> float | None:
+    """robots.txt's Crawl-delay for our User-Agent (else for `*`), in seconds; None: none."""
+    delay = Protego.parse(robots_txt).crawl_delay(user_agent)
+    return float(delay) if delay else None
 
 
 def is_listing(url: str) -> bool:
-    """A listing or search page; a `?dnr=` page is a project whatever else its query says."""
-    return not DNR_QUERY.search(url) and any(p.search(url) for p in LISTING_PATTERNS)
+    """A listing whose links a crawl follows (the site's URL shapes, parsers.url_shapes); a
+    `?dnr=` page is a project whatever else its query says."""
+    shape = shape_of(path_of(url))
+    return shape is not None and shape.kind == "listing" and shape.followed and not _dnr(url)
 
 
 def is_page(url: str) -> bool:
-    return not is_listing(url) and any(p.search(url) for p in PAGE_PATTERNS)
+    """A project or news page a crawl follows links to."""
+    shape = shape_of(path_of(url))
+    return shape is not None and shape.kind != "listing" and shape.followed
+
+
+def family(url: str) -> str:
+    """The URL's family as `esfbank discover` reports it: its shape's, `?dnr=` pages by period."""
+    shape = shape_of(path_of(url))
+    if shape is None:
+        return "other page"
+    if shape.kind == "project" and _dnr(url):
+        return "project ?dnr= 2014-2020" if "/" in _dnr(url) else "project ?dnr= 2021-2027"
+    return shape.family
+
+
+def _dnr(url: str) -> str:
+    values = parse_qs(urlsplit(url).query).get("dnr")
+    return values[0] if values else ""
+
+
+def source_kind(source: str) -> str:
+    """What kind of source named a URL: a sitemap, a listing page, the seed list, ..."""
+    if source.startswith(("http://", "https://")):
+        path = urlsplit(source).path.lower()
+        return "sitemaps" if path.endswith((".xml", ".xml.gz")) else "listing pages"
+    return source
 
 
 def followable(url: str, domains: Iterable[str]) -> bool:

@@ -1,5 +1,5 @@
-"""Downloader middlewares: retries honouring Retry-After, robots.txt read once, and the raw
-archive of every response."""
+"""Downloader middlewares: retries honouring Retry-After, robots.txt read once (its Crawl-delay
+obeyed), and the raw archive of every response."""
 
 from __future__ import annotations
 
@@ -61,6 +61,43 @@ class HostPause:
 
     def remaining(self, host: str, now: float) -> float:
         return max(0.0, self._until.get(host, 0.0) - now)
+
+
+class HostSpacing:
+    """When each host may be asked next, so requests to it start at least `delay` apart: the
+    Crawl-delay robots.txt asks for. Each request books the next free start, so two requests
+    made at once (concurrency 2) are spaced too."""
+
+    def __init__(self) -> None:
+        self._next: dict[str, float] = {}
+
+    def book(self, host: str, delay: float, now: float) -> float:
+        """Seconds to wait before this request starts (0: go now)."""
+        start = max(now, self._next.get(host, now))
+        self._next[host] = start + delay
+        return start - now
+
+
+class CrawlDelayMiddleware:
+    """Obeys robots.txt's Crawl-delay (as the spider read it) for the site: the larger of it and
+    the configured DOWNLOAD_DELAY holds, since Scrapy's own delay applies as well."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.spacing = HostSpacing()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        context: CrawlContext = self.crawler.spider.context  # type: ignore[union-attr]
+        delay = context.crawl_delay.get(urlparse_cached(request).netloc)
+        if not delay:
+            return
+        wait = self.spacing.book(urlparse_cached(request).netloc, delay, time.monotonic())
+        if wait > 0:
+            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
 
 
 class RetryAfterMiddleware:
@@ -167,6 +204,8 @@ class ArchiveMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         context: CrawlContext = self.crawler.spider.context  # type: ignore[union-attr]
+        if context.archive is None:  # a dry run keeps nothing
+            return response
         headers = {
             key.decode("latin-1"): [v.decode("latin-1") for v in values]
             for key, values in response.headers.items()

@@ -139,6 +139,7 @@ class ArchiveParseLoadPipeline:
     def _write(self, batch: Batch) -> None:
         context = self.context
         store, run_id = context.store, context.run_id
+        assert store is not None, "a crawl that loads pages has a database"
         if batch.loads:
             context.tally.loaded.add(store.upsert(batch.loads, run_id))
         if batch.seen:

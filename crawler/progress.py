@@ -50,7 +50,7 @@ class ProgressReporter:
             stats.get_value("scheduler/enqueued", 0) - stats.get_value("scheduler/dequeued", 0)
             if stats
             else 0
-        )
+        ) + getattr(self.crawler.spider, "waiting", 0)  # discovered, not yet handed to Scrapy
         print(
             f"{context.options.mode} crawl: {tally.pages_done} pages done "
             f"({tally.pages_done / elapsed:.1f}/s), {tally.fetched} downloaded, "

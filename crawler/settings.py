@@ -66,6 +66,8 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": 50,
     # Scrapy's robots.txt check, fed the robots.txt the spider reads for discovery.
     "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
+    # robots.txt's Crawl-delay, once the spider has read it (the larger of it and DOWNLOAD_DELAY).
+    "crawler.middlewares.CrawlDelayMiddleware": 110,
     "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": 350,
     "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware": 400,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": 500,
@@ -88,8 +90,9 @@ EXTENSIONS_BASE = {
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchiveParseLoadPipeline": 300}
 
-# Listing pages to start from besides those the sitemaps list (paths, comma-separated in env).
-ESFBANK_LISTING_PATHS: list[str] = []
+# Listing pages to start from besides those the sitemaps list (paths, comma-separated in env):
+# the project bank's own page, which lists `?dnr=` pages that no sitemap names.
+ESFBANK_LISTING_PATHS: list[str] = ["/resultat/projektbanken/"]
 
 # Pages loaded per database transaction, and the longest a loaded page waits for its batch.
 ESFBANK_BATCH_SIZE = 200

@@ -14,7 +14,18 @@ from collections.abc import Sequence
 
 from esfbank.errors import STDOUT, UsageError, failure_line, writing_stdout
 
-COMMANDS = ("crawl", "backfill", "parse", "load", "reparse", "export", "report", "db", "demo")
+COMMANDS = (
+    "crawl",
+    "backfill",
+    "discover",
+    "parse",
+    "load",
+    "reparse",
+    "export",
+    "report",
+    "db",
+    "demo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

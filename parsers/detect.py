@@ -25,6 +25,7 @@ from parsers.fields import ESF_SPECIFIC_FIELDS
 from parsers.labels import FieldBlock
 from parsers.normalisers import NormaliseError, parse_published_date
 from parsers.records import Kind, ProgrammePeriod
+from parsers.url_shapes import path_of, period_of, shape_of
 from parsers.vocabulary import CALL_ONLY_LABELS, is_chrome, label_key
 
 _NUMBER = r"\d{4}/\d{5}|\d{2}-\d{3}-S\d{2}"
@@ -40,38 +41,6 @@ _PAGING_WORD = re.compile(r"Föregående|Nästa|\bav\b|träffar|projekt", re.IGN
 # esf.se, or a loopback host serving a fixture copy of the site (tests, `esfbank demo`).
 _SITE_HOST = re.compile(r"(?:^|\.)esf\.se$|^localhost$|^127(?:\.\d{1,3}){3}$|^::1$")
 
-# Patterns of the site's paths (lower-cased, with the query). Order matters: a family's index
-# lists its pages; news before calls (news write about calls).
-_END = r"/?(?:\?|$)"  # end of the path, with or without a trailing slash
-_URL_KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
-    (
-        "listing",
-        re.compile(
-            r"/(?:nyheter\d*|news|pressmeddelanden|aktuellt\d*|utlysningar\d*"
-            rf"|samtliga-utlysningar[^/?]*){_END}"
-        ),
-    ),
-    ("news", re.compile(r"/(?:nyheter\d*|news|pressmeddelanden)/")),
-    ("call", re.compile(r"/utlysning")),
-    (
-        "listing",
-        re.compile(
-            rf"/behallare-for-projekt(?:/[^/?]+)?{_END}|/alla-projekt{_END}|/projektbanken{_END}"
-        ),
-    ),
-    (
-        "project",
-        re.compile(
-            r"/behallare-for-projekt/[^/?]+/[^/?]+|/alla-projekt/[^/?]+"
-            rf"|/projektbanken/projekt/?\?(?:.*&)?dnr=|/projekt/[^/?]+{_END}"
-        ),
-    ),
-    ("listing", re.compile(r"/projektbanken(?:-2014-2020)?/|[?&](?:page|sida|q|sok)=")),
-)
-_URL_PERIODS: tuple[tuple[ProgrammePeriod, re.Pattern[str]], ...] = (
-    ("2007-2013", re.compile(r"/behallare-for-projekt/")),
-    ("2014-2020", re.compile(r"/projektbanken-2014-2020/")),
-)
 # Fields a call page never states: with one of them, `Utlysning` is a project's call number.
 _PROJECT_ONLY_FIELDS = frozenset({"project_number", "owner", "owner_org_number", "granted_esf_sek"})
 _TOP_LINES = 8  # a news page's date line comes right after its title, at the top
@@ -109,11 +78,9 @@ def _site_path(url: str | None) -> str | None:
     """The lower-cased path and query of a URL of the site; None for other sites or no URL."""
     if not url:
         return None
-    parts = urlsplit(url.strip())
-    if not _SITE_HOST.search((parts.hostname or "").lower()):
+    if not _SITE_HOST.search((urlsplit(url.strip()).hostname or "").lower()):
         return None
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.path}{query}".lower()
+    return path_of(url)
 
 
 def _is_other_site(url: str | None) -> bool:
@@ -123,22 +90,13 @@ def _is_other_site(url: str | None) -> bool:
 
 def kind_from_url(url: str | None) -> Kind | None:
     path = _site_path(url)
-    if path is None:
-        return None
-    for kind, pattern in _URL_KINDS:
-        if pattern.search(path):
-            return kind
-    return None
+    shape = shape_of(path) if path is not None else None
+    return shape.kind if shape is not None else None
 
 
 def period_from_url(url: str | None) -> ProgrammePeriod | None:
     path = _site_path(url)
-    if path is None:
-        return None
-    for period, pattern in _URL_PERIODS:
-        if pattern.search(path):
-            return period
-    return None
+    return period_of(path) if path is not None else None
 
 
 @dataclass(frozen=True, slots=True)

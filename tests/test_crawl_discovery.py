@@ -10,6 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crawler import discovery
+from crawler.context import CrawlContext, CrawlOptions, Mode
+from crawler.middlewares import HostSpacing
+from crawler.spiders.esf import EsfSpider
+from parsers.detect import kind_from_url
 
 BASE = "http://127.0.0.1:8123"
 
@@ -24,35 +28,6 @@ def test_robots_sitemap_lines_are_absolute_and_rebased() -> None:
         f"{BASE}/sitemap.xml",
         f"{BASE}/sitemaps/nyheter.xml",
     ]
-
-
-def test_sitemap_index_and_urlset_with_lastmod() -> None:
-    index = (
-        b'<?xml version="1.0" encoding="UTF-8"?>'
-        b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        b"<sitemap><loc>https://www.esf.se/sitemaps/projekt.xml</loc></sitemap>"
-        b"</sitemapindex>"
-    )
-    parsed = discovery.parse_sitemap(index, BASE)
-    assert parsed.is_index
-    assert parsed.entries == (discovery.SitemapEntry(f"{BASE}/sitemaps/projekt.xml", None),)
-
-    urlset = (
-        b'<?xml version="1.0" encoding="UTF-8"?>'
-        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        b"<url><loc>https://www.esf.se/resultat/projektbanken/projekt/?dnr=2019/00145</loc>"
-        b"<lastmod>2024-05-01T10:00:00+00:00</lastmod></url>"
-        b"<url><loc>https://www.esf.se/nyheter/ny-utlysning/</loc></url>"
-        b"</urlset>"
-    )
-    parsed = discovery.parse_sitemap(urlset, BASE)
-    assert not parsed.is_index
-    assert parsed.entries == (
-        discovery.SitemapEntry(
-            f"{BASE}/resultat/projektbanken/projekt/?dnr=2019/00145", "2024-05-01T10:00:00+00:00"
-        ),
-        discovery.SitemapEntry(f"{BASE}/nyheter/ny-utlysning/", None),
-    )
 
 
 def test_real_site_links_stay_when_crawling_the_real_site() -> None:
@@ -133,3 +108,70 @@ def test_plain_urls_take_the_shortcut_to_the_same_answer(base: str, rest: str) -
         parts = urlsplit(expected)
         slow = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
         assert discovery.canonical(expected) == slow
+
+
+@pytest.mark.parametrize(
+    ("path", "listing", "page", "family"),
+    [
+        ("/om-esf-radet/aktuellt/", True, False, "news listing"),
+        ("/om-esf-radet/aktuellt/page/10/", True, False, "paged archive"),
+        ("/nyheter/page/2/", True, False, "paged archive"),  # a listing, never an article
+        ("/resultat/projektbanken/", True, False, "project bank listing"),
+        ("/resultat/projektbanken/projekt/?dnr=2018/00566", False, True, "project ?dnr= 2014-2020"),
+        ("/resultat/projektbanken/projekt/?dnr=22-005-S01", False, True, "project ?dnr= 2021-2027"),
+        ("/nyheter/en-nyhet/", False, True, "news"),
+        ("/Min-region/Stockholm/Utlysningar1/Utlysning/?sourceId=1", False, False, "call"),
+        ("/sok/?q=projekt", False, False, "project bank page"),
+        ("/om-webbplatsen/", False, False, "other page"),
+    ],
+)
+def test_the_shared_url_shapes(path: str, listing: bool, page: bool, family: str) -> None:
+    """One table (parsers.url_shapes) decides discovery's listings/pages and detection's kind."""
+    url = BASE + path
+    assert discovery.is_listing(url) is listing
+    assert discovery.is_page(url) is page
+    assert discovery.family(url) == family
+
+
+def test_paged_archives_are_detected_as_listings() -> None:
+    assert kind_from_url("https://www.esf.se/om-esf-radet/aktuellt/page/10/") == "listing"
+    assert kind_from_url("https://www.esf.se/nyheter/page/3/") == "listing"
+    assert kind_from_url("https://www.esf.se/nyheter/en-nyhet/") == "news"
+
+
+def test_crawl_delay_for_our_agent_else_for_all() -> None:
+    robots = "User-agent: *\nCrawl-delay: 2\n\nUser-agent: esfbank\nCrawl-delay: 5\nDisallow:\n"
+    assert discovery.crawl_delay(robots, "esfbank/0.1 (research crawler)") == 5.0
+    assert discovery.crawl_delay(robots, "otherbot") == 2.0
+    assert discovery.crawl_delay("User-agent: *\nDisallow: /sok/\n", "esfbank") is None
+
+
+def test_host_spacing_books_requests_crawl_delay_apart() -> None:
+    """Requests made at once (concurrency 2) start `delay` apart; a late one goes at once."""
+    spacing = HostSpacing()
+    assert spacing.book("esf.se", 2.0, now=100.0) == 0.0
+    assert spacing.book("esf.se", 2.0, now=100.0) == 2.0
+    assert spacing.book("esf.se", 2.0, now=100.5) == 3.5
+    assert spacing.book("other.se", 2.0, now=100.5) == 0.0
+    assert spacing.book("esf.se", 2.0, now=200.0) == 0.0
+
+
+@pytest.mark.parametrize("mode", ["full", "discover"])
+def test_enqueue_queues_each_url_once_and_notes_it(mode: Mode) -> None:
+    """A crawl notes a queued URL as listed (so not removed); a dry run notes its source."""
+    context = CrawlContext(
+        options=CrawlOptions(base_url=BASE, mode=mode),
+        archive=None,
+        store=None,
+        run_id=0,
+        found={} if mode == "discover" else None,
+    )
+    spider = EsfSpider(context=context)
+    page = f"{BASE}/resultat/projektbanken/projekt/?dnr=22-005-S01"
+    spider.enqueue([(page, None), (page + "#top", "2024-01-01")], "imported list")
+    spider.enqueue([(page, None)], "news text")
+    assert spider.waiting == 1
+    if mode == "discover":
+        assert context.found == {page: "imported list"}
+    else:
+        assert context.listed == {page}

@@ -27,7 +27,7 @@ README = ROOT / "README.md"
 SHELL_FENCES = {"", "sh", "shell", "bash", "console"}
 PLACEHOLDER = re.compile(r"\.\.\.|\[|\||<|\b(PATH|URL|FILE|DATE|NAME|DIR|N|S|SHARE)\b")
 PATH_ARGUMENT = re.compile(r"^[\w.-]+(/[\w.-]*)*(/|\.html?|\.txt)$")  # saved-pages/, page.html
-CRAWLING = {"crawl", "backfill"}
+CRAWLING = {"crawl", "backfill", "discover"}  # pointed at the fixture site
 LOOPBACK = ["--no-autothrottle", "--download-delay", "0"]
 
 

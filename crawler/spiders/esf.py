@@ -1,14 +1,22 @@
 """The one spider: discovers pages of esf.se (or `--base-url`) and fetches them. No parsing here.
 
-Discovery: robots.txt `Sitemap:` lines → sitemap index → per-section sitemaps (with lastmod), and
-listing pages with their pagination; or, with `--urls`, just the seed list. Every page URL is
-then fetched (or skipped, or asked for conditionally: see crawler.freshness), and its outcome
+Discovery: robots.txt `Sitemap:` lines (without any, the first of `/wp-sitemap.xml`,
+`/sitemap_index.xml`, `/sitemap.xml` that answers a sitemap) → sitemap indexes → per-type
+sitemaps (with lastmod), and listing pages with their pagination; or, with `--urls`, just the
+seed list. Each sitemap is read once per run and nesting stops at depth 3; one that cannot be
+read is a discovery failure (the run is incomplete, so nothing is removed as unlisted).
+
+Discovered URLs wait in a compact queue (`enqueue`) that `start()` drains as the downloader
+takes them, a batch at a time: a 200,000-URL site never holds 200,000 Requests. Every page URL
+is then fetched (or skipped, or asked for conditionally: see crawler.freshness), and its outcome
 handed to the pipeline as an item. A listing that is not re-downloaded (304, lastmod unchanged,
-done before a resume) is followed from its archived copy, so discovery stays complete.
+done before a resume) is followed from its archived copy, so discovery stays complete. In a dry
+run (`esfbank discover`) listings are fetched and followed, pages only noted.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -17,6 +25,8 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer
 from twisted.python.failure import Failure
 
 from crawler import discovery
@@ -24,6 +34,7 @@ from crawler.context import CrawlContext
 from crawler.freshness import Fetch, decide
 from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Redirected, Seen
 from crawler.pipelines import is_html_content_type
+from crawler.sitemaps import MAX_SITEMAP_BYTES, UnreadableSitemapError, read_sitemap
 from load.archive import DISCOVERY
 from load.store import UrlState
 
@@ -31,6 +42,13 @@ GONE = frozenset({404, 410})
 NOT_MODIFIED = 304
 OK = 200
 CLIENT_ERRORS = range(400, 500)
+# Where WordPress (5.5+) and the SEO plugins serve their sitemap index, asked in turn when
+# robots.txt names none.
+SITEMAP_PROBES = ("/wp-sitemap.xml", "/sitemap_index.xml", "/sitemap.xml")
+MAX_SITEMAP_DEPTH = 3  # robots.txt's sitemap is depth 1
+# URLs taken from the queue at once; no more page requests than this are open at a time.
+BATCH = 200
+IDLE_CHECK_SECONDS = 1.0  # start() looks again at least this often while it waits
 
 Output = Iterator[scrapy.Request | CrawlItem]
 
@@ -44,18 +62,102 @@ class EsfSpider(scrapy.Spider):
         self.base_url = context.options.base_url.rstrip("/")
         self.allowed_domains = discovery.allowed_domains(self.base_url)
         self._scheduled: set[str] = set()
+        self._queue: deque[tuple[str, str | None]] = deque()
+        self._sitemaps_requested: set[str] = set()
+        # robots.txt and sitemaps being read, and page requests not yet answered: while any is
+        # open, more URLs may come, so start() waits instead of ending.
+        self._sitemaps_open = 0
+        self._pages_open = 0
         # Links from listings wait until every sitemap is read, so a page the sitemaps list is
         # decided by its lastmod, not requested because a listing happened to come first.
-        self._sitemaps_open = 0
         self._sitemaps_read = False
-        self._links_waiting: list[str] = []
+        self._links_waiting: list[tuple[str, str]] = []  # (url, the listing that named it)
+        self._wake: defer.Deferred[None] | None = None
 
     async def start(self) -> AsyncIterator[scrapy.Request | CrawlItem]:
         # robots.txt first and alone: every other request is made once it is read, and checked
         # against it (crawler.middlewares.SharedRobotsTxtMiddleware), so it is fetched once.
         robots = self._discovery_request(f"{self.base_url}/robots.txt", self.parse_robots)
         robots.meta["dont_obey_robotstxt"] = True
+        self._sitemaps_open += 1
         yield robots.replace(errback=self.robots_failed)
+        while True:
+            if self._queue and self._pages_open < BATCH:
+                batch = [self._queue.popleft() for _ in range(min(BATCH, len(self._queue)))]
+                for output in self._decide(batch):
+                    yield output
+            elif not self._queue and (self._all_answered() or self._engine_idle()):
+                return
+            else:
+                await self._pause()
+
+    def _all_answered(self) -> bool:
+        return not self._sitemaps_open and not self._pages_open
+
+    def _engine_idle(self) -> bool:
+        """Nothing downloading, scheduled or being read. A request a spider middleware drops
+        without calling back (Scrapy's URL length limit) leaves a counter open for good: the
+        engine's own state then says the run is over."""
+        engine = self.crawler.engine
+        if engine is None or engine._slot is None or engine.scraper.slot is None:
+            return False
+        if engine.downloader.active or not engine.scraper.slot.is_idle():
+            return False
+        idle = not engine._slot.scheduler.has_pending_requests()
+        if idle:
+            self.logger.warning(
+                "%d sitemap and %d page requests were dropped unanswered (too long a URL?)",
+                self._sitemaps_open,
+                self._pages_open,
+            )
+        return idle
+
+    # -- the queue -------------------------------------------------------------------------------
+
+    def enqueue(self, entries: Iterable[tuple[str, str | None]], source: str = "added") -> None:
+        """Queue (URL, sitemap lastmod) pairs to be requested (or skipped) once each this run.
+
+        Any discovery source may call this mid-run; `source` names it for `esfbank discover`.
+        """
+        for url, lastmod in entries:
+            key = discovery.canonical(url)
+            if key in self._scheduled:
+                continue
+            self._scheduled.add(key)
+            if self.context.found is None:
+                self.context.listed.add(key)
+            else:  # a dry run removes nothing: it keeps the source instead
+                self.context.found[key] = source
+            self._queue.append((key, lastmod))
+        self._wake_up()
+
+    @property
+    def waiting(self) -> int:
+        """URLs discovered and not yet requested or skipped (the progress line counts them)."""
+        return len(self._queue)
+
+    async def _pause(self) -> None:
+        """Wait for more URLs, a finished request, or at most IDLE_CHECK_SECONDS."""
+        # The reactor Scrapy installed: imported here, since importing it earlier installs one.
+        from twisted.internet import reactor  # noqa: PLC0415
+
+        clock: Any = reactor
+        self._wake = defer.Deferred()
+        timer = clock.callLater(IDLE_CHECK_SECONDS, self._wake_up)
+        try:
+            await maybe_deferred_to_future(self._wake)
+        finally:
+            if timer.active():
+                timer.cancel()
+
+    def _wake_up(self) -> None:
+        wake, self._wake = self._wake, None
+        if wake is not None and not wake.called:
+            wake.callback(None)
+
+    def _page_done(self) -> None:
+        self._pages_open -= 1
+        self._wake_up()
 
     # -- discovery documents: always fetched in full ---------------------------------------------
 
@@ -70,73 +172,144 @@ class EsfSpider(scrapy.Spider):
         )
 
     def parse_robots(self, response: Response) -> Output:
-        robots_txt = response.body if response.status == OK else b""
-        yield from self._discover(robots_txt)
+        try:
+            robots_txt = response.body if response.status == OK else b""
+            yield from self._discover(robots_txt)
+        finally:
+            self._sitemap_closed()
 
     def robots_failed(self, failure: Failure) -> Output:
         """robots.txt not answered with 200/404/410. RFC 9309: another 4xx means there are no
         rules (go on as a site without one); a server or network error means the rules are
         unknown, so crawl nothing: the run fails and is incomplete, so nothing is removed."""
-        error = failure.value
-        if isinstance(error, HttpError) and error.response.status in CLIENT_ERRORS:
-            self.logger.warning("robots.txt unavailable (%s): no rules", _reason(failure))
-            yield from self._discover(b"")
-            return
-        self.logger.error("robots.txt unreachable (%s): crawling nothing", _reason(failure))
-        yield from self._discovery_lost(_origin_url(_request(failure)), _reason(failure))
+        try:
+            error = failure.value
+            if isinstance(error, HttpError) and error.response.status in CLIENT_ERRORS:
+                self.logger.warning("robots.txt unavailable (%s): no rules", _reason(failure))
+                yield from self._discover(b"")
+                return
+            self.logger.error("robots.txt unreachable (%s): crawling nothing", _reason(failure))
+            yield from self._discovery_lost(_origin_url(_request(failure)), _reason(failure))
+        finally:
+            self._sitemap_closed()
 
     def _discover(self, robots_txt: bytes) -> Output:
         """Hand robots.txt to the robots middleware, then start discovery from its Sitemap lines."""
         self.context.robots_txt[urlsplit(self.base_url).netloc] = robots_txt
-        yield from self._discover_from(robots_txt.decode("utf-8", errors="replace"))
+        text = robots_txt.decode("utf-8", errors="replace")
+        delay = discovery.crawl_delay(text, self.settings.get("USER_AGENT") or "")
+        if delay:
+            self.context.crawl_delay[urlsplit(self.base_url).netloc] = delay
+        yield from self._discover_from(text)
 
     def _discover_from(self, robots_txt: str) -> Output:
         if self.context.options.seeds:
             self._sitemaps_read = True
-            yield from self._schedule((url, None) for url in self.context.options.seeds)
+            self.enqueue(((url, None) for url in self.context.options.seeds), "seed list")
             return
         listing_paths = self.settings.getlist("ESFBANK_LISTING_PATHS")
-        self._links_waiting.extend(f"{self.base_url}{p}" for p in listing_paths)
-        sitemaps = discovery.robots_sitemaps(robots_txt, self.base_url) or [
-            f"{self.base_url}/sitemap.xml"
-        ]
+        self._links_waiting.extend((f"{self.base_url}{p}", "listing paths") for p in listing_paths)
+        # Another discovery source (an imported list, an archive's index) calls `enqueue` with
+        # its URLs and its name: they are then decided, requested and reported like these.
+        sitemaps = discovery.robots_sitemaps(robots_txt, self.base_url)
+        if not sitemaps:
+            yield self._probe(0)
         for url in sitemaps:
-            yield self._sitemap_request(url)
+            yield from self._sitemap_request(url, ())
 
-    def _sitemap_request(self, url: str) -> scrapy.Request:
+    def _sitemap_request(self, url: str, parents: tuple[str, ...]) -> Output:
+        """Ask for a sitemap once per run; an index may not list itself or nest too deep."""
+        key = discovery.canonical(url)
+        if key in parents:
+            yield from self._discovery_lost(
+                parents[-1], f"sitemap index lists {key} again (a loop): not followed"
+            )
+            return
+        if len(parents) >= MAX_SITEMAP_DEPTH:
+            yield from self._discovery_lost(
+                parents[-1],
+                f"sitemaps nested deeper than {MAX_SITEMAP_DEPTH}: {key} not read",
+            )
+            return
+        if key in self._sitemaps_requested:
+            return
+        self._sitemaps_requested.add(key)
+        yield self._sitemap(key, self.parse_sitemap, {"sitemap_parents": (*parents, key)})
+
+    def _probe(self, index: int) -> scrapy.Request:
+        url = f"{self.base_url}{SITEMAP_PROBES[index]}"
+        self._sitemaps_requested.add(url)
+        return self._sitemap(url, self.parse_probe, {"probe": index, "sitemap_parents": (url,)})
+
+    def _sitemap(self, url: str, callback: Any, meta: dict[str, Any]) -> scrapy.Request:
         self._sitemaps_open += 1
-        request = self._discovery_request(url, self.parse_sitemap)
+        request = self._discovery_request(url, callback)
+        # The protocol allows 50 MB a sitemap; pages keep the smaller cap.
+        size = MAX_SITEMAP_BYTES + 1
+        request.meta.update(meta, download_maxsize=size, download_warnsize=size)
         return request.replace(errback=self.sitemap_failed)
 
+    def parse_probe(self, response: Response) -> Output:
+        """A probe answered 404 or something that is not a sitemap: try the next one."""
+        try:
+            index: int = response.meta["probe"]
+            if response.status == OK:
+                try:
+                    read_sitemap(response.body, self.base_url)
+                except UnreadableSitemapError:
+                    pass
+                else:
+                    yield from self._read_sitemap(response)
+                    return
+            if index + 1 < len(SITEMAP_PROBES):
+                yield self._probe(index + 1)
+                return
+            tried = ", ".join(SITEMAP_PROBES)
+            yield from self._discovery_lost(
+                f"{self.base_url}/robots.txt", f"no Sitemap line, and none of {tried} is a sitemap"
+            )
+        finally:
+            self._sitemap_closed()
+
     def parse_sitemap(self, response: Response) -> Output:
-        yield from self._read_sitemap(response)
-        yield from self._sitemap_closed()
+        try:
+            yield from self._read_sitemap(response)
+        finally:
+            self._sitemap_closed()
 
     def sitemap_failed(self, failure: Failure) -> Output:
-        yield from self.discovery_failed(failure)
-        yield from self._sitemap_closed()
+        try:
+            yield from self.discovery_failed(failure)
+        finally:
+            self._sitemap_closed()
 
     def _read_sitemap(self, response: Response) -> Output:
+        url = discovery.canonical(
+            _origin_url(response.request) if response.request else response.url
+        )
         if response.status != OK:
-            yield from self._discovery_lost(response.url, f"HTTP {response.status}")
+            yield from self._discovery_lost(url, f"HTTP {response.status}")
             return
         try:
-            sitemap = discovery.parse_sitemap(response.body, self.base_url)
-        except ValueError as exc:
-            yield from self._discovery_lost(response.url, f"unreadable sitemap: {exc}")
+            sitemap = read_sitemap(response.body, self.base_url)
+        except UnreadableSitemapError as exc:
+            yield from self._discovery_lost(url, f"unreadable sitemap: {exc}")
             return
         if sitemap.is_index:
+            parents: tuple[str, ...] = response.meta.get("sitemap_parents", (url,))
             for entry in sitemap.entries:
-                yield self._sitemap_request(entry.loc)
+                yield from self._sitemap_request(entry.loc, parents)
         else:
-            yield from self._schedule((e.loc, e.lastmod) for e in sitemap.entries)
+            self.enqueue(((e.loc, e.lastmod) for e in sitemap.entries), url)
 
-    def _sitemap_closed(self) -> Output:
+    def _sitemap_closed(self) -> None:
         self._sitemaps_open -= 1
-        if self._sitemaps_open == 0:
+        if self._sitemaps_open == 0 and not self._sitemaps_read:
             self._sitemaps_read = True
             waiting, self._links_waiting = self._links_waiting, []
-            yield from self._schedule((url, None) for url in waiting)
+            for url, source in waiting:
+                self.enqueue([(url, None)], source)
+        self._wake_up()
 
     def discovery_failed(self, failure: Failure) -> Output:
         yield from self._discovery_lost(_origin_url(_request(failure)), _reason(failure))
@@ -148,19 +321,18 @@ class EsfSpider(scrapy.Spider):
 
     # -- pages and listings -----------------------------------------------------------------------
 
-    def _schedule(self, entries: Iterable[tuple[str, str | None]]) -> Output:
-        """Request (or skip) each URL once per run, deciding by its stored state."""
-        fresh = [(discovery.canonical(u), m) for u, m in entries]
-        fresh = [(u, m) for u, m in fresh if u not in self._scheduled]
-        if not fresh:
+    def _decide(self, entries: list[tuple[str, str | None]]) -> Output:
+        """Request (or skip) each queued URL, deciding by its stored state."""
+        if self.context.found is not None:  # a dry run: listings are read, pages only noted
+            for url, lastmod in entries:
+                if discovery.is_listing(url):
+                    yield self._page_request(url, lastmod, True, {})
             return
-        self._scheduled.update(u for u, _ in fresh)
-        self.context.listed.update(u for u, _ in fresh)
         incremental = self.context.options.incremental
-        states = self._states([u for u, _ in fresh]) if incremental else {}
+        states = self._states([u for u, _ in entries]) if incremental else {}
         unchanged: list[str] = []
         targets: list[str] = []
-        for url, lastmod in fresh:
+        for url, lastmod in entries:
             listing = discovery.is_listing(url)
             if url in self.context.done:  # finished before this resume
                 if listing:
@@ -185,13 +357,14 @@ class EsfSpider(scrapy.Spider):
                 targets.append(decision.redirected_to)
                 self.context.listed.add(decision.redirected_to)
             if archived is not None:
-                yield from self._follow(archived)
+                self._follow(archived)
         if unchanged:
             yield Seen(tuple(unchanged), not_modified=False, targets=tuple(targets))
 
     def _states(self, urls: list[str]) -> dict[str, UrlState]:
         """The stored states of these URLs, and of the URLs those redirected to last time."""
         store = self.context.store
+        assert store is not None, "an incremental crawl has a database"
         states = dict(store.url_states(urls))
         targets = {s.redirected_to for s in states.values() if s.redirected_to} - states.keys()
         if targets:
@@ -208,6 +381,7 @@ class EsfSpider(scrapy.Spider):
     ) -> scrapy.Request:
         # Redirects keep the request's headers (RedirectMiddleware copies them to the new
         # request), so validators of a redirect's target reach the target.
+        self._pages_open += 1  # until its callback or errback has run
         return scrapy.Request(
             url,
             callback=self.parse_page,
@@ -219,6 +393,23 @@ class EsfSpider(scrapy.Spider):
         )
 
     def parse_page(self, response: Response) -> Output:
+        try:
+            if self.context.found is None:
+                yield from self._read_page(response)
+            else:
+                yield from self._read_listing_only(response)
+        finally:
+            self._page_done()
+
+    def _read_listing_only(self, response: Response) -> Output:
+        """A dry run reads listings for their links and keeps nothing."""
+        url = discovery.canonical(response.url)
+        if response.status != OK:
+            yield from self._discovery_lost(url, f"HTTP {response.status}")
+        elif isinstance(response, HtmlResponse):
+            self._follow(response)
+
+    def _read_page(self, response: Response) -> Output:
         url = discovery.canonical(response.url)
         meta = response.meta
         origin = discovery.canonical(_origin_url(response.request)) if response.request else url
@@ -269,9 +460,15 @@ class EsfSpider(scrapy.Spider):
             sitemap_lastmod=lastmod,
         )
         if listing and isinstance(response, HtmlResponse):
-            yield from self._follow(response)
+            self._follow(response)
 
     def page_failed(self, failure: Failure) -> Output:
+        try:
+            yield from self._page_failed(failure)
+        finally:
+            self._page_done()
+
+    def _page_failed(self, failure: Failure) -> Output:
         reason = _reason(failure)
         if failure.check(IgnoreRequest) and "robots.txt" in reason:
             self.context.tally.robots_blocked += 1
@@ -282,16 +479,17 @@ class EsfSpider(scrapy.Spider):
             self.context.discovery_failures.append(f"{url}: {reason}")
         yield FetchFailed(url, reason, request.meta.get("archive_key"))
 
-    def _follow(self, response: HtmlResponse) -> Output:
+    def _follow(self, response: HtmlResponse) -> None:
         links = (
             discovery.rebase(urljoin(response.url, href), self.base_url)
             for href in response.css("a::attr(href)").getall()
         )
+        source = discovery.canonical(response.url)
         followable = [url for url in links if discovery.followable(url, self.allowed_domains)]
         if self._sitemaps_read:
-            yield from self._schedule((url, None) for url in followable)
+            self.enqueue(((url, None) for url in followable), source)
         else:
-            self._links_waiting.extend(followable)
+            self._links_waiting.extend((url, source) for url in followable)
 
     def _follow_known_listing(self, url: str) -> Output:
         """Follow an unchanged listing from its archived copy; without one, fetch it in full."""
@@ -299,16 +497,17 @@ class EsfSpider(scrapy.Spider):
         if archived is None:
             yield self._page_request(url, None, True, {})
         else:
-            yield from self._follow(archived)
+            self._follow(archived)
 
     def _archived_listing(self, url: str) -> HtmlResponse | None:
         """The last archived copy of a listing page, to follow without downloading it again."""
-        entry = self.context.archive.latest_with_body(url)
-        if entry is None or entry.body_key is None:
+        archive = self.context.archive
+        entry = archive.latest_with_body(url) if archive is not None else None
+        if archive is None or entry is None or entry.body_key is None:
             return None
         if not is_html_content_type(entry.header("Content-Type")):
             return None
-        body = self.context.archive.read_body(entry.body_key)
+        body = archive.read_body(entry.body_key)
         headers = {k: list(v) for k, v in entry.headers.items()}
         return HtmlResponse(url=url, headers=headers, body=body)
 

@@ -2,7 +2,9 @@
 
 Pages whose sitemap lastmod did not change are not requested; the rest are asked for with
 If-None-Match / If-Modified-Since, so an unchanged page costs a 304. Exit 1 when the share of
-failed pages passes the threshold (`--failure-threshold`, ESFBANK_FAILURE_THRESHOLD).
+failed pages passes the threshold (`--failure-threshold`, ESFBANK_FAILURE_THRESHOLD), or when a
+discovery source (robots.txt, a sitemap, a listing) could not be read: the run is then
+incomplete and removes nothing.
 """
 
 from __future__ import annotations
@@ -141,6 +143,8 @@ def execute(
         return 1
     if result.status != "ok":
         return INTERRUPTED
+    if result.discovery_failures:  # an unread sitemap or listing: the run is incomplete
+        return 1
     return 1 if result.failure_share() > threshold else 0
 
 
