@@ -96,6 +96,8 @@ crawl_runs = sa.Table(
     sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
     sa.Column("removed", sa.Integer, nullable=False, server_default="0"),
     sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("removals_withheld", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("removal_refusal", sa.Text),
 )
 
 _MONEY = ("total_budget_sek", "granted_esf_sek", "total_costs_sek")
@@ -244,6 +246,13 @@ url_state = sa.Table(
         sa.Text,
         comment="the URL its last fetch ended at after redirects; NULL when it answered itself",
     ),
+    sa.Column(
+        "capture_url",
+        sa.Text,
+        comment="the Internet Archive capture the page was loaded from; "
+        "NULL when fetched from the site",
+    ),
+    sa.Column("captured_at", Timestamp, comment="when the archive captured it"),
 )
 
 parse_errors = sa.Table(
