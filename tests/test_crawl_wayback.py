@@ -43,7 +43,8 @@ def _captures(site: FixtureSite, pages: list[Page]) -> dict[str, list[tuple[str,
     captures = {}
     for page in pages:
         body = site.source.read(file_for(page.path))
-        assert body is not None and page.title
+        assert body is not None
+        assert page.title
         html = body.replace(BASE_PLACEHOLDER.encode(), SITE.encode())
         # Some legacy pages are served in windows-1252, as the old site did.
         title = next(
@@ -84,9 +85,7 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfilled]
             nightly = esfbank("crawl", *target.flags(site), env=ARCHIVE_ENV, check_exit=0)
             hits = {t for t, _ in site.hits.snapshot() - before}
             assert len(archive.requests) == archive_requests, "the nightly crawl asked the archive"
-            yield Backfilled(
-                site, archive, target, legacy, archive_requests, hits, nightly.stdout
-            )
+            yield Backfilled(site, archive, target, legacy, archive_requests, hits, nightly.stdout)
 
 
 def test_the_fixture_has_legacy_projects_and_news_of_every_shape(backfilled: Backfilled) -> None:
@@ -163,9 +162,7 @@ def test_reparse_rebuilds_legacy_pages_with_their_address_and_provenance(
 ) -> None:
     fresh = f"sqlite:///{tmp_path / 'reparsed.sqlite'}"
     esfbank("reparse", "--db", fresh, "--archive", str(backfilled.target.archive), check_exit=0)
-    sql = (
-        "SELECT url, capture_url, kind FROM url_state WHERE capture_url IS NOT NULL ORDER BY url"
-    )
+    sql = "SELECT url, capture_url, kind FROM url_state WHERE capture_url IS NOT NULL ORDER BY url"
     assert query(fresh, sql) == query(backfilled.target.db_url, sql)
     assert query(fresh, "SELECT COUNT(*) FROM url_state WHERE url LIKE '%/web/%'") == [(0,)]
 
@@ -216,9 +213,9 @@ def test_an_archive_answering_badly_fails_the_backfill_and_removes_nothing(
         ]
     assert "Traceback" not in done.stderr
     assert query(target.db_url, "SELECT COUNT(*) FROM url_state WHERE removed") == [(0,)]
-    assert query(
-        target.db_url, "SELECT COUNT(*) FROM projects WHERE removed_at IS NOT NULL"
-    ) == [(0,)]
+    assert query(target.db_url, "SELECT COUNT(*) FROM projects WHERE removed_at IS NOT NULL") == [
+        (0,)
+    ]
 
 
 def test_a_resumed_backfill_does_not_ask_the_archive_for_pages_it_finished(

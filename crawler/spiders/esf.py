@@ -287,10 +287,10 @@ class EsfSpider(scrapy.Spider):
         self, response: Response, url: str, listing: bool, lastmod: str | None
     ) -> Output:
         if response.status in GONE:
-            if listing:
-                yield from self._discovery_lost(url, f"HTTP {response.status}")
-            else:
-                yield Gone(url, response.status)
+            # A listing that answers 404/410 left the site like any page: what it listed is
+            # then unlisted, and the mass-removal guard judges the whole. (One that gives no
+            # answer, a 5xx or a timeout, is a discovery source lost: see `page_failed`.)
+            yield Gone(url, response.status)
             return
         if response.status == NOT_MODIFIED:
             yield Seen((url,), not_modified=True, sitemap_lastmod=lastmod)
