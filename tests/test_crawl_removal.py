@@ -11,12 +11,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from esfbank.fixture_site import DEFAULT_ROOT, FixtureSite
 from esfbank.fixture_site.paths import file_for
+from tests.plugins.db import BACKENDS
 from tests.plugins.site import CrawlTarget, esfbank, query
 
 pytestmark = pytest.mark.crawl
@@ -80,10 +82,11 @@ def test_a_redesign_flags_no_project_removed_until_told_to(tmp_path: Path) -> No
     assert _last_run(target.db_url)[1:] == (0, None)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_all_of_one_period_going_is_refused_though_under_the_share_of_the_site(
-    tmp_path: Path,
+    backend: str, migrated_db_url: Callable[[str], str], tmp_path: Path
 ) -> None:
-    target = CrawlTarget(f"sqlite:///{tmp_path / 'crawl.sqlite'}", tmp_path / "archive")
+    target = CrawlTarget(migrated_db_url(backend), tmp_path / "archive")
     with FixtureSite() as site:
         esfbank("crawl", *target.flags(site), check_exit=0)
         period = [p.path for p in site.manifest if "/Behallare-for-projekt/" in p.path]
