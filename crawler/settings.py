@@ -105,6 +105,9 @@ ESFBANK_FAILURE_THRESHOLD = 0.05
 ESFBANK_MAX_REMOVED_SHARE = 0.10
 # Seconds between requests to the Internet Archive (backfill --wayback), one at a time.
 ESFBANK_WAYBACK_DELAY = 1.0
+# The least delay the archive's slot gets: with none, Scrapy (2.13) starts every request queued
+# in a slot at once, its concurrency check running before any of them counts as transferring.
+WAYBACK_MIN_DELAY = 0.001
 
 
 def _float(value: str) -> float:
@@ -166,17 +169,9 @@ def crawl_settings(
             "a fraction from 0 to 1 (0.1 = 10 %)"
         )
     # The Internet Archive: one request at a time, a delay apart, whatever the site's settings.
-    settings.set(
-        "DOWNLOAD_SLOTS",
-        {
-            DOWNLOAD_SLOT: {
-                "concurrency": 1,
-                "delay": settings.getfloat("ESFBANK_WAYBACK_DELAY"),
-                "randomize_delay": False,
-            }
-        },
-        priority="cmdline",
-    )
+    delay = max(settings.getfloat("ESFBANK_WAYBACK_DELAY"), WAYBACK_MIN_DELAY)
+    slot = {"concurrency": 1, "delay": delay, "jitter": 0.0}
+    settings.set("DOWNLOAD_SLOTS", {DOWNLOAD_SLOT: slot}, priority="cmdline")
     # Concurrency across sites never below the per-site limit the user asked for.
     settings.set(
         "CONCURRENT_REQUESTS",

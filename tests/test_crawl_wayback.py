@@ -77,7 +77,7 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfilled]
         legacy = [p for p in site.manifest if _is_legacy(p)]
         for page in legacy:
             site.remove_page(page.path, status=404, unlist=True)
-        with FakeArchive(_captures(site, legacy)) as archive:
+        with FakeArchive(_captures(site, legacy), slow=0.02) as archive:
             flags = [*target.flags(site), "--wayback-url", archive.base_url]
             esfbank("backfill", *flags, env=ARCHIVE_ENV, check_exit=0)
             archive_requests = len(archive.requests)
@@ -122,6 +122,13 @@ def test_every_legacy_page_is_loaded_from_its_newest_capture_under_its_esf_addre
     assert sorted(backfilled.archive.capture_requests()) == sorted(
         f"/web/{NEWER}id_/{url}" for url in expected
     )
+
+
+def test_the_archive_is_asked_one_request_at_a_time(backfilled: Backfilled) -> None:
+    """Its own download slot, though the site is crawled 8 requests at a time here."""
+    assert "--concurrency" in backfilled.flags()
+    assert backfilled.archive_requests > len(backfilled.legacy)
+    assert backfilled.archive.most_at_once == 1
 
 
 def test_legacy_records_carry_the_esf_address_and_the_newest_content(

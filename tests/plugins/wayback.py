@@ -7,12 +7,17 @@ counted, and the faults the archive can have (an empty index, bad JSON, a 5xx, a
         archive.index_answer = b"[]"           # every index query answers this instead
         archive.index_status = 503             # ... or this status
         archive.lost.add(original_url)         # its captures answer 404
+        archive.most_at_once                   # the most requests it was answering at once
+
+`slow` (seconds) makes each answer take that long, as the real archive's do, so requests sent
+at once would overlap (and show in `most_at_once`).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -24,8 +29,11 @@ FIELDS = ["urlkey", "timestamp", "original", "statuscode"]
 
 
 class FakeArchive:
-    def __init__(self, captures: Captures) -> None:
+    def __init__(self, captures: Captures, *, slow: float = 0.0) -> None:
         self.captures = {url: list(found) for url, found in captures.items()}
+        self.slow = slow
+        self.most_at_once = 0
+        self._at_once = 0
         self.requests: list[str] = []
         self.index_answer: bytes | None = None
         self.index_status = 200
@@ -40,7 +48,14 @@ class FakeArchive:
             def do_GET(self) -> None:
                 with archive._lock:
                     archive.requests.append(self.path)
-                status, body = archive.answer(self.path)
+                    archive._at_once += 1
+                    archive.most_at_once = max(archive.most_at_once, archive._at_once)
+                try:
+                    time.sleep(archive.slow)  # a slow archive, not a synchronisation
+                    status, body = archive.answer(self.path)
+                finally:
+                    with archive._lock:
+                        archive._at_once -= 1
                 self.send_response(status)
                 capture = self.path.startswith("/web/")
                 kind = "text/html" if capture else "application/json"
