@@ -26,6 +26,9 @@ DOWNLOAD_SLOT = "wayback"
 # The host the archive's index knows the site under (it folds `www.` and the scheme itself).
 ARCHIVED_HOST = "www.esf.se"
 FIELDS = ("urlkey", "timestamp", "original", "statuscode")
+# An index answer lists every capture under a prefix (a few hundred bytes a row, tens of
+# thousands of rows for the 2007–2013 bank): more than a page's cap, so it has its own.
+INDEX_MAX_BYTES = 100 * 1024 * 1024
 
 # Each legacy prefix with the pages under it worth loading (listings under a prefix are not).
 LEGACY_SOURCES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(

@@ -340,6 +340,8 @@ class EsfSpider(scrapy.Spider):
                 wayback.cdx_query_url(wayback_url, prefix), self.parse_cdx, DISCOVERY
             )
             request.meta["legacy_page"] = page
+            request.meta["download_maxsize"] = wayback.INDEX_MAX_BYTES
+            request.meta["download_warnsize"] = wayback.INDEX_MAX_BYTES
             yield request
 
     def _archive_request(self, url: str, callback: Any, role: str) -> scrapy.Request:
