@@ -108,8 +108,11 @@ class EsfSpider(scrapy.Spider):
             return
         listing_paths = self.settings.getlist("ESFBANK_LISTING_PATHS")
         self._links_waiting.extend(f"{self.base_url}{p}" for p in listing_paths)
-        # Known `?dnr=` pages: listed nowhere on the real site, so asked from url_state.
-        self._links_waiting.extend(self.context.store.live_urls(containing=DNR))
+        # Known `?dnr=` pages of this site: listed nowhere on the real one, so asked from
+        # url_state (not those a crawl of another --base-url left there).
+        site = f"{self.base_url}/"
+        known = self.context.store.live_urls(containing=DNR)
+        self._links_waiting.extend(url for url in known if url.startswith(site))
         if self.wayback_url is not None:
             yield from self._discover_archive(self.wayback_url)
         sitemaps = discovery.robots_sitemaps(robots_txt, self.base_url) or [
