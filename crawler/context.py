@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from crawler.journal import Journal
+from crawler.removal import DEFAULT_MAX_SHARE
 from load.archive import Archive
 from load.store import RunCounts, Store, UpsertCounts
 
@@ -15,11 +16,17 @@ Mode = Literal["incremental", "full", "discover"]
 @dataclass(frozen=True, slots=True)
 class CrawlOptions:
     """`mode` incremental is the nightly crawl; full is backfill; discover is the dry run of
-    `esfbank discover` (listings read, pages only noted). `seeds` restrict the crawl."""
+    `esfbank discover` (listings read, pages only noted). `seeds` restrict the crawl.
+    `wayback_url`: also load the legacy bank from that Internet Archive (backfill --wayback).
+    The mass-removal guard refuses a run that would flag more than `max_removed_share` of the
+    live pages (or of one family) removed, unless `allow_mass_removal`."""
 
     base_url: str
     mode: Mode = "incremental"
     seeds: tuple[str, ...] = ()
+    wayback_url: str | None = None
+    max_removed_share: float = DEFAULT_MAX_SHARE
+    allow_mass_removal: bool = False
 
     @property
     def incremental(self) -> bool:
@@ -73,6 +80,7 @@ class CrawlContext:
     done: dict[str, str | None] = field(default_factory=dict)  # finished before a resume
     tally: Tally = field(default_factory=Tally)
     listed: set[str] = field(default_factory=set)
+    gone: list[str] = field(default_factory=list)  # answered 404/410: removed when the run ends
     discovery_failures: list[str] = field(default_factory=list)
     # robots.txt as the spider read it for discovery, by host: the robots middleware checks
     # requests against it instead of fetching robots.txt a second time.

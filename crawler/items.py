@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FetchedPage:
-    """A page answered 200: archived already, to be parsed and loaded."""
+    """A page answered 200: archived already, to be parsed and loaded. A legacy page read from
+    an Internet Archive capture has its original esf.se address as `url` and the capture's as
+    `capture_url`."""
 
     url: str
     body: bytes
@@ -18,6 +20,8 @@ class FetchedPage:
     etag: str | None
     last_modified: str | None
     sitemap_lastmod: str | None
+    capture_url: str | None = None
+    captured_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,8 @@ class Seen:
 
 @dataclass(frozen=True, slots=True)
 class Gone:
-    """A page answered 404 or 410: flagged removed."""
+    """A page answered 404 or 410: flagged removed when the run ends, unless the mass-removal
+    guard refuses the run's removals."""
 
     url: str
     status: int

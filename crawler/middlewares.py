@@ -192,7 +192,9 @@ class ArchiveMiddleware:
     """Archive every response once decoded (gzip) and past redirects, before retries or parsing.
 
     The body key lands in `request.meta["archive_key"]` so quarantined parse errors can point at
-    the exact bytes. A 304 is archived as a fetch without a body.
+    the exact bytes. A 304 is archived as a fetch without a body. A capture from the Internet
+    Archive (`request.meta["capture_of"]`: the page's original address) is kept under that
+    address, with the capture's, so `reparse` rebuilds it as the page it is.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -211,13 +213,15 @@ class ArchiveMiddleware:
             for key, values in response.headers.items()
         }
         body = None if response.status == 304 else response.body
+        original = request.meta.get("capture_of")
         entry = context.archive.put(
-            response.url,
+            original or response.url,
             response.status,
             headers,
             body,
             dt.datetime.now(dt.UTC),
             role=request.meta.get("archive_role", _default_role(request)),
+            capture_url=response.url if original else None,
         )
         request.meta["archive_key"] = entry.body_key
         request.meta["fetched_at"] = entry.fetched_at

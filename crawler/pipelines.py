@@ -20,12 +20,13 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Redirected, Seen
 from load.store import LoadItem, Redirect
-from parsers.records import Source
+from parsers.records import NewsRecord, Source
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from crawler.context import CrawlContext
+    from crawler.spiders.esf import EsfSpider
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ class Batch:
     loads: list[LoadItem] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
     lastmods: dict[str, str] = field(default_factory=dict)  # 304s: their sitemap lastmod now
-    gone: list[str] = field(default_factory=list)
     redirects: list[Redirect] = field(default_factory=list)
     failures: list[FetchFailed] = field(default_factory=list)
     done: list[tuple[str, str | None]] = field(default_factory=list)
@@ -86,7 +86,9 @@ class ArchiveParseLoadPipeline:
         if isinstance(item, FetchedPage):
             tally.fetched += 1
             try:
-                self.batch.loads.append(load_item(item))
+                loaded = load_item(item)
+                self.batch.loads.append(loaded)
+                self._follow_numbers(loaded)
             except Exception as exc:  # a parser bug must not end the night's run: quarantine it
                 log.exception("parser crashed on %s", item.url)
                 tally.loaded.failed += 1
@@ -112,9 +114,10 @@ class ArchiveParseLoadPipeline:
                 )
             )
         elif isinstance(item, Gone):
+            # Held back until the run ends, so the mass-removal guard can count them all; not
+            # journalled, so a resumed backfill asks again (a 404 is cheap) rather than lose it.
             tally.gone += 1
-            self.batch.gone.append(item.url)
-            self.batch.done.append((item.url, None))
+            self.context.gone.append(item.url)
         else:
             tally.fetch_failed += 1
             log.warning("failed: %s: %s", item.url, item.reason)
@@ -146,14 +149,19 @@ class ArchiveParseLoadPipeline:
             store.touch_seen(batch.seen, run_id, not_modified=batch.lastmods)
         if batch.redirects:
             store.record_redirects(batch.redirects, run_id)
-        if batch.gone:
-            context.tally.removed += store.mark_removed(batch.gone, run_id)
         for failure in batch.failures:
             store.quarantine(
                 run_id, url=failure.url, message=failure.reason, archive_key=failure.archive_key
             )
         if context.journal is not None:
             context.journal.record_done(batch.done)
+
+    def _follow_numbers(self, loaded: LoadItem) -> None:
+        """The project numbers a news article mentions become `?dnr=` page requests."""
+        record = loaded.record
+        if isinstance(record, NewsRecord) and record.mentioned_project_numbers:
+            spider: EsfSpider = self.crawler.spider  # type: ignore[assignment]
+            spider.follow_project_numbers(record.mentioned_project_numbers)
 
 
 def load_item(page: FetchedPage) -> LoadItem:
@@ -171,6 +179,8 @@ def load_item(page: FetchedPage) -> LoadItem:
         etag=page.etag,
         last_modified=page.last_modified,
         sitemap_lastmod=page.sitemap_lastmod,
+        capture_url=page.capture_url,
+        captured_at=page.captured_at,
     )
 
 

@@ -5,15 +5,18 @@ The commands (`crawl`, `backfill`, `demo`) build `CrawlOptions` and settings and
 
 1. `begin_run` (a backfill resuming closes the run it interrupted and reads its journal);
 2. the crawl (the pipeline flushes its last batch when the spider closes, Ctrl-C included);
-3. if the run was complete (it finished, every discovery source was read, no seed list), every
-   URL still live in url_state that no discovery source listed is marked removed;
+3. the removals: the pages answered 404/410, and, if the run was complete (it finished, every
+   discovery source was read, no seed list), every URL still live in url_state that no discovery
+   source listed and that may leave that way (crawler.removal); all flagged together, unless
+   the mass-removal guard refuses them (then none is, and the run records why);
 4. `finish_run` with the counts.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,9 +25,9 @@ from scrapy.settings import Settings
 
 from crawler.context import CrawlContext, CrawlOptions, Tally
 from crawler.journal import Journal, read_journal
+from crawler.removal import Verdict, judge, unlisted_may_leave
 from crawler.spiders.esf import EsfSpider
 from load.archive import Archive
-from load.schema import url_state
 from load.store import RunCounts, Store
 
 FINISHED = "finished"
@@ -40,6 +43,7 @@ class CrawlResult:
     discovery_failures: tuple[str, ...]
     elapsed_seconds: float
     database_error: str | None = None
+    removal: Verdict | None = None  # what the mass-removal guard made of the run's removals
 
     def failure_share(self) -> float:
         attempted = self.tally.pages_done
@@ -94,10 +98,9 @@ def run_crawl(
         complete = (
             finish_reason == FINISHED and not context.discovery_failures and not options.seeds
         )
-        if complete:
-            context.tally.removed += _remove_unlisted(store, context)
+        removal = _remove(store, context, complete) if context.database_error is None else None
         status = _status(finish_reason, context)
-        _finish_run(store, run_id, status, context)
+        _finish_run(store, run_id, status, context, removal)
         if journal is not None:
             if finish_reason == FINISHED:
                 journal.finish()
@@ -114,6 +117,7 @@ def run_crawl(
         discovery_failures=tuple(context.discovery_failures),
         elapsed_seconds=elapsed,
         database_error=context.database_error,
+        removal=removal,
     )
 
 
@@ -123,29 +127,43 @@ def _status(finish_reason: str, context: CrawlContext) -> str:
     return "ok" if finish_reason == FINISHED else "interrupted"
 
 
-def _finish_run(store: Store, run_id: int, status: str, context: CrawlContext) -> None:
+def _finish_run(
+    store: Store, run_id: int, status: str, context: CrawlContext, removal: Verdict | None
+) -> None:
     """Close the run row; a database that already failed may refuse that too (then it stays
     `running`, and the error the crawl stopped on is what the command reports)."""
+    counts = context.tally.run_counts()
+    if removal is not None and removal.refused:
+        counts = replace(
+            counts, removals_withheld=removal.would_remove, removal_refusal=removal.refusal
+        )
     try:
-        store.finish_run(run_id, status, context.tally.run_counts())
+        store.finish_run(run_id, status, counts)
     except sa.exc.SQLAlchemyError:
         if context.database_error is None:
             raise
 
 
-def _remove_unlisted(store: Store, context: CrawlContext) -> int:
-    unlisted = sorted(url for url in live_urls(store) if url not in context.listed)
-    return store.mark_removed(unlisted, context.run_id) if unlisted else 0
-
-
-def live_urls(store: Store) -> list[str]:
-    """Every URL url_state holds that is not flagged removed.
-
-    A read the store API does not offer (yet), so a thin adapter over its engine and schema.
-    """
-    with store.engine.connect() as conn:
-        query = sa.select(url_state.c.url).where(url_state.c.removed.is_(False))
-        return list(conn.scalars(query))
+def _remove(store: Store, context: CrawlContext, complete: bool) -> Verdict:
+    """Flag the run's removals together, or none of them if the guard refuses."""
+    candidates = set(context.gone)
+    if complete:
+        candidates.update(
+            url
+            for url in store.live_urls()
+            if url not in context.listed and unlisted_may_leave(url)
+        )
+    families = store.removal_families(sorted(candidates))
+    options = context.options
+    verdict = judge(
+        Counter(families.values()),
+        store.live_families() if families else {},
+        options.max_removed_share,
+        allow=options.allow_mass_removal,
+    )
+    if families and not verdict.refused:
+        context.tally.removed += store.mark_removed(sorted(families), context.run_id)
+    return verdict
 
 
 def _elapsed(stats: dict[str, object]) -> float:

@@ -13,6 +13,8 @@ from typing import Any
 
 from scrapy.settings import Settings
 
+from crawler.wayback import DOWNLOAD_SLOT
+
 BOT_NAME = "esfbank"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -101,6 +103,14 @@ ESFBANK_BATCH_SECONDS = 5.0
 ESFBANK_PROGRESS_SECONDS = 5.0
 # A run exits 1 when more than this share of fetched pages failed (0.05 = 5 %).
 ESFBANK_FAILURE_THRESHOLD = 0.05
+# A run that would flag more than this share of the live pages (or of one page family) removed
+# flags none and exits 1 (the mass-removal guard; --allow-mass-removal accepts it once).
+ESFBANK_MAX_REMOVED_SHARE = 0.10
+# Seconds between requests to the Internet Archive (backfill --wayback), one at a time.
+ESFBANK_WAYBACK_DELAY = 1.0
+# The least delay the archive's slot gets: with none, Scrapy (2.13) starts every request queued
+# in a slot at once, its concurrency check running before any of them counts as transferring.
+WAYBACK_MIN_DELAY = 0.001
 
 
 def _float(value: str) -> float:
@@ -127,6 +137,8 @@ ENV_OVERRIDES: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "ESFBANK_RETRY_TIMES": ("RETRY_TIMES", int),
     "ESFBANK_RETRY_AFTER_MAX": ("RETRY_AFTER_MAX_SECONDS", _float),
     "ESFBANK_FAILURE_THRESHOLD": ("ESFBANK_FAILURE_THRESHOLD", _float),
+    "ESFBANK_MAX_REMOVED_SHARE": ("ESFBANK_MAX_REMOVED_SHARE", _float),
+    "ESFBANK_WAYBACK_DELAY": ("ESFBANK_WAYBACK_DELAY", _float),
     "ESFBANK_PROGRESS_SECONDS": ("ESFBANK_PROGRESS_SECONDS", _float),
     "ESFBANK_BATCH_SIZE": ("ESFBANK_BATCH_SIZE", int),
     "ESFBANK_LISTING_PATHS": ("ESFBANK_LISTING_PATHS", lambda v: [p for p in v.split(",") if p]),
@@ -153,6 +165,16 @@ def crawl_settings(
     for name, value in (flags or {}).items():
         if value is not None:
             settings.set(name, value, priority="cmdline")
+    share = settings.getfloat("ESFBANK_MAX_REMOVED_SHARE")
+    if not 0.0 <= share <= 1.0:
+        raise SettingsError(
+            f"--max-removed-share / ESFBANK_MAX_REMOVED_SHARE {share}: "
+            "a fraction from 0 to 1 (0.1 = 10 %)"
+        )
+    # The Internet Archive: one request at a time, a delay apart, whatever the site's settings.
+    delay = max(settings.getfloat("ESFBANK_WAYBACK_DELAY"), WAYBACK_MIN_DELAY)
+    slot = {"concurrency": 1, "delay": delay, "jitter": 0.0}
+    settings.set("DOWNLOAD_SLOTS", {DOWNLOAD_SLOT: slot}, priority="cmdline")
     # Concurrency across sites never below the per-site limit the user asked for.
     settings.set(
         "CONCURRENT_REQUESTS",

@@ -4,7 +4,9 @@ Layout under the archive root:
 
     blobs/ab/abcdef….gz     response bodies, gzip-compressed, named by the SHA-256 of the raw body
     index/<segment>.jsonl   one JSON line per fetch: URL, status, headers, fetch time, body key,
-                            and its role (`page`, or `discovery` for robots.txt and sitemaps)
+                            and its role (`page`, or `discovery` for robots.txt and sitemaps);
+                            a page taken from the Internet Archive is kept under its original
+                            esf.se URL, with `capture_url`, the capture it was read from
 
 Bodies are content-addressed, so a page fetched a hundred times unchanged costs one blob. Each
 writer appends to its own index segment, one flushed line per fetch, so concurrent writers never
@@ -34,7 +36,9 @@ DISCOVERY = "discovery"  # robots.txt and sitemaps: archived, never parsed into 
 
 @dataclass(frozen=True, slots=True)
 class ArchiveEntry:
-    """One fetch: `body_key` is None when the response had no body to keep (304, errors)."""
+    """One fetch: `body_key` is None when the response had no body to keep (304, errors).
+    `capture_url`: the Internet Archive capture a legacy page was read from (`url` is then the
+    page's original address)."""
 
     url: str
     status: int
@@ -42,6 +46,7 @@ class ArchiveEntry:
     body_key: str | None
     headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     role: str = PAGE
+    capture_url: str | None = None
 
     def header(self, name: str) -> str | None:
         """First value of a header, case-insensitively; None when absent."""
@@ -52,7 +57,7 @@ class ArchiveEntry:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "url": self.url,
             "status": self.status,
             "fetched_at": self.fetched_at.isoformat(),
@@ -60,6 +65,9 @@ class ArchiveEntry:
             "headers": {k: list(v) for k, v in self.headers.items()},
             "role": self.role,
         }
+        if self.capture_url is not None:
+            data["capture_url"] = self.capture_url
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ArchiveEntry:
@@ -70,6 +78,7 @@ class ArchiveEntry:
             body_key=data.get("body_key"),
             headers={str(k): tuple(str(v) for v in vs) for k, vs in data["headers"].items()},
             role=str(data.get("role", PAGE)),
+            capture_url=data.get("capture_url"),
         )
 
 
@@ -102,6 +111,7 @@ class Archive:
         fetched_at: dt.datetime,
         *,
         role: str = PAGE,
+        capture_url: str | None = None,
     ) -> ArchiveEntry:
         """Keep one fetch; a body of None (a 304, say) records the fetch without content."""
         key = self._put_blob(body) if body is not None else None
@@ -112,6 +122,7 @@ class Archive:
             body_key=key,
             headers={str(k): tuple(str(v) for v in vs) for k, vs in headers.items()},
             role=role,
+            capture_url=capture_url,
         )
         segment = self._open_segment()
         segment.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")

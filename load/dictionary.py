@@ -163,6 +163,19 @@ RELATIONS: Mapping[str, RelationDoc] = {
             "unchanged": ColumnDoc("Records seen again unchanged (nothing written)", "", "1192"),
             "removed": ColumnDoc("Pages found gone from the site", "", "0"),
             "failed": ColumnDoc("Pages that failed to fetch or parse", "", "0"),
+            "removals_withheld": ColumnDoc(
+                "Pages the run would have flagged removed but did not: the mass-removal guard"
+                " refused (more than --max-removed-share of the live pages, or of one programme"
+                " period's or the news pages); 0 when it flagged what it found",
+                "",
+                "0",
+            ),
+            "removal_refusal": ColumnDoc(
+                "Why the guard refused the run's removals (counts and shares); null when it"
+                " did not",
+                "",
+                "1450 pages would be flagged removed: 1450 (61.2%) of the 2370 live pages; …",
+            ),
         },
     ),
     "projects": RelationDoc(
@@ -275,7 +288,13 @@ RELATIONS: Mapping[str, RelationDoc] = {
             ),
             "sitemap_lastmod": ColumnDoc("The sitemap's lastmod, as given", "", "2026-11-20"),
             "archive_key": ColumnDoc("Where the raw answer is in the archive", "", "ab/cd…"),
-            "removed": ColumnDoc("The page is gone from the site", "", "false"),
+            "removed": ColumnDoc(
+                "The page is gone from the site: it answered 404/410, or a complete run's"
+                " discovery no longer listed it (never a `?dnr=` project page, never a page"
+                " from the Internet Archive)",
+                "",
+                "false",
+            ),
             "news_id": ColumnDoc("The news article it carries (news_articles.id)", "", "3"),
             "redirected_to": ColumnDoc(
                 "Where its last fetch ended after redirects (the page then carries no record"
@@ -284,6 +303,19 @@ RELATIONS: Mapping[str, RelationDoc] = {
                 " ETag / Last-Modified",
                 "",
                 "https://www.esf.se/resultat/projektbanken/projekt/?dnr=2019/00145",
+            ),
+            "capture_url": ColumnDoc(
+                "The Internet Archive capture a legacy page was loaded from (backfill"
+                " --wayback); its url is then the original esf.se address. Such a page is"
+                " history: never flagged removed, never asked of the site or the archive again."
+                " Null for pages fetched from the site",
+                "",
+                "https://web.archive.org/web/20120304050607id_/http://www.esf.se/sv/Resultat/…",
+            ),
+            "captured_at": ColumnDoc(
+                "When the archive captured that page (UTC, from the capture's timestamp)",
+                "",
+                "2012-03-04T05:06:07+00:00",
             ),
         },
     ),

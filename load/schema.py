@@ -105,6 +105,8 @@ crawl_runs = sa.Table(
     sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
     sa.Column("removed", sa.Integer, nullable=False, server_default="0"),
     sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("removals_withheld", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("removal_refusal", sa.Text),
 )
 
 _SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]]] = {
@@ -256,6 +258,13 @@ url_state = sa.Table(
         sa.Text,
         comment="the URL its last fetch ended at after redirects; NULL when it answered itself",
     ),
+    sa.Column(
+        "capture_url",
+        sa.Text,
+        comment="the Internet Archive capture the page was loaded from; "
+        "NULL when fetched from the site",
+    ),
+    sa.Column("captured_at", Timestamp, comment="when the archive captured it"),
 )
 
 parse_errors = sa.Table(

@@ -5,6 +5,7 @@
     counts = store.upsert(items, run_id)     # a LoadItem per fetched/parsed page
     store.touch_seen(urls, run_id)          # skipped because the sitemap lastmod did not change
     store.record_redirects(redirects, run_id)   # URLs whose fetch ended at another URL
+    store.removal_families(urls)            # the live ones among URLs, by family (the guard)
     store.mark_removed(urls, run_id)        # 404/410, or no longer listed in a complete run
     store.finish_run(run_id, "ok", RunCounts(...))
     store.close()
@@ -72,8 +73,9 @@ _T = TypeVar("_T")
 STALE_RUN_AFTER = dt.timedelta(hours=1)
 _IN_CHUNK = 1000  # values per IN (...) list, well under both backends' parameter limits
 # url_state columns a fetch may not send (a 304, a page without ETag): the stored value stays.
+# An archived page's capture stays with it when `reparse` loads it again.
 _KEPT = ("last_fetched_at", "http_status", "etag", "last_modified", "sitemap_lastmod",
-         "archive_key", "project_id", "news_id")  # fmt: skip
+         "archive_key", "project_id", "news_id", "capture_url", "captured_at")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,7 +84,9 @@ class LoadItem:
 
     `url` is the page's URL; when None, the record's `source.url` is used. A project with a
     number loads without any URL (its url_state is then not kept); news and numberless 2007
-    projects need one. `sitemap_lastmod` is the sitemap's value as given.
+    projects need one. `sitemap_lastmod` is the sitemap's value as given. `capture_url` and
+    `captured_at`: the Internet Archive capture a legacy page was loaded from (its `url` is the
+    original esf.se address).
     """
 
     record: Record
@@ -93,6 +97,8 @@ class LoadItem:
     etag: str | None = None
     last_modified: str | None = None
     sitemap_lastmod: str | None = None
+    capture_url: str | None = None
+    captured_at: dt.datetime | None = None
 
     @property
     def page_url(self) -> str | None:
@@ -127,6 +133,8 @@ class RunCounts:
     unchanged: int = 0
     removed: int = 0
     failed: int = 0
+    removals_withheld: int = 0  # what the mass-removal guard refused to flag
+    removal_refusal: str | None = None  # and why
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,6 +153,7 @@ class UrlState:
     last_seen_at: dt.datetime | None
     removed: bool
     redirected_to: str | None = None
+    capture_url: str | None = None  # loaded from this Internet Archive capture: history
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -266,6 +275,8 @@ class Store:
             "unchanged": counts.unchanged,
             "removed": counts.removed,
             "failed": counts.failed,
+            "removals_withheld": counts.removals_withheld,
+            "removal_refusal": counts.removal_refusal,
         }
         with self._writer.begin() as conn:
             conn.execute(sa.update(t.crawl_runs).where(t.crawl_runs.c.id == run_id), values)
@@ -539,6 +550,7 @@ class Store:
                         last_seen_at=row["last_seen_at"],
                         removed=bool(row["removed"]),
                         redirected_to=row["redirected_to"],
+                        capture_url=row["capture_url"],
                     )
         return found
 
@@ -567,12 +579,47 @@ class Store:
             upsert_rows(conn, t.url_state, rows, key="url", keep_when_null=("sitemap_lastmod",))
             self._progress(conn, run_id, now)
 
-    def live_urls(self) -> list[str]:
-        """Every URL url_state holds that is not flagged removed: after a complete run, those
-        no discovery source listed any more are the ones to `mark_removed`."""
+    def live_urls(self, *, containing: str | None = None) -> list[str]:
+        """Every URL of the live site url_state holds that is not flagged removed (pages taken
+        from the Internet Archive are history, not live): after a complete run, those no
+        discovery source listed any more are the ones to `mark_removed`. `containing` keeps
+        the URLs with that text in them (case-insensitively), like `?dnr=`."""
         u = t.url_state
+        query = sa.select(u.c.url).where(_live(u))
+        if containing is not None:
+            query = query.where(sa.func.lower(u.c.url).contains(containing.lower()))
         with self.engine.connect() as conn:
-            return list(conn.scalars(sa.select(u.c.url).where(u.c.removed.is_(False))))
+            return list(conn.scalars(query))
+
+    def live_families(self) -> dict[str, int]:
+        """How many live URLs each page family has: a project's programme period, `news`, or
+        `other` (listings, calls, redirects). The mass-removal guard's denominators."""
+        u = t.url_state
+        family = _family()
+        query = (
+            sa.select(family, sa.func.count())
+            .select_from(u.outerjoin(t.projects, t.projects.c.id == u.c.project_id))
+            .where(_live(u))
+            .group_by(family)
+        )
+        with self.engine.connect() as conn:
+            return {str(name): int(count) for name, count in conn.execute(query)}
+
+    def removal_families(self, urls: Iterable[str]) -> dict[str, str]:
+        """URL → page family of those among `urls` that `mark_removed` would flag now (live,
+        from the site): what the mass-removal guard counts before anything is flagged."""
+        u = t.url_state
+        found: dict[str, str] = {}
+        joined = u.outerjoin(t.projects, t.projects.c.id == u.c.project_id)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(urls):
+                query = (
+                    sa.select(u.c.url, _family())
+                    .select_from(joined)
+                    .where(_live(u), _among(conn, u.c.url, chunk))
+                )
+                found.update((str(url), str(family)) for url, family in conn.execute(query))
+        return found
 
     def touch_seen(
         self,
@@ -614,7 +661,9 @@ class Store:
 
     def mark_removed(self, urls: Iterable[str], run_id: int) -> int:
         """Flag URLs removed (never deleted), and the projects/news they carry once none of
-        their URLs is still live. Returns how many URLs were newly flagged."""
+        their URLs is still live. Returns how many URLs were newly flagged. A page taken from
+        the Internet Archive is history and is never flagged (the live site's 404 for it says
+        nothing about it)."""
         u, now, flagged = t.url_state, self._clock(), 0
         with self._writer.begin() as conn:
             lock_writers(conn)
@@ -622,7 +671,7 @@ class Store:
             for chunk in _chunks(urls):
                 result = conn.execute(
                     sa.update(u)
-                    .where(_among(conn, u.c.url, chunk), u.c.removed.is_(False))
+                    .where(_among(conn, u.c.url, chunk), _live(u))
                     .values(removed=True, removed_at=now, run_id=run_id)
                 )
                 flagged += result.rowcount
@@ -704,6 +753,21 @@ def open_store(
 
 
 # -- statement helpers ----------------------------------------------------------------------
+
+
+def _live(u: sa.Table) -> sa.ColumnElement[bool]:
+    """A URL of the live site not flagged removed (an archived capture is never live)."""
+    return sa.and_(u.c.removed.is_(False), u.c.capture_url.is_(None))
+
+
+def _family() -> sa.ColumnElement[Any]:
+    """The page family of a url_state row joined to its project (see `live_families`)."""
+    u = t.url_state
+    return sa.case(
+        (u.c.project_id.is_not(None), sa.func.coalesce(t.projects.c.programme_period, "project")),
+        (u.c.news_id.is_not(None), "news"),
+        else_="other",
+    )
 
 
 def _dialect(conn: Connection) -> Any:
@@ -911,6 +975,8 @@ def _url_row(
         sitemap_lastmod=item.sitemap_lastmod,
         content_hash=digest,
         archive_key=item.archive_key,
+        capture_url=item.capture_url,
+        captured_at=item.captured_at,
     )
 
 
@@ -934,5 +1000,7 @@ def _url_state_row(url: str, run_id: int, now: dt.datetime, **values: Any) -> di
         "project_id": None,
         "news_id": None,
         "redirected_to": None,
+        "capture_url": None,
+        "captured_at": None,
         **values,
     }

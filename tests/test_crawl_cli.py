@@ -17,6 +17,10 @@ from esfbank.cli import main
         (["crawl", "--concurrency", "0"], "--concurrency 0: must be at least 1"),
         (["backfill", "--concurrency", "-1"], "--concurrency -1: must be at least 1"),
         (["crawl", "--urls", "no-such-seeds.txt"], "no-such-seeds.txt: cannot read seed list"),
+        (["crawl", "--max-removed-share", "10"], "10.0: a fraction from 0 to 1"),
+        (["backfill", "--max-removed-share", "-0.1"], "-0.1: a fraction from 0 to 1"),
+        (["backfill", "--wayback-url", "web.archive.org"], "--wayback-url 'web.archive.org'"),
+        (["backfill", "--wayback-url", "http://127.0.0.1:9/web/"], "give the site root"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(
@@ -41,6 +45,18 @@ def test_a_bad_environment_value_is_a_usage_error(
     monkeypatch.setenv("ESFBANK_DOWNLOAD_TIMEOUT", "soon")
     assert main(["crawl", "--base-url", "http://127.0.0.1:9"]) == 2
     assert "ESFBANK_DOWNLOAD_TIMEOUT='soon'" in capsys.readouterr().err
+
+
+def test_a_bad_removal_share_or_archive_from_the_environment_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ESFBANK_MAX_REMOVED_SHARE", "ten percent")
+    assert main(["crawl", "--base-url", "http://127.0.0.1:9"]) == 2
+    assert "ESFBANK_MAX_REMOVED_SHARE='ten percent'" in capsys.readouterr().err
+    monkeypatch.delenv("ESFBANK_MAX_REMOVED_SHARE")
+    monkeypatch.setenv("ESFBANK_WAYBACK_URL", "archive")
+    assert main(["backfill", "--wayback", "--base-url", "http://127.0.0.1:9"]) == 2
+    assert "ESFBANK_WAYBACK_URL 'archive': expected http(s)" in capsys.readouterr().err
 
 
 def test_an_unusable_database_is_a_usage_error(

@@ -96,19 +96,34 @@ def test_outcomes_are_written_in_batches_and_journalled_after(tmp_path: Path) ->
         _page(1),
         Seen(("http://127.0.0.1:9/a/",), not_modified=True),
         Gone("http://127.0.0.1:9/b/", 410),
+        FetchFailed("http://127.0.0.1:9/c/", "TimeoutError"),
     ):
         pipeline.process_item(item)
-    assert [name for name, _ in store.calls] == ["upsert", "touch_seen", "mark_removed"]
+    assert [name for name, _ in store.calls] == ["upsert", "touch_seen", "quarantine"]
     assert len(read_journal(tmp_path / "journal.jsonl").done) == 3
 
-    pipeline.process_item(FetchFailed("http://127.0.0.1:9/c/", "TimeoutError"))
+    pipeline.process_item(_page(2))
     assert len(read_journal(tmp_path / "journal.jsonl").done) == 3  # not flushed yet
     pipeline.close_spider()
-    assert store.calls[-1] == ("quarantine", "http://127.0.0.1:9/c/")
+    assert store.calls[-1] == ("upsert", ["http://127.0.0.1:9/nyheter/n2/"])
     assert len(read_journal(tmp_path / "journal.jsonl").done) == 4
     tally = pipeline.context.tally
-    assert (tally.fetched, tally.seen_unchanged, tally.not_modified, tally.gone) == (1, 1, 1, 1)
-    assert (tally.fetch_failed, tally.removed, tally.loaded.new) == (1, 1, 1)
+    assert (tally.fetched, tally.seen_unchanged, tally.not_modified, tally.gone) == (2, 1, 1, 1)
+    assert (tally.fetch_failed, tally.removed, tally.loaded.new) == (1, 0, 2)
+
+
+def test_gone_pages_are_held_for_the_end_of_the_run_and_not_journalled(tmp_path: Path) -> None:
+    """The runner flags them all at once, so the mass-removal guard can count them; a resumed
+    backfill asks for them again rather than lose their removal with the killed process."""
+    store = RecordingStore()
+    pipeline = _pipeline(tmp_path, store, batch_size=1)
+    pipeline.process_item(Gone("http://127.0.0.1:9/b/", 410))
+    pipeline.process_item(Gone("http://127.0.0.1:9/c/", 404))
+    pipeline.close_spider()
+    assert store.calls == []
+    assert pipeline.context.gone == ["http://127.0.0.1:9/b/", "http://127.0.0.1:9/c/"]
+    assert read_journal(tmp_path / "journal.jsonl").done == {}
+    assert (pipeline.context.tally.gone, pipeline.context.tally.removed) == (2, 0)
 
 
 def test_pages_skipped_by_one_sitemap_come_as_one_item_and_count_each(tmp_path: Path) -> None:

@@ -12,6 +12,12 @@ is then fetched (or skipped, or asked for conditionally: see crawler.freshness),
 handed to the pipeline as an item. A listing that is not re-downloaded (304, lastmod unchanged,
 done before a resume) is followed from its archived copy, so discovery stays complete. In a dry
 run (`esfbank discover`) listings are fetched and followed, pages only noted.
+
+Project numbers become `?dnr=` pages wherever discovery meets them (links, seeds, the numbers a
+news article mentions, via `enqueue`), and the `?dnr=` pages url_state knows are asked again
+each run, since the real site lists them nowhere. With `wayback_url` (backfill --wayback) the
+legacy bank is also read from the Internet Archive (crawler.wayback): its index, then each
+page's newest capture, one request at a time in the archive's own download slot.
 """
 
 from __future__ import annotations
@@ -29,13 +35,13 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
-from crawler import discovery
+from crawler import discovery, wayback
 from crawler.context import CrawlContext
 from crawler.freshness import Fetch, decide
 from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Redirected, Seen
 from crawler.pipelines import is_html_content_type
 from crawler.sitemaps import MAX_SITEMAP_BYTES, UnreadableSitemapError, read_sitemap
-from load.archive import DISCOVERY
+from load.archive import DISCOVERY, PAGE
 from load.store import UrlState
 
 GONE = frozenset({404, 410})
@@ -49,6 +55,7 @@ MAX_SITEMAP_DEPTH = 3  # robots.txt's sitemap is depth 1
 # URLs taken from the queue at once; no more page requests than this are open at a time.
 BATCH = 200
 IDLE_CHECK_SECONDS = 1.0  # start() looks again at least this often while it waits
+DNR = "?dnr="
 
 Output = Iterator[scrapy.Request | CrawlItem]
 
@@ -61,6 +68,9 @@ class EsfSpider(scrapy.Spider):
         self.context = context
         self.base_url = context.options.base_url.rstrip("/")
         self.allowed_domains = discovery.allowed_domains(self.base_url)
+        self.wayback_url = context.options.wayback_url
+        if self.wayback_url is not None:  # the one host off the site a crawl may ask
+            self.allowed_domains.append(urlsplit(self.wayback_url).hostname or "")
         self._scheduled: set[str] = set()
         self._queue: deque[tuple[str, str | None]] = deque()
         self._sitemaps_requested: set[str] = set()
@@ -209,8 +219,17 @@ class EsfSpider(scrapy.Spider):
             return
         listing_paths = self.settings.getlist("ESFBANK_LISTING_PATHS")
         self._links_waiting.extend((f"{self.base_url}{p}", "listing paths") for p in listing_paths)
-        # Another discovery source (an imported list, an archive's index) calls `enqueue` with
-        # its URLs and its name: they are then decided, requested and reported like these.
+        # Known `?dnr=` pages of this site: listed nowhere on the real one, so asked from
+        # url_state (not those a crawl of another --base-url left there).
+        site = f"{self.base_url}/"
+        known = self.context.store.live_urls(containing=DNR) if self.context.store else []
+        self._links_waiting.extend(
+            (url, "known ?dnr= pages") for url in known if url.startswith(site)
+        )
+        if self.wayback_url is not None:
+            yield from self._discover_archive(self.wayback_url)
+        # Another discovery source (an imported list) calls `enqueue` with its URLs and its
+        # name: they are then decided, requested and reported like these.
         sitemaps = discovery.robots_sitemaps(robots_txt, self.base_url)
         if not sitemaps:
             yield self._probe(0)
@@ -339,6 +358,8 @@ class EsfSpider(scrapy.Spider):
                     yield from self._follow_known_listing(url)
                 continue
             state = states.get(url)
+            if state is not None and state.capture_url is not None:
+                continue  # taken from the Internet Archive: history, never asked of the site
             target = states.get(state.redirected_to) if state and state.redirected_to else None
             decision = decide(state, lastmod, incremental=incremental, target=target)
             if isinstance(decision, Fetch):
@@ -360,6 +381,17 @@ class EsfSpider(scrapy.Spider):
                 self._follow(archived)
         if unchanged:
             yield Seen(tuple(unchanged), not_modified=False, targets=tuple(targets))
+
+    def follow_project_numbers(self, numbers: Iterable[str]) -> None:
+        """Project numbers met in a page's text (a news article) become `?dnr=` page requests,
+        except in a `--urls` run, which crawls only the pages it was given."""
+        if self.context.options.seeds:
+            return
+        urls = [discovery.project_url(self.base_url, n) for n in numbers]
+        if self._sitemaps_read:
+            self.enqueue(((url, None) for url in urls), "news text")
+        else:
+            self._links_waiting.extend((url, "news text") for url in urls)
 
     def _states(self, urls: list[str]) -> dict[str, UrlState]:
         """The stored states of these URLs, and of the URLs those redirected to last time."""
@@ -439,10 +471,10 @@ class EsfSpider(scrapy.Spider):
         self, response: Response, url: str, listing: bool, lastmod: str | None
     ) -> Output:
         if response.status in GONE:
-            if listing:
-                yield from self._discovery_lost(url, f"HTTP {response.status}")
-            else:
-                yield Gone(url, response.status)
+            # A listing that answers 404/410 left the site like any page: what it listed is
+            # then unlisted, and the mass-removal guard judges the whole. (One that gives no
+            # answer, a 5xx or a timeout, is a discovery source lost: see `page_failed`.)
+            yield Gone(url, response.status)
             return
         if response.status == NOT_MODIFIED:
             yield Seen((url,), not_modified=True, sitemap_lastmod=lastmod)
@@ -490,6 +522,83 @@ class EsfSpider(scrapy.Spider):
             self.enqueue(((url, None) for url in followable), source)
         else:
             self._links_waiting.extend((url, source) for url in followable)
+
+    # -- the legacy bank, from the Internet Archive ----------------------------------------------
+
+    def _discover_archive(self, wayback_url: str) -> Output:
+        for prefix, page in wayback.LEGACY_SOURCES:
+            request = self._archive_request(
+                wayback.cdx_query_url(wayback_url, prefix), self.parse_cdx, DISCOVERY
+            )
+            request.meta["legacy_page"] = page
+            request.meta["download_maxsize"] = wayback.INDEX_MAX_BYTES
+            request.meta["download_warnsize"] = wayback.INDEX_MAX_BYTES
+            yield request
+
+    def _archive_request(self, url: str, callback: Any, role: str) -> scrapy.Request:
+        """One request to the archive: in its own slot (one at a time, with its delay, which
+        AutoThrottle leaves alone), any failure a lost source of the run."""
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.archive_failed,
+            dont_filter=True,
+            meta={
+                "archive_role": role,
+                "download_slot": wayback.DOWNLOAD_SLOT,
+                "autothrottle_dont_adjust_delay": True,
+            },
+        )
+
+    def parse_cdx(self, response: Response) -> Output:
+        """The newest 200 capture of each legacy page under one prefix, fetched raw."""
+        if response.status != OK:
+            yield from self._discovery_lost(response.url, f"archive index: HTTP {response.status}")
+            return
+        try:
+            captures = wayback.newest_captures(response.body, response.meta["legacy_page"])
+        except wayback.CdxError as exc:
+            yield from self._discovery_lost(response.url, f"archive index: {exc}")
+            return
+        assert self.wayback_url is not None
+        for capture in captures:
+            original = discovery.canonical(capture.original)
+            if original in self._scheduled or original in self.context.done:
+                continue
+            self._scheduled.add(original)
+            request = self._archive_request(
+                wayback.capture_url(self.wayback_url, capture), self.parse_capture, PAGE
+            )
+            request.meta["capture_of"] = original
+            request.meta["captured_at"] = capture.captured_at
+            yield request
+
+    def parse_capture(self, response: Response) -> Output:
+        original: str = response.meta["capture_of"]
+        if response.status != OK:
+            reason = f"archive capture {response.url}: HTTP {response.status}"
+            yield from self._discovery_lost(original, reason)
+            return
+        yield FetchedPage(
+            url=original,
+            body=response.body,
+            is_html=is_html_content_type(_header(response, b"Content-Type")),
+            fetched_at=response.meta["fetched_at"],
+            archive_key=response.meta.get("archive_key"),
+            etag=None,
+            last_modified=None,
+            sitemap_lastmod=None,
+            capture_url=response.url,
+            # The archive may answer from a nearby capture (a redirect): the one it answered.
+            captured_at=wayback.capture_time(response.url) or response.meta["captured_at"],
+        )
+
+    def archive_failed(self, failure: Failure) -> Output:
+        """Any request to the archive that got no usable answer (robots.txt included): the run
+        is incomplete and says so."""
+        request = _request(failure)
+        url = request.meta.get("capture_of") or _origin_url(request)
+        yield from self._discovery_lost(url, f"Internet Archive: {_reason(failure)}")
 
     def _follow_known_listing(self, url: str) -> Output:
         """Follow an unchanged listing from its archived copy; without one, fetch it in full."""

@@ -3,14 +3,23 @@
 Progress is journalled per committed batch beside the archive; after Ctrl-C or kill -9,
 `esfbank backfill --resume` finishes the job without re-fetching the pages already done, and the
 database ends up as an uninterrupted run would have left it.
+
+With `--wayback` (or `--wayback-url URL`) the legacy bank, gone from the live site, is loaded too:
+the Internet Archive's index lists the legacy pages (2007–2013 projects, the old 2014–2020 slug
+pages, old news), and each is read from its newest capture, one request at a time
+(ESFBANK_WAYBACK_DELAY seconds apart). Such pages are history: no later crawl asks the site or
+the archive for them again, and none is ever flagged removed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
-from esfbank.commands.crawl import add_crawl_arguments, execute
+from esfbank.commands.crawl import add_crawl_arguments, execute, site_root
+
+WAYBACK_ENV = "ESFBANK_WAYBACK_URL"
 
 
 def add_parser(sub: Any) -> None:
@@ -26,8 +35,32 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="continue the interrupted backfill of this database instead of starting over",
     )
+    p.add_argument(
+        "--wayback",
+        action="store_true",
+        help="also load the legacy bank from the Internet Archive "
+        f"({WAYBACK_ENV}, else https://web.archive.org)",
+    )
+    p.add_argument(
+        "--wayback-url",
+        metavar="URL",
+        help="the Internet Archive to ask (implies --wayback)",
+    )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    return execute(args, mode="full", resume=args.resume, command="backfill")
+    return execute(
+        args, mode="full", resume=args.resume, command="backfill", wayback_url=_wayback_url(args)
+    )
+
+
+def _wayback_url(args: argparse.Namespace) -> str | None:
+    """`--wayback-url`, else with `--wayback` ESFBANK_WAYBACK_URL or the real archive."""
+    from crawler.wayback import DEFAULT_WAYBACK_URL
+
+    if args.wayback_url is not None:
+        return site_root(args.wayback_url, "--wayback-url")
+    if not args.wayback:
+        return None
+    return site_root(os.environ.get(WAYBACK_ENV) or DEFAULT_WAYBACK_URL, WAYBACK_ENV)

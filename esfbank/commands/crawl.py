@@ -2,9 +2,10 @@
 
 Pages whose sitemap lastmod did not change are not requested; the rest are asked for with
 If-None-Match / If-Modified-Since, so an unchanged page costs a 304. Exit 1 when the share of
-failed pages passes the threshold (`--failure-threshold`, ESFBANK_FAILURE_THRESHOLD), or when a
-discovery source (robots.txt, a sitemap, a listing) could not be read: the run is then
-incomplete and removes nothing.
+failed pages passes the threshold (`--failure-threshold`, ESFBANK_FAILURE_THRESHOLD), when a
+discovery source (robots.txt, a sitemap, a listing) could not be read (the run is then
+incomplete and removes nothing), or when the mass-removal guard refused the run's removals
+(`--max-removed-share`, ESFBANK_MAX_REMOVED_SHARE; `--allow-mass-removal` accepts them once).
 """
 
 from __future__ import annotations
@@ -81,6 +82,19 @@ def add_crawl_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--progress-seconds", type=float, metavar="S", help="seconds between progress lines"
     )
+    p.add_argument(
+        "--max-removed-share",
+        type=float,
+        metavar="SHARE",
+        help="flag no page removed when more than this share of the live pages, or of one "
+        "programme period's or the news pages, would be (default 0.10, "
+        "ESFBANK_MAX_REMOVED_SHARE); the run then exits 1",
+    )
+    p.add_argument(
+        "--allow-mass-removal",
+        action="store_true",
+        help="flag the removals this run finds even when they pass --max-removed-share",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,6 +108,7 @@ def execute(
     seeds_file: Path | None = None,
     resume: bool = False,
     command: str = "crawl",
+    wayback_url: str | None = None,
 ) -> int:
     """Validate flags, open the database, crawl, print the summary, pick the exit code."""
     with long_lived_imports():
@@ -110,6 +125,7 @@ def execute(
         "AUTOTHROTTLE_ENABLED": False if args.no_autothrottle else None,
         "ESFBANK_FAILURE_THRESHOLD": args.failure_threshold,
         "ESFBANK_PROGRESS_SECONDS": args.progress_seconds,
+        "ESFBANK_MAX_REMOVED_SHARE": args.max_removed_share,
     }
     try:
         settings = crawl_settings(flags)
@@ -123,8 +139,16 @@ def execute(
         print(f"{command}: no interrupted backfill of this database to resume: starting one")
     store = open_migrated_store(db_url)
     try:
+        options = CrawlOptions(
+            base_url=base_url,
+            mode=mode,
+            seeds=seeds,
+            wayback_url=wayback_url,
+            max_removed_share=settings.getfloat("ESFBANK_MAX_REMOVED_SHARE"),
+            allow_mass_removal=args.allow_mass_removal,
+        )
         result = run_crawl(
-            CrawlOptions(base_url=base_url, mode=mode, seeds=seeds),
+            options,
             settings,
             store=store,
             archive_dir=archive_dir,
@@ -143,8 +167,11 @@ def execute(
         return 1
     if result.status != "ok":
         return INTERRUPTED
-    if result.discovery_failures:  # an unread sitemap or listing: the run is incomplete
+    if result.removal is not None and result.removal.refused:
+        print(f"{command}: error: removals refused: {result.removal.refusal}", file=sys.stderr)
         return 1
+    if result.discovery_failures:
+        return 1  # each named on stderr by the summary: the run is incomplete
     return 1 if result.failure_share() > threshold else 0
 
 
@@ -220,12 +247,18 @@ def print_summary(command: str, result: CrawlResult, threshold: float) -> None:
 
 
 def _base_url(flag: str | None) -> str:
-    url = (flag or os.environ.get("ESFBANK_BASE_URL") or config.DEFAULT_BASE_URL).rstrip("/")
+    url = flag or os.environ.get("ESFBANK_BASE_URL") or config.DEFAULT_BASE_URL
+    return site_root(url, "--base-url")
+
+
+def site_root(url: str, flag: str) -> str:
+    """`url` without a trailing slash, if it is the root of an http(s) site; else a usage error."""
+    url = url.rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise UsageError(f"--base-url {url!r}: expected http(s)://host[:port]")
+        raise UsageError(f"{flag} {url!r}: expected http(s)://host[:port]")
     if parts.path or parts.query:
-        raise UsageError(f"--base-url {url!r}: give the site root, without a path")
+        raise UsageError(f"{flag} {url!r}: give the site root, without a path")
     return url
 
 

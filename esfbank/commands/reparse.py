@@ -81,6 +81,7 @@ def _load_items(archive: Archive, entries: Iterable[ArchiveEntry]) -> Iterator[L
     """The pipeline's own LoadItem for each archived page, with progress on stderr."""
     from crawler.items import FetchedPage
     from crawler.pipelines import is_html_content_type, load_item
+    from crawler.wayback import capture_time
 
     for done, entry in enumerate(entries, start=1):
         assert entry.body_key is not None
@@ -94,6 +95,8 @@ def _load_items(archive: Archive, entries: Iterable[ArchiveEntry]) -> Iterator[L
                 etag=entry.header("ETag"),
                 last_modified=entry.header("Last-Modified"),
                 sitemap_lastmod=None,
+                capture_url=entry.capture_url,
+                captured_at=capture_time(entry.capture_url) if entry.capture_url else None,
             )
         )
         if done % PROGRESS_EVERY == 0:

@@ -7,7 +7,7 @@ finished_at, else their started_at.
 Frozen at this revision: plain DDL and SQL, nothing imported from today's schema.
 
 Revision ID: 0006_run_progress
-Revises: 0004_redirected_to
+Revises: 0005_wayback_guard
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_run_progress"
-down_revision: str | None = "0004_redirected_to"
+down_revision: str | None = "0005_wayback_guard"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
