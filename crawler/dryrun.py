@@ -3,7 +3,8 @@ no archive, reads robots.txt, sitemaps and listings and notes every page it woul
 
 Running the same spider is what keeps the list honest: the URLs it prints are the URLs a crawl
 of the same site then requests. Sources that only a crawl reads (numbers in news text) are not
-in it. Another discovery source plugs in by calling `EsfSpider.enqueue(entries, source)`.
+in it. The archive's index is read when `wayback_url` is given; its captures are only noted.
+Another discovery source plugs in by calling `EsfSpider.enqueue(entries, source)`.
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ def run_discovery(options: CrawlOptions, settings: Settings) -> Discovery:
         middlewares.pop(name, None)
     dry.set("DOWNLOADER_MIDDLEWARES_BASE", middlewares, priority="cmdline")
     context = CrawlContext(
-        options=CrawlOptions(base_url=options.base_url, mode="discover", seeds=options.seeds),
+        options=CrawlOptions(
+            base_url=options.base_url,
+            mode="discover",
+            seeds=options.seeds,
+            wayback_url=options.wayback_url,
+        ),
         archive=None,
         store=None,
         run_id=0,

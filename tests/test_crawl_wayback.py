@@ -242,3 +242,26 @@ def test_a_resumed_backfill_does_not_ask_the_archive_for_pages_it_finished(
         asked = archive.capture_requests()
     assert len(asked) == len(backfilled.legacy) - len(finished)
     assert not {f"/web/{NEWER}id_/{url}" for url in finished} & set(asked)
+
+
+def test_discover_with_the_archive_lists_the_legacy_pages_a_backfill_loads_and_fetches_none(
+    backfilled: Backfilled,
+) -> None:
+    """`discover --wayback-url` reads the archive's index as `backfill --wayback` does, and
+    names the same legacy pages under their esf.se addresses, without downloading a capture."""
+    with FakeArchive(backfilled.archive.captures) as archive:
+        done = esfbank(
+            "discover",
+            "--base-url",
+            backfilled.site.base_url,
+            "--wayback-url",
+            archive.base_url,
+            "--format",
+            "jsonl",
+            env=ARCHIVE_ENV,
+            check_exit=0,
+        )
+        assert archive.capture_requests() == []
+    listed = [json.loads(line) for line in done.stdout.splitlines()]
+    from_archive = {row["url"] for row in listed if row["source"] == "Internet Archive index"}
+    assert from_archive == {SITE + p.path for p in backfilled.legacy}

@@ -56,6 +56,7 @@ MAX_SITEMAP_DEPTH = 3  # robots.txt's sitemap is depth 1
 BATCH = 200
 IDLE_CHECK_SECONDS = 1.0  # start() looks again at least this often while it waits
 DNR = "?dnr="
+ARCHIVE_SOURCE = "Internet Archive index"  # what `esfbank discover` names as the legacy source
 
 Output = Iterator[scrapy.Request | CrawlItem]
 
@@ -566,6 +567,9 @@ class EsfSpider(scrapy.Spider):
             if original in self._scheduled or original in self.context.done:
                 continue
             self._scheduled.add(original)
+            if self.context.found is not None:  # a dry run notes the page, downloads nothing
+                self.context.found[original] = ARCHIVE_SOURCE
+                continue
             request = self._archive_request(
                 wayback.capture_url(self.wayback_url, capture), self.parse_capture, PAGE
             )

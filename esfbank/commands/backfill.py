@@ -20,6 +20,7 @@ from typing import Any
 from esfbank.commands.crawl import add_crawl_arguments, execute, site_root
 
 WAYBACK_ENV = "ESFBANK_WAYBACK_URL"
+_DEFAULT = "https://web.archive.org"  # crawler.wayback's default, named here for --help
 
 
 def add_parser(sub: Any) -> None:
@@ -35,27 +36,27 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="continue the interrupted backfill of this database instead of starting over",
     )
-    p.add_argument(
-        "--wayback",
-        action="store_true",
-        help="also load the legacy bank from the Internet Archive "
-        f"({WAYBACK_ENV}, else https://web.archive.org)",
-    )
-    p.add_argument(
-        "--wayback-url",
-        metavar="URL",
-        help="the Internet Archive to ask (implies --wayback)",
-    )
+    add_wayback_arguments(p, "also load the legacy bank from the Internet Archive")
     p.set_defaults(run=run)
+
+
+def add_wayback_arguments(p: argparse.ArgumentParser, purpose: str) -> None:
+    """`--wayback` and `--wayback-url`, as `backfill` and `discover` take them."""
+    p.add_argument(
+        "--wayback", action="store_true", help=f"{purpose} ({WAYBACK_ENV}, else {_DEFAULT})"
+    )
+    p.add_argument(
+        "--wayback-url", metavar="URL", help="the Internet Archive to ask (implies --wayback)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     return execute(
-        args, mode="full", resume=args.resume, command="backfill", wayback_url=_wayback_url(args)
+        args, mode="full", resume=args.resume, command="backfill", wayback_url=wayback_url(args)
     )
 
 
-def _wayback_url(args: argparse.Namespace) -> str | None:
+def wayback_url(args: argparse.Namespace) -> str | None:
     """`--wayback-url`, else with `--wayback` ESFBANK_WAYBACK_URL or the real archive."""
     from crawler.wayback import DEFAULT_WAYBACK_URL
 

@@ -1,6 +1,8 @@
 """`esfbank discover`: a dry run of discovery. Reads robots.txt, the sitemaps and the listing
-pages as a crawl would, and prints per source and per page family how many URLs it found, with
-a few examples; `--format jsonl` lists them all. Writes nothing: no database, no archive.
+pages as a crawl would (and, with `--wayback` or `--wayback-url`, the Internet Archive's index
+of the legacy bank, as `backfill --wayback` would), and prints per source and per page family how
+many URLs it found, with a few examples; `--format jsonl` lists them all. Writes nothing: no
+database, no archive, and no capture is downloaded.
 
 Exit 1 when a discovery source could not be read (the list is then incomplete), 2 for bad flags.
 """
@@ -14,6 +16,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from esfbank.commands.backfill import add_wayback_arguments, wayback_url
 from esfbank.commands.crawl import _base_url, _positive, long_lived_imports
 from esfbank.errors import UsageError
 
@@ -38,6 +41,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--concurrency", type=int, metavar="N", help="concurrent requests per site")
     p.add_argument("--download-delay", type=float, metavar="S", help="seconds between requests")
     p.add_argument("--no-autothrottle", action="store_true", help="fixed concurrency")
+    add_wayback_arguments(p, "also list the legacy pages the Internet Archive's index holds")
     p.set_defaults(run=run)
 
 
@@ -61,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         seeds = tuple(read_seeds(args.urls, base_url)) if args.urls else ()
     except (SettingsError, SeedError) as exc:
         raise UsageError(str(exc)) from None
-    result = run_discovery(CrawlOptions(base_url=base_url, seeds=seeds), settings)
+    options = CrawlOptions(base_url=base_url, seeds=seeds, wayback_url=wayback_url(args))
+    result = run_discovery(options, settings)
     if args.format == "jsonl":
         _print_jsonl(result)
     else:
