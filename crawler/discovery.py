@@ -150,6 +150,11 @@ def canonical(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
+def project_url(base_url: str, number: str) -> str:
+    """The `?dnr=` page of a project number (the `/` of a 2014–2020 number sent raw)."""
+    return f"{base_url.rstrip('/')}{PROJECT_URL_PATH}{quote(number, safe='/-')}"
+
+
 def read_seeds(path: Path, base_url: str) -> list[str]:
     """`--urls FILE`: one URL or project number per line; blank lines and `#` comments skipped."""
     try:
@@ -166,7 +171,7 @@ def _seed_urls(lines: list[str], path: Path, base_url: str) -> Iterator[str]:
         if not line:
             continue
         if PROJECT_NUMBER.match(line):
-            yield f"{base}{PROJECT_URL_PATH}{quote(line, safe='/-')}"
+            yield project_url(base, line)
         elif urlsplit(line).scheme in {"http", "https"}:
             yield canonical(rebase(line, base_url))
         elif line.startswith("/"):

@@ -20,11 +20,13 @@ import sqlalchemy as sa
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler import discovery
 from crawler.context import CrawlContext, CrawlOptions, Tally
 from crawler.journal import Journal, read_journal
 from crawler.spiders.esf import EsfSpider
 from load.archive import Archive
 from load.schema import url_state
+from load.sources.discovery import dropped_numbers
 from load.store import RunCounts, Store
 
 FINISHED = "finished"
@@ -96,6 +98,8 @@ def run_crawl(
         )
         if complete:
             context.tally.removed += _remove_unlisted(store, context)
+        if finish_reason == FINISHED and not options.seeds:
+            context.tally.removed += _remove_dropped_from_export(store, context)
         status = _status(finish_reason, context)
         _finish_run(store, run_id, status, context)
         if journal is not None:
@@ -136,6 +140,16 @@ def _finish_run(store: Store, run_id: int, status: str, context: CrawlContext) -
 def _remove_unlisted(store: Store, context: CrawlContext) -> int:
     unlisted = sorted(url for url in live_urls(store) if url not in context.listed)
     return store.mark_removed(unlisted, context.run_id) if unlisted else 0
+
+
+def _remove_dropped_from_export(store: Store, context: CrawlContext) -> int:
+    """`?dnr=` pages whose number the newest export no longer lists, and that no discovery
+    source of this run listed, leave (whether or not the run was complete: the export, not
+    the crawl, says they are gone)."""
+    base = context.options.base_url
+    urls = {discovery.project_url(base, number) for number in dropped_numbers(store.engine)}
+    gone = sorted(urls.intersection(live_urls(store)) - context.listed)
+    return store.mark_removed(gone, context.run_id) if gone else 0
 
 
 def live_urls(store: Store) -> list[str]:

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 from esfbank.errors import UsageError
 
-COMMANDS = ("crawl", "backfill", "parse", "load", "reparse", "export", "report", "db", "demo")
+COMMANDS = (
+    "crawl", "backfill", "parse", "load", "reparse", "export", "report", "db", "demo", "import_",
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

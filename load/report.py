@@ -25,6 +25,8 @@ from load.schema import (
     projects,
     url_state,
 )
+from load.sources.report import SourceFigures, source_figures
+from load.sources.report import render as render_sources
 
 # Families loaded into their own tables; the others are only detected and kept in url_state.
 LOADED_FAMILIES = ("project", "news")
@@ -73,6 +75,7 @@ class Report:
     previous_run: RunSummary | None
     versions_in_latest_run: dict[str, int]
     fields_changed_in_latest_run: dict[str, int]
+    sources: dict[str, SourceFigures] = field(default_factory=dict)
     gates: list[GateResult] = field(default_factory=list)
 
     @property
@@ -236,8 +239,10 @@ def build_report(conn: sa.Connection, gates: Gates) -> Report:
         previous_run=previous,
         versions_in_latest_run=versions,
         fields_changed_in_latest_run=fields_changed,
+        sources=source_figures(conn),
     )
-    report.gates = check_gates(gates, counts, fill_rates, error_rate)
+    shares = {name: f.linked_share for name, f in report.sources.items()}
+    report.gates = check_gates(gates, counts, fill_rates, error_rate, shares)
     return report
 
 
@@ -308,6 +313,7 @@ def render_text(report: Report, database: str) -> str:
             [(k, str(n)) for k, n in report.unknown_labels.items()],
         ),
         *_changes_lines(report),
+        *render_sources(report.sources),
         "",
         "Gates",
         *(f"  {'PASS' if g.passed else 'FAIL'} {g.describe()}" for g in report.gates),

@@ -25,6 +25,7 @@ from crawler.freshness import Fetch, decide
 from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Redirected, Seen
 from crawler.pipelines import is_html_content_type
 from load.archive import DISCOVERY
+from load.sources import discovery as sources
 from load.store import UrlState
 
 GONE = frozenset({404, 410})
@@ -97,6 +98,9 @@ class EsfSpider(scrapy.Spider):
             return
         listing_paths = self.settings.getlist("ESFBANK_LISTING_PATHS")
         self._links_waiting.extend(f"{self.base_url}{p}" for p in listing_paths)
+        # The numbers of the bank's export: their ?dnr= pages, which no sitemap lists.
+        numbers = sources.listed_numbers(self.context.store.engine)
+        self._links_waiting.extend(discovery.project_url(self.base_url, n) for n in numbers)
         sitemaps = discovery.robots_sitemaps(robots_txt, self.base_url) or [
             f"{self.base_url}/sitemap.xml"
         ]

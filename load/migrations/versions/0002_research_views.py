@@ -23,10 +23,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Views whose current definition reads tables of later revisions: 0007_sources creates them
+# (with its own frozen SQL). A stopgap until this revision holds its own frozen view SQL.
+_LATER = frozenset({"v_projects", "v_project_links", "v_source_disagreements"})
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     for view in VIEWS.values():
-        op.execute(view.create(dialect))
+        if view.name not in _LATER:
+            op.execute(view.create(dialect))
 
 
 def downgrade() -> None:
