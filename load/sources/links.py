@@ -127,9 +127,8 @@ def _source_rows(
             e.start_date,
             sa.null(),
         ).where(e.dropped_at.is_(None))
-    for external_id, number, org, title, start, fund in conn.execution_options(
-        yield_per=5000
-    ).execute(query):
+    streamed = conn.execute(query, execution_options={"yield_per": 5000})
+    for external_id, number, org, title, start, fund in streamed:
         if source == KOHESIO and (fund or "").replace(" ", "").upper() not in LINKED_FUNDS:
             continue
         yield external_id, number, identity(org, title, start)
