@@ -92,10 +92,11 @@ def load_gates(path: Path = DEFAULT_GATES_FILE) -> Gates:
         else _number(path, "max_error_rate", max_error, rate=True),
         min_linked_share={
             source: {
-                period: _number(path, f"min_linked_share.{source}.{period}", value, rate=True)
-                for period, value in _table(path, shares, f"min_linked_share.{source}").items()
+                period: _number(path, f"{name}.{period}", value, rate=True)
+                for period, value in _table(path, {name: shares}, name).items()
             }
             for source, shares in _table(path, data, "min_linked_share").items()
+            for name in [f"min_linked_share.{source}"]
         },
     )
 

@@ -137,13 +137,14 @@ def render(figures: dict[str, SourceFigures]) -> list[str]:
         disagreements = ", ".join(f"{k} {n}" for k, n in f.disagreements.items()) or "none"
         lacking = ", ".join(f"{period} {n}" for period, n in f.pages_without_row.items())
         examples = ", ".join(f.rows_without_page_examples)
+        more = ", …" if f.rows_without_page > len(f.rows_without_page_examples) else ""
         lines += [
             f"  {source}: {f.rows} rows ({f.dropped} no longer listed), {f.linkable} linkable,"
             f" {f.linked} linked ({linked_by}); {f.ambiguous} ambiguous, not linked",
             f"    linked share of current projects: {shares or 'none'}",
             f"    disagreements with the pages by field: {disagreements}",
             f"    rows no page has: {f.rows_without_page}"
-            + (f" ({examples}, …)" if examples else ""),
+            + (f" ({examples}{more})" if examples else ""),
             f"    current projects it lacks: {lacking or 'none'}",
         ]
     return lines
