@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from load.sources.importer import ESF_EXPORT, KOHESIO, import_file
 from load.store import LoadItem, RunCounts, open_store
 from parsers.page import parse_path
 from parsers.records import NewsRecord, ProjectRecord, Record
@@ -109,8 +110,6 @@ def load_fixture_db(url: str) -> FixtureDb:
 def import_sources(url: str) -> None:
     """Import a small export and Kohesio file that name two of the golden projects, with other
     titles, so v_project_links and v_source_disagreements have rows to show."""
-    from load.sources.importer import ESF_EXPORT, KOHESIO, import_file
-
     store = open_store(url, upgrade=False)
     try:
         for spec, name in ((ESF_EXPORT, "research_export.csv"), (KOHESIO, "research_kohesio.csv")):

@@ -92,7 +92,7 @@ def import_all(url: str) -> None:
 def links(engine: sa.Engine) -> set[tuple[str, str, str, str]]:
     query = "SELECT project_key, source, external_id, matched_on FROM v_project_links"
     with engine.connect() as conn:
-        return {tuple(row) for row in conn.execute(sa.text(query))}  # type: ignore[misc]
+        return {tuple(row) for row in conn.execute(sa.text(query))}
 
 
 def test_every_expected_link_and_no_other(fresh_db: FreshDb) -> None:
@@ -100,7 +100,7 @@ def test_every_expected_link_and_no_other(fresh_db: FreshDb) -> None:
     import_all(fresh_db.url)
     assert links(fresh_db.engine) == EXPECTED_LINKS
     with fresh_db.engine.connect() as conn:
-        kohesio_ids = dict(
+        kohesio_ids: dict[str, str | None] = dict(
             conn.execute(sa.text("SELECT project_number, kohesio_id FROM v_projects")).all()
         )
     assert kohesio_ids == {
@@ -205,7 +205,7 @@ def test_a_newer_file_replaces_its_period_only(fresh_db: FreshDb, tmp_path: Path
     newer.write_text("".join(line for line in lines if "Q1003" not in line), encoding="utf-8")
     assert run_import("kohesio", newer, fresh_db.url) == 0
     with fresh_db.engine.connect() as conn:
-        dropped = dict(
+        dropped: dict[str, bool] = dict(
             conn.execute(
                 sa.text("SELECT external_id, dropped_at IS NOT NULL FROM kohesio_operations")
             ).all()
@@ -269,10 +269,10 @@ def test_failing_rows_are_quarantined_with_file_and_line_exit_1(
     """A bad value, a row with a field too few, and a truncated last line (an open quote)."""
     path = tmp_path / "export.csv"
     shutil.copyfile(EXPORT, path)
-    with path.open("a", encoding="utf-8") as out:
-        out.write("2019/00010;Org;123;;;Titel;;;;1 000;40%;;;;2015-01-01;2016-01-01;ESF;X\n")
-        out.write("2019/00011;Org;too few fields\n")
-        out.write('2019/00012;Org;2120000019;;;"Trunkerad titel')
+    with path.open("a", encoding="utf-8") as appended:
+        appended.write("2019/00010;Org;123;;;Titel;;;;1 000;40%;;;;2015-01-01;2016-01-01;ESF;X\n")
+        appended.write("2019/00011;Org;too few fields\n")
+        appended.write('2019/00012;Org;2120000019;;;"Trunkerad titel')
     assert run_import("esf-export", path, fresh_db.url) == 1
     out = capsys.readouterr().out
     assert "3 failed (quarantined in parse_errors)" in out
