@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from load.sources.csvfile import CsvRow
 from parsers.normalisers import NormaliseError, clean_text, parse_date, parse_percent
@@ -41,8 +41,18 @@ class SourceRow:
     skipped: str | None = None
 
 
+_Parsed = tuple[Any, str | None]  # (value, error message)
+_CACHE_LIMIT = 100_000
+
+
 class Cells:
-    """The fields of one row, read with normalisers; problems collected on the way."""
+    """The fields of one row, read with normalisers; problems collected on the way.
+
+    Parsed values are remembered by (normaliser, text): source files repeat the same org
+    numbers, dates and rates thousands of times, and normalising is most of an import's time.
+    """
+
+    _memo: dict[tuple[Callable[[str], Any], str], _Parsed] = {}  # noqa: RUF012 (a shared cache)
 
     def __init__(self, row: CsvRow, labels: Mapping[str, str]) -> None:
         self.row = row
@@ -54,18 +64,28 @@ class Cells:
         raw = self.row.values.get(name)
         if raw is None:
             return None
-        cleaned = clean_text(raw)
+        # ASCII needs no Unicode clean-up: splitting on whitespace is clean_text's result.
+        cleaned = " ".join(raw.split()) if raw.isascii() else clean_text(raw)
         return cleaned or None
 
     def parsed(self, name: str, parse: Callable[[str], _T]) -> _T | None:
         raw = self.text(name)
         if raw is None:
             return None
-        try:
-            return parse(raw)
-        except NormaliseError as exc:
-            self.problem(name, raw, str(exc))
-            return None
+        memo = Cells._memo
+        found = memo.get((parse, raw))
+        if found is None:
+            try:
+                found = (parse(raw), None)
+            except NormaliseError as exc:
+                found = (None, str(exc))
+            if len(memo) >= _CACHE_LIMIT:
+                memo.clear()
+            memo[(parse, raw)] = found
+        value, error = found
+        if error is not None:
+            self.problem(name, raw, error)
+        return cast(_T | None, value)
 
     def problem(self, name: str | None, value: str | None, message: str) -> None:
         label = self.labels.get(name) if name is not None else None
