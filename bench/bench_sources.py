@@ -16,7 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from load.engine import create_engine
 from load.migrate import upgrade
@@ -77,10 +80,10 @@ def run_import(url: str, path: Path) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
 
 
-def bench_backend(label: str, new_url: object, files: dict[int, Path]) -> None:
+def bench_backend(label: str, new_url: Callable[[int], str], files: dict[int, Path]) -> None:
     results = {}
     for rows, path in files.items():
-        url = str(new_url(rows))  # type: ignore[operator]
+        url = new_url(rows)
         engine = create_engine(url)
         upgrade(engine)
         engine.dispose()
@@ -115,8 +118,6 @@ def main() -> None:
 
 
 def _pg_database(admin_url: str, rows: int) -> str:
-    import sqlalchemy as sa
-
     url = sa.make_url(admin_url)
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
