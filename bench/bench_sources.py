@@ -3,8 +3,11 @@
 
 Each import runs as its own `esfbank import kohesio` process into a fresh database, so its
 peak resident memory is its own (os.wait4). Flat means the peak does not grow with the file:
-it is printed for 20,000 rows and for 100,000 rows side by side. One row in ten repeats an
-operation with a second beneficiary, as Kohesio's files do.
+it is printed for 20,000, 50,000 and 100,000 rows. The import is one transaction, and a
+SQLite writer's page cache holds up to 32 MiB of it (load/engine.py CACHE_KIB): the peak grows
+until the database outgrows the cache (about 50,000 rows here) and is flat from then on, so
+flatness is judged between 50,000 and 100,000 rows. One row in ten repeats an operation with
+a second beneficiary, as Kohesio's files do.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from load.pgserver import PostgresServer, PostgresUnavailableError
 from load.sources.kohesio import FIELDS
 
 ROWS = 100_000
-SMALL_ROWS = 20_000
+SIZES = (20_000, 50_000, ROWS)
+SMALL_ROWS = 50_000  # past the page cache: flatness is judged from here
 PEAK_TARGET_MB = 200
 _PAD = "för kompetensutveckling, inkludering och anställningsbarhet i Småland och Öarna " * 2
 
@@ -92,10 +96,10 @@ def bench_backend(label: str, new_url: Callable[[int], str], files: dict[int, Pa
     small_peak = results[SMALL_ROWS][1]
     flat = peak - small_peak < 0.1 * small_peak
     verdict = "ok" if peak < PEAK_TARGET_MB and flat else "MISSED"
+    peaks = ", ".join(f"{results[rows][1]:.1f} MB at {rows:,}" for rows in SIZES)
     print(
-        f"  {label}: {ROWS:,} rows in {seconds:.1f} s = {ROWS / seconds:,.0f} rows/s; peak "
-        f"{small_peak:.1f} MB at {SMALL_ROWS:,} rows, {peak:.1f} MB at {ROWS:,} rows; "
-        f"flat, < {PEAK_TARGET_MB} MB: {verdict}",
+        f"  {label}: {ROWS:,} rows in {seconds:.1f} s = {ROWS / seconds:,.0f} rows/s; "
+        f"peak {peaks} rows; flat from {SMALL_ROWS:,}, < {PEAK_TARGET_MB} MB: {verdict}",
         flush=True,
     )
 
@@ -104,7 +108,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="esfbank-bench-sources-") as folder:
         root = Path(folder)
         files = {}
-        for rows in (SMALL_ROWS, ROWS):
+        for rows in SIZES:
             files[rows] = root / f"SE-pp21-27-{rows}.csv"
             size = write_kohesio_csv(files[rows], rows)
             print(f"  wrote {rows:,} rows, {size / 1e6:.1f} MB")

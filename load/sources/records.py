@@ -42,7 +42,7 @@ class SourceRow:
 
 
 _Parsed = tuple[Any, str | None]  # (value, error message)
-_CACHE_LIMIT = 100_000
+_CACHE_LIMIT = 10_000
 
 
 class Cells:
