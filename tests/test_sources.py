@@ -274,8 +274,13 @@ def test_failing_rows_are_quarantined_with_file_and_line_exit_1(
         appended.write("2019/00011;Org;too few fields\n")
         appended.write('2019/00012;Org;2120000019;;;"Trunkerad titel')
     assert run_import("esf-export", path, fresh_db.url) == 1
-    out = capsys.readouterr().out
-    assert "3 failed (quarantined in parse_errors)" in out
+    captured = capsys.readouterr()
+    assert "3 failed (quarantined in parse_errors)" in captured.out
+    assert f"{path}: line 10: unreadable row" in captured.err  # the truncated last line
+    assert (
+        f"{path}: line 8: column 'Projektägare organisationsnummer / Beneficiary ID' value "
+        "'123': expected an organisation number" in captured.err
+    )
     with fresh_db.engine.connect() as conn:
         errors = conn.execute(
             sa.text("SELECT source_path, field, value, message FROM parse_errors ORDER BY message")

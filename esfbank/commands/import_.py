@@ -8,6 +8,7 @@ quarantined in parse_errors with the file and line; the rest is imported), else 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         f"listed (flagged), {counts.failed} failed (quarantined in parse_errors), "
         f"{counts.repeated} repeated keys (first kept), {counts.skipped} skipped (not Swedish)"
     )
+    for problem in counts.problems:
+        print(f"{command}: {path}: {problem}", file=sys.stderr)
     if counts.failed:
         print(f"{command}: rows failed, so no row was flagged as no longer listed")
     return 1 if counts.failed else 0

@@ -33,6 +33,7 @@ from load.sources.records import SourceRow
 from load.store import RunCounts, Store, _fingerprint, _record_errors
 
 _BATCH = 1000
+SHOWN_PROBLEMS = 20
 _KEYS = sa.table("import_keys", sa.column("key", sa.String))
 
 
@@ -82,6 +83,7 @@ class ImportCounts:
     repeated: int = 0  # rows whose key an earlier row of the file had (first one kept)
     skipped: int = 0  # rows not for this import (other countries)
     periods: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)  # the first SHOWN_PROBLEMS, as lines
 
 
 def import_file(
@@ -163,6 +165,8 @@ class _Import:
                 counts.failed += 1
                 for problem in row.problems:
                     self._error(problem.field, problem.label, problem.value, problem.message)
+                    if len(counts.problems) < SHOWN_PROBLEMS:
+                        counts.problems.append(problem.describe())
             if row.key is None:
                 continue
             if row.key in fresh:

@@ -27,6 +27,13 @@ class Problem:
     value: str | None
     message: str
 
+    def describe(self) -> str:
+        """`line 7: column 'Startdatum / Start date' value '2019-13-01': <why>`."""
+        line, _, why = self.message.partition(": ")
+        if self.label is None:
+            return self.message
+        return f"{line}: column {self.label!r} value {self.value!r}: {why}"
+
 
 @dataclass(slots=True)
 class SourceRow:
