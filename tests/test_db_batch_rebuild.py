@@ -53,7 +53,7 @@ def snapshot(engine: sa.Engine) -> dict[str, int]:
 
 @pytest.mark.parametrize(
     ("projects", "failure"),
-    [(0, "error in view v_projects: no such table"), (3, "FOREIGN KEY constraint failed")],
+    [(0, r"error in view v_\w+: no such table"), (3, "FOREIGN KEY constraint failed")],
     ids=["views", "views and rows referring to projects"],
 )
 def test_a_plain_transaction_cannot_rebuild_a_table_a_view_reads(
