@@ -23,11 +23,13 @@ import sqlalchemy as sa
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler import discovery
 from crawler.context import CrawlContext, CrawlOptions, Tally
 from crawler.journal import Journal, read_journal
 from crawler.removal import Verdict, judge, unlisted_may_leave
 from crawler.spiders.esf import EsfSpider
 from load.archive import Archive
+from load.sources.discovery import dropped_numbers
 from load.store import RunCounts, Store
 
 FINISHED = "finished"
@@ -98,7 +100,12 @@ def run_crawl(
         complete = (
             finish_reason == FINISHED and not context.discovery_failures and not options.seeds
         )
-        removal = _remove(store, context, complete) if context.database_error is None else None
+        finished = finish_reason == FINISHED
+        removal = (
+            _remove(store, context, complete=complete, finished=finished)
+            if context.database_error is None
+            else None
+        )
         status = _status(finish_reason, context)
         _finish_run(store, run_id, status, context, removal)
         if journal is not None:
@@ -144,7 +151,7 @@ def _finish_run(
             raise
 
 
-def _remove(store: Store, context: CrawlContext, complete: bool) -> Verdict:
+def _remove(store: Store, context: CrawlContext, *, complete: bool, finished: bool) -> Verdict:
     """Flag the run's removals together, or none of them if the guard refuses."""
     candidates = set(context.gone)
     if complete:
@@ -153,6 +160,8 @@ def _remove(store: Store, context: CrawlContext, complete: bool) -> Verdict:
             for url in store.live_urls()
             if url not in context.listed and unlisted_may_leave(url)
         )
+    if finished and not context.options.seeds:
+        candidates.update(_dropped_from_export(store, context))
     families = store.removal_families(sorted(candidates))
     options = context.options
     verdict = judge(
@@ -164,6 +173,15 @@ def _remove(store: Store, context: CrawlContext, complete: bool) -> Verdict:
     if families and not verdict.refused:
         context.tally.removed += store.mark_removed(sorted(families), context.run_id)
     return verdict
+
+
+def _dropped_from_export(store: Store, context: CrawlContext) -> set[str]:
+    """`?dnr=` pages whose number the newest export no longer lists, and that no discovery
+    source of this run listed, leave (whether or not the run was complete: the export, not
+    the crawl, says they are gone)."""
+    base = context.options.base_url
+    urls = {discovery.project_url(base, number) for number in dropped_numbers(store.engine)}
+    return (urls - context.listed).intersection(store.live_urls(containing="?dnr="))
 
 
 def _elapsed(stats: dict[str, object]) -> float:

@@ -25,6 +25,7 @@ COMMANDS = (
     "report",
     "db",
     "demo",
+    "import_",
 )
 
 

@@ -109,6 +109,189 @@ _CHILD = {
     "position": ColumnDoc("Order of the entry on the page, from 0", "", "0"),
 }
 
+_SOURCE_ROW = {
+    "content_hash": ColumnDoc(
+        "Hash of the row's values: an unchanged row is not rewritten", "", "9b1e…"
+    ),
+    "run_id": ColumnDoc("The import that last wrote the row (crawl_runs.id)", "", "7"),
+    "first_seen_at": ColumnDoc(
+        "When an import first listed it (UTC)", "", "2026-11-23T02:00:00+00:00"
+    ),
+    "last_changed_at": ColumnDoc(
+        "When an import last changed it (UTC)", "", "2026-11-23T02:00:00+00:00"
+    ),
+    "dropped_at": ColumnDoc(
+        "When the newest file of its source and programme period stopped listing it (UTC); null"
+        " while listed. Rows are flagged, never deleted; the export's dropped numbers take their"
+        " ?dnr= pages out at the next crawl",
+        "",
+        "",
+    ),
+    "dropped_run_id": ColumnDoc("The import that flagged it (crawl_runs.id)", "", "9"),
+}
+_LINK = {
+    "project_key": ColumnDoc(
+        "The project's natural key (projects.project_key)", "", "2021-2027 23-017-S01"
+    ),
+    "source": ColumnDoc("The other source: 'kohesio' or 'esf_export'", "", "kohesio"),
+    "external_id": ColumnDoc(
+        "The row of that source: Kohesio's Q-number, the export's project number", "", "Q7362540"
+    ),
+}
+SOURCE_RELATIONS: Mapping[str, RelationDoc] = {
+    "esf_export_projects": RelationDoc(
+        "The project bank's own CSV export (`esfbank import esf-export`): one row per project"
+        " number; its numbers are crawled as ?dnr= pages",
+        {
+            **_SOURCE_ROW,
+            "project_number": ColumnDoc(
+                "Project number; its shape gives the period",
+                "Diarienummer / Operation ID",
+                "23-017-S01",
+            ),
+            "programme_period": ColumnDoc("Programme period of the number", "", "2021-2027"),
+            "title": ColumnDoc("Project name", "Namn på insatsen / Operation Name", "Jobbcoacher"),
+            "owner": ColumnDoc(
+                "Beneficiary as written", "Stödmottagare / Beneficiary", "Kalmar kommun"
+            ),
+            "owner_org_number": ColumnDoc(
+                "Beneficiary's organisation number, NNNNNN-NNNN",
+                "Projektägare organisationsnummer / Beneficiary ID",
+                "212000-0019",
+            ),
+            "owner_city": ColumnDoc(
+                "Beneficiary's town", "Projektägare ort / Beneficiary city", "Kalmar"
+            ),
+            "country": ColumnDoc("Beneficiary's country", "Stödmottagarens land", "Sverige"),
+            "priority": ColumnDoc(
+                "Programme area as written", "Programområde / Priority", "Programområde A"
+            ),
+            "specific_objective": ColumnDoc(
+                "Specific objective as written", "Specifikt mål", "A1A"
+            ),
+            "intervention_field": ColumnDoc(
+                "Intervention field as written", "Interventionsområde", "…"
+            ),
+            "total_budget_sek": ColumnDoc(
+                "Total budget, whole kronor", "Total projektbudget / Total budget SEK", "4973906"
+            ),
+            "eu_cofinancing_rate_pct": ColumnDoc(
+                "EU co-financing rate, percent", "Unionens medfinansieringsgrad", "90"
+            ),
+            "eu_contribution_sek": ColumnDoc(
+                "EU contribution, whole kronor", "EU-stöd i SEK / EU contribution SEK", "4476515"
+            ),
+            "summary": ColumnDoc(
+                "Summary, its HTML made text (a line per paragraph, `- ` per bullet)",
+                "Sammanfattning / Summary",
+                "Projektet ska …",
+            ),
+            "summary_en": ColumnDoc(
+                "Summary in English, as text", "Sammanfattning engelsk", "The project …"
+            ),
+            "start_date": ColumnDoc(
+                "First day of the project", "Startdatum / Start date", "2023-01-01"
+            ),
+            "end_date": ColumnDoc("Last day of the project", "Slutdatum / End date", "2025-12-31"),
+            "fund": ColumnDoc("EU fund", "EU-fond / EU fund", "ESF+"),
+            "programme_cci": ColumnDoc("CCI of the programme", "Program CCI", "2021SE05SFPR"),
+        },
+    ),
+    "kohesio_operations": RelationDoc(
+        "Kohesio's operations in Sweden (`esfbank import kohesio`), every fund, one row per"
+        " operation (its first beneficiary's); only ESF and ESF+ ones are linked to projects",
+        {
+            **_SOURCE_ROW,
+            "external_id": ColumnDoc(
+                "Kohesio's Q-number (from Operation_Unique_Identifier)", "", "Q7362540"
+            ),
+            "programme_period": ColumnDoc("Programming period", "Programming_Period", "2021-2027"),
+            "local_identifier": ColumnDoc(
+                "The programme's own identifier, as given",
+                "Operation_Local_Identifier",
+                "2021SE05SFPR001_23-017-S01",
+            ),
+            "project_number": ColumnDoc(
+                "The Swedish project number inside local_identifier; null when it holds none",
+                "",
+                "23-017-S01",
+            ),
+            "name": ColumnDoc(
+                "Name in the programme's language",
+                "Operation_Name_Programme_Language",
+                "Jobbcoacher",
+            ),
+            "name_en": ColumnDoc("Name in English", "Operation_Name_English", "Job coaches"),
+            "country_code": ColumnDoc("Country code (always SE here)", "CountryCode", "SE"),
+            "fund_code": ColumnDoc("Fund", "Fund_Code", "ESF+"),
+            "programme_code": ColumnDoc(
+                "Programme CCI (longer than esf.se's)", "Programme_Code", "2021SE05SFPR001"
+            ),
+            "programme_name": ColumnDoc("Programme", "Programme_Name", "ESF+ Sverige"),
+            "start_date": ColumnDoc("First day", "Operation_Start_Date", "2023-01-01"),
+            "end_date": ColumnDoc("Last day", "Operation_End_Date", "2025-12-31"),
+            "cofinancing_rate_pct": ColumnDoc(
+                "Co-financing rate, percent", "Cofinancing_Rate", "40"
+            ),
+            "total_eligible_expenditure": ColumnDoc(
+                "Total eligible expenditure, in `currency`, to the cent",
+                "Total_Eligible_Expenditure_amount",
+                "88000.50",
+            ),
+            "currency": ColumnDoc(
+                "Currency of the amounts (often EUR: then not compared with the pages' kronor)",
+                "Total_Eligible_Expenditure_Currency",
+                "EUR",
+            ),
+            "eu_budget": ColumnDoc(
+                "EU budget of the operation, in `currency`", "Project_EU_Budget", "35200.20"
+            ),
+            "beneficiary_id": ColumnDoc(
+                "Kohesio's beneficiary identifier", "Beneficiary_Unique_Identifier", "Q9001"
+            ),
+            "beneficiary_name": ColumnDoc("Beneficiary", "Beneficiary_Name", "Kalmar kommun"),
+            "beneficiary_org_number": ColumnDoc(
+                "Beneficiary's organisation number, NNNNNN-NNNN",
+                "Beneficiary_Local_Identifier",
+                "212000-0019",
+            ),
+        },
+    ),
+    "project_links": RelationDoc(
+        "Each current project's link to another source, at most one per source, and never two"
+        " projects to one row: by project number, else by org number + folded title + start"
+        " date. Rebuilt after every import and every run",
+        {
+            **_LINK,
+            "matched_on": ColumnDoc(
+                "What the link was made on: 'project_number' or 'org_number+title+start_date'",
+                "",
+                "project_number",
+            ),
+        },
+    ),
+    "v_project_links": RelationDoc(
+        columns={
+            **_LINK,
+            "matched_on": ColumnDoc(
+                "'project_number' or 'org_number+title+start_date'", "", "project_number"
+            ),
+        }
+    ),
+    "v_source_disagreements": RelationDoc(
+        columns={
+            **_LINK,
+            "field": ColumnDoc(
+                "The projects field compared (amounts only where the source's are in SEK)",
+                "",
+                "start_date",
+            ),
+            "page_value": ColumnDoc("The page's value, as text", "", "2023-01-01"),
+            "source_value": ColumnDoc("The source's value, as text", "", "2023-02-01"),
+        }
+    ),
+}
+
 RELATIONS: Mapping[str, RelationDoc] = {
     "regions": RelationDoc(
         "Reference table: the ESF regions with their NUTS-2 codes (data/regions.csv)",
@@ -350,6 +533,11 @@ RELATIONS: Mapping[str, RelationDoc] = {
     "v_projects": RelationDoc(
         columns={
             "removed": ColumnDoc("The project's page is gone from the site", "", "false"),
+            "kohesio_id": ColumnDoc(
+                "The Kohesio operation (Q-number) the project is linked to (project_links)",
+                "",
+                "Q7362540",
+            ),
             "nuts2": ColumnDoc(
                 "NUTS-2 code as stated, else the region's; null for national projects",
                 "NUTS-2 kod, Region",
@@ -395,6 +583,7 @@ RELATIONS: Mapping[str, RelationDoc] = {
     ),
     "v_summary_period": RelationDoc(),
     "v_summary_period_region": RelationDoc(),
+    **SOURCE_RELATIONS,
 }
 
 _SUMMARY = {
@@ -413,6 +602,8 @@ _INHERITS: Mapping[str, tuple[Mapping[str, ColumnDoc], ...]] = {
     "projects": (PROJECT_FIELDS,),
     "v_projects": (PROJECT_FIELDS,),
     "v_project_history": (PROJECT_FIELDS,),
+    "v_project_links": (PROJECT_FIELDS,),
+    "v_source_disagreements": (PROJECT_FIELDS,),
     "v_summary_period": (_SUMMARY, PROJECT_FIELDS),
     "v_summary_period_region": (_SUMMARY, PROJECT_FIELDS),
 }

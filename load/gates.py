@@ -6,6 +6,7 @@ replaces it. A misspelt key is an error, not a gate silently never checked.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ class Gates:
     min_count: Mapping[str, int]
     min_fill_rate: Mapping[str, float]
     max_error_rate: float | None
+    # source → period → least share of current projects linked to it (load/sources/)
+    min_linked_share: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,8 @@ class GateResult:
     def describe(self) -> str:
         op = "<=" if self.name.startswith("max_") else ">="
         actual = "not measurable" if self.actual is None else f"{self.actual:g}"
+        if self.actual is None and self.passed:
+            actual = "not applicable (no rows of that source and period)"
         return f"{self.name}: {actual} (needs {op} {self.threshold:g})"
 
 
@@ -65,7 +70,8 @@ def load_gates(path: Path = DEFAULT_GATES_FILE) -> Gates:
         raise GatesError(f"cannot read gates file {path}: {exc.strerror}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise GatesError(f"gates file {path} is not valid TOML: {exc}") from exc
-    unknown = sorted(set(data) - {"min_count", "min_fill_rate", "max_error_rate"})
+    unknown = sorted(set(data) - {"min_count", "min_fill_rate", "max_error_rate",
+                                  "min_linked_share"})  # fmt: skip
     if unknown:
         raise GatesError(f"{path}: unknown gate {', '.join(unknown)}")
     counts = _table(path, data, "min_count")
@@ -84,6 +90,14 @@ def load_gates(path: Path = DEFAULT_GATES_FILE) -> Gates:
         max_error_rate=None
         if max_error is None
         else _number(path, "max_error_rate", max_error, rate=True),
+        min_linked_share={
+            source: {
+                period: _number(path, f"{name}.{period}", value, rate=True)
+                for period, value in _table(path, {name: shares}, name).items()
+            }
+            for source, shares in _table(path, data, "min_linked_share").items()
+            for name in [f"min_linked_share.{source}"]
+        },
     )
 
 
@@ -97,11 +111,14 @@ def check_gates(
     counts: Mapping[str, int],
     fill_rates: Mapping[str, float | None],
     error_rate: float | None,
+    linked_shares: Mapping[str, Mapping[str, float | None]] | None = None,
 ) -> list[GateResult]:
     """Every gate with its measured value; a figure that cannot be measured fails its gate.
 
     `counts` and `fill_rates` list every family and field the report knows (a fill rate is None
     for an empty table), so a gate naming anything else is a misspelling and raises GatesError.
+    A linked-share gate of a source with no rows of that period (never imported) passes: the
+    nightly crawl of someone who imports no other source is not a failure.
     """
     results: list[GateResult] = []
     for family, least in gates.min_count.items():
@@ -113,6 +130,15 @@ def check_gates(
         rate = fill_rates[field]
         passed = rate is not None and rate >= minimum
         results.append(GateResult(f"min_fill_rate.{field}", rate, minimum, passed))
+    shares = linked_shares or {}
+    for source, periods in gates.min_linked_share.items():
+        _known("min_linked_share", source, shares)
+        for period, share_needed in periods.items():
+            _known(f"min_linked_share.{source}", period, shares[source])
+            share = shares[source][period]
+            name = f"min_linked_share.{source}.{period}"
+            passed = share is None or share >= share_needed
+            results.append(GateResult(name, share, share_needed, passed))
     if gates.max_error_rate is not None:
         results.append(
             GateResult(

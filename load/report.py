@@ -25,6 +25,8 @@ from load.schema import (
     projects,
     url_state,
 )
+from load.sources.report import SourceFigures, source_figures
+from load.sources.report import render as render_sources
 from parsers.fields import FIELDS
 
 # Families loaded into their own tables; the others are only detected and kept in url_state.
@@ -63,6 +65,7 @@ class Report:
     versions_in_latest_run: dict[str, int]
     fields_changed_in_latest_run: dict[str, int]
     unfinished_runs: list[RunSummary] = field(default_factory=list)
+    sources: dict[str, SourceFigures] = field(default_factory=dict)
     gates: list[GateResult] = field(default_factory=list)
 
     @property
@@ -240,8 +243,10 @@ def build_report(conn: sa.Connection, gates: Gates) -> Report:
         versions_in_latest_run=versions,
         fields_changed_in_latest_run=fields_changed,
         unfinished_runs=_unfinished_runs(conn),
+        sources=source_figures(conn),
     )
-    report.gates = check_gates(gates, counts, fill_rates, error_rate)
+    shares = {name: f.linked_share for name, f in report.sources.items()}
+    report.gates = check_gates(gates, counts, fill_rates, error_rate, shares)
     return report
 
 
@@ -322,6 +327,7 @@ def render_text(report: Report, database: str) -> str:
             f"Runs that did not finish ok (latest {UNFINISHED_RUNS})",
             [(f"run {r.id}", _unfinished_line(r)) for r in report.unfinished_runs],
         ),
+        *render_sources(report.sources),
         "",
         "Gates",
         *(f"  {'PASS' if g.passed else 'FAIL'} {g.describe()}" for g in report.gates),

@@ -296,3 +296,83 @@ parse_errors = sa.Table(
     sa.Index("ix_parse_errors_source_url", "source_url"),
     sa.Index("ix_parse_errors_source_path", "source_path"),
 )
+
+# -- other sources of the same projects (load/sources/): the bank's CSV export and Kohesio ------
+
+
+def _source_bookkeeping() -> tuple[sa.Column[Any], ...]:
+    """Columns every imported source row carries: its hash, the import that last wrote it, and
+    the flag set when the newest file of its source and period no longer lists it."""
+    return (
+        sa.Column("content_hash", sa.String(64), nullable=False),
+        sa.Column("run_id", sa.Integer, sa.ForeignKey("crawl_runs.id"), nullable=False),
+        sa.Column("first_seen_at", Timestamp, nullable=False),
+        sa.Column("last_changed_at", Timestamp, nullable=False),
+        sa.Column(
+            "dropped_at",
+            Timestamp,
+            comment="when the newest file of its source and period stopped listing it",
+        ),
+        sa.Column("dropped_run_id", sa.Integer, sa.ForeignKey("crawl_runs.id")),
+    )
+
+
+esf_export_projects = sa.Table(
+    "esf_export_projects",
+    metadata,
+    sa.Column("project_number", sa.String(32), primary_key=True),
+    sa.Column("programme_period", sa.String(9), nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("owner", sa.Text),
+    sa.Column("owner_org_number", sa.String(11), index=True),
+    sa.Column("owner_city", sa.Text),
+    sa.Column("country", sa.Text),
+    sa.Column("priority", sa.Text),
+    sa.Column("specific_objective", sa.Text),
+    sa.Column("intervention_field", sa.Text),
+    sa.Column("total_budget_sek", sa.BigInteger),
+    sa.Column("eu_cofinancing_rate_pct", sa.Float),
+    sa.Column("eu_contribution_sek", sa.BigInteger),
+    sa.Column("summary", sa.Text),
+    sa.Column("summary_en", sa.Text),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("fund", sa.Text),
+    sa.Column("programme_cci", sa.Text),
+    *_source_bookkeeping(),
+)
+
+kohesio_operations = sa.Table(
+    "kohesio_operations",
+    metadata,
+    sa.Column("external_id", sa.String(32), primary_key=True, comment="Q-number: 'Q7361953'"),
+    sa.Column("programme_period", sa.String(9), nullable=False),
+    sa.Column("local_identifier", sa.Text),
+    sa.Column("project_number", sa.String(32), index=True),
+    sa.Column("name", sa.Text),
+    sa.Column("name_en", sa.Text),
+    sa.Column("country_code", sa.String(2)),
+    sa.Column("fund_code", sa.Text),
+    sa.Column("programme_code", sa.Text),
+    sa.Column("programme_name", sa.Text),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("cofinancing_rate_pct", sa.Float),
+    sa.Column("total_eligible_expenditure", sa.Numeric(18, 2)),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("eu_budget", sa.Numeric(18, 2)),
+    sa.Column("beneficiary_id", sa.Text),
+    sa.Column("beneficiary_name", sa.Text),
+    sa.Column("beneficiary_org_number", sa.String(11), index=True),
+    *_source_bookkeeping(),
+)
+
+project_links = sa.Table(
+    "project_links",
+    metadata,
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), primary_key=True),
+    sa.Column("source", sa.String(16), primary_key=True, comment="'kohesio' or 'esf_export'"),
+    sa.Column("external_id", sa.String(32), nullable=False),
+    sa.Column("matched_on", sa.String(32), nullable=False),
+    sa.UniqueConstraint("source", "external_id", name="uq_project_links_source_external_id"),
+)

@@ -52,6 +52,7 @@ from load.rows import (
     project_key,
     url_key,
 )
+from load.sources import links
 from load.validate import Violation, missing_url, project_violations
 from parsers.normalisers import NormaliseError
 from parsers.records import NewsRecord, ProjectRecord, Record
@@ -263,7 +264,8 @@ class Store:
         return run_id
 
     def finish_run(self, run_id: int, status: str, counts: RunCounts) -> None:
-        """Close a run with its status (`ok`, `failed`, `interrupted`) and counts."""
+        """Close a run with its status (`ok`, `failed`, `interrupted`) and counts, and bring
+        the links to other sources (project_links) in line with what the run left."""
         now = self._clock()
         values = {
             "status": status,
@@ -279,7 +281,9 @@ class Store:
             "removal_refusal": counts.removal_refusal,
         }
         with self._writer.begin() as conn:
+            lock_writers(conn)
             conn.execute(sa.update(t.crawl_runs).where(t.crawl_runs.c.id == run_id), values)
+            links.refresh(conn)
 
     def abandon_run(self, run_id: int, stopped_by: BaseException) -> None:
         """Close a run that an error (`failed`) or Ctrl-C (`interrupted`) stopped, if the

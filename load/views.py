@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.ddl import CreateView, DropView
 
 from load.schema import Timestamp, crawl_runs, news_articles, news_project_links, projects, regions
+from load.sources import views as sources
 from parsers.fields import FIELDS
 
 SelectBuilder = Callable[[str], sa.SelectBase]
@@ -63,6 +64,7 @@ def _v_projects(dialect: str) -> sa.SelectBase:
             p.last_changed_at,
             p.removed_at,
             sa.case((p.removed_at.is_(None), sa.false()), else_=sa.true()).label("removed"),
+            sources.kohesio_id(p.id).label("kohesio_id"),
         )
         .select_from(projects.outerjoin(regions, regions.c.name == p.region))
         .order_by(p.id)
@@ -194,6 +196,18 @@ VIEWS: Mapping[str, View] = {
             "v_summary_period_region",
             "Current (not removed) projects per period and region: count, sums of grant and budget",
             _v_summary_period_region,
+        ),
+        View(
+            "v_project_links",
+            "One row per project and other source it is linked to (Kohesio, the bank's export),"
+            " and what the link was made on",
+            sources.v_project_links,
+        ),
+        View(
+            "v_source_disagreements",
+            "One row per linked project, source and field where the page and the source"
+            " disagree (amounts only where both are in SEK)",
+            sources.v_source_disagreements,
         ),
     )
 }

@@ -14,11 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from load.sources.importer import ESF_EXPORT, KOHESIO, import_file
 from load.store import LoadItem, RunCounts, open_store
 from parsers.page import parse_path
 from parsers.records import NewsRecord, ProjectRecord, Record
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
+SOURCES = Path(__file__).resolve().parent / "fixtures" / "sources"
 FAMILIES = ("esf2007", "esf2014", "esfplus2021", "news", "call", "other")
 BROKEN_URL = "https://www.esf.se/resultat/projektbanken/projekt/?dnr=2099/99999"
 UNKNOWN_PROJECT_NUMBER = "2099/00001"  # mentioned by a news article, not in the database
@@ -103,3 +105,14 @@ def load_fixture_db(url: str) -> FixtureDb:
         new_end_date=new_end,
         removed_url=unnumbered.source.url,
     )
+
+
+def import_sources(url: str) -> None:
+    """Import a small export and Kohesio file that name two of the golden projects, with other
+    titles, so v_project_links and v_source_disagreements have rows to show."""
+    store = open_store(url, upgrade=False)
+    try:
+        for spec, name in ((ESF_EXPORT, "research_export.csv"), (KOHESIO, "research_kohesio.csv")):
+            assert import_file(store, spec, SOURCES / name).failed == 0
+    finally:
+        store.close()

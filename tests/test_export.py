@@ -19,7 +19,7 @@ from esfbank.cli import main
 from load import export as ex
 from load.views import VIEWS
 from parsers.fields import PERSONAL_DATA_FIELDS
-from tests.research_db import load_fixture_db
+from tests.research_db import import_sources, load_fixture_db
 
 SOURCES = [("view", name) for name in VIEWS] + [
     ("table", name) for name in ("projects", "news_articles", "project_municipalities")
@@ -29,6 +29,7 @@ SOURCES = [("view", name) for name in VIEWS] + [
 @pytest.fixture
 def loaded(fresh_db):
     load_fixture_db(fresh_db.url)
+    import_sources(fresh_db.url)
     return fresh_db
 
 

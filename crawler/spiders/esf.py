@@ -42,6 +42,7 @@ from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Redirected,
 from crawler.pipelines import is_html_content_type
 from crawler.sitemaps import MAX_SITEMAP_BYTES, UnreadableSitemapError, read_sitemap
 from load.archive import DISCOVERY, PAGE
+from load.sources import discovery as sources
 from load.store import UrlState
 
 GONE = frozenset({404, 410})
@@ -56,6 +57,9 @@ MAX_SITEMAP_DEPTH = 3  # robots.txt's sitemap is depth 1
 BATCH = 200
 IDLE_CHECK_SECONDS = 1.0  # start() looks again at least this often while it waits
 DNR = "?dnr="
+# url_state's own `?dnr=` pages, asked again each run: a reminder, not a listing, so they do not
+# count as listed (a page that dropped out of the newest export may then leave).
+KNOWN_DNR_SOURCE = "known ?dnr= pages"
 ARCHIVE_SOURCE = "Internet Archive index"  # what `esfbank discover` names as the legacy source
 
 Output = Iterator[scrapy.Request | CrawlItem]
@@ -130,14 +134,15 @@ class EsfSpider(scrapy.Spider):
 
         Any discovery source may call this mid-run; `source` names it for `esfbank discover`.
         """
+        lists = source != KNOWN_DNR_SOURCE
         for url, lastmod in entries:
             key = discovery.canonical(url)
+            if lists and self.context.found is None:
+                self.context.listed.add(key)
             if key in self._scheduled:
                 continue
             self._scheduled.add(key)
-            if self.context.found is None:
-                self.context.listed.add(key)
-            else:  # a dry run removes nothing: it keeps the source instead
+            if self.context.found is not None:  # a dry run removes nothing: it keeps the source
                 self.context.found[key] = source
             self._queue.append((key, lastmod))
         self._wake_up()
@@ -225,8 +230,13 @@ class EsfSpider(scrapy.Spider):
         site = f"{self.base_url}/"
         known = self.context.store.live_urls(containing=DNR) if self.context.store else []
         self._links_waiting.extend(
-            (url, "known ?dnr= pages") for url in known if url.startswith(site)
+            (url, KNOWN_DNR_SOURCE) for url in known if url.startswith(site)
         )
+        if self.context.store is not None:  # the bank's export: ?dnr= pages no sitemap lists
+            numbers = sources.listed_numbers(self.context.store.engine)
+            self._links_waiting.extend(
+                (discovery.project_url(self.base_url, n), "esf export") for n in numbers
+            )
         if self.wayback_url is not None:
             yield from self._discover_archive(self.wayback_url)
         # Another discovery source (an imported list) calls `enqueue` with its URLs and its
@@ -454,7 +464,8 @@ class EsfSpider(scrapy.Spider):
             lastmod = meta.get("sitemap_lastmod")
             yield self._page_request(origin, lastmod, bool(meta.get("listing")), {})
             return
-        self.context.listed.add(url)  # the target of a redirect is listed like its source
+        if origin in self.context.listed:  # the target of a redirect is listed like its source
+            self.context.listed.add(url)
         # The lastmod a URL is listed with is its own: a redirect's target does not take it.
         lastmod = meta.get("sitemap_lastmod") if origin == url else None
         yield from self._page_outcome(response, url, listing, lastmod)

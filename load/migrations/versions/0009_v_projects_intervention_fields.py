@@ -4,7 +4,7 @@ purpose (parsers/fields.py says why). Written by `alembic revision --autogenerat
 registry; the view's SQL is frozen here, before and after.
 
 Revision ID: 0009
-Revises: 0006_run_progress
+Revises: 0007_sources
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0006_run_progress"
+down_revision: str | None = "0007_sources"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -33,7 +33,10 @@ VIEWS: dict[str, dict[str, str]] = {
     projects.intervention_type, projects.strategic_importance, projects.child_poverty_theme,
     projects.text_truncated, projects.source_url, projects.first_seen_at,
     projects.last_changed_at, projects.removed_at, CASE WHEN (projects.removed_at IS NULL)
-    THEN 0 ELSE 1 END AS removed
+    THEN 0 ELSE 1 END AS removed, (SELECT project_links.external_id
+    FROM project_links
+    WHERE project_links.project_id = projects.id AND project_links.source = 'kohesio') AS
+    kohesio_id
     FROM projects LEFT OUTER JOIN regions ON regions.name = projects.region ORDER BY
     projects.id""",
         "postgresql": """CREATE VIEW v_projects AS SELECT projects.id AS project_id,
@@ -48,7 +51,10 @@ VIEWS: dict[str, dict[str, str]] = {
     projects.intervention_type, projects.strategic_importance, projects.child_poverty_theme,
     projects.text_truncated, projects.source_url, projects.first_seen_at,
     projects.last_changed_at, projects.removed_at, CASE WHEN (projects.removed_at IS NULL)
-    THEN false ELSE true END AS removed
+    THEN false ELSE true END AS removed, (SELECT project_links.external_id
+    FROM project_links
+    WHERE project_links.project_id = projects.id AND project_links.source = 'kohesio') AS
+    kohesio_id
     FROM projects LEFT OUTER JOIN regions ON regions.name = projects.region ORDER BY
     projects.id""",
     },
@@ -66,9 +72,10 @@ PREVIOUS_VIEWS: dict[str, dict[str, str]] = {
     projects.contact_email, projects.contact_phone, projects.fund, projects.text_truncated,
     projects.source_url, projects.first_seen_at, projects.last_changed_at,
     projects.removed_at, CASE WHEN (projects.removed_at IS NULL) THEN 0 ELSE 1 END AS
-    removed
-    FROM projects LEFT OUTER JOIN regions ON regions.name = projects.region ORDER BY
-    projects.id""",
+    removed, (SELECT project_links.external_id FROM project_links WHERE
+    project_links.project_id = projects.id AND project_links.source = 'kohesio') AS
+    kohesio_id FROM projects LEFT OUTER JOIN regions ON regions.name = projects.region ORDER
+    BY projects.id""",
         "postgresql": """CREATE VIEW v_projects AS SELECT projects.id AS project_id,
     projects.programme_period, projects.project_number, projects.title, projects.owner,
     projects.owner_org_number, projects.owner_postal_code, projects.owner_city,
@@ -80,9 +87,10 @@ PREVIOUS_VIEWS: dict[str, dict[str, str]] = {
     projects.contact_email, projects.contact_phone, projects.fund, projects.text_truncated,
     projects.source_url, projects.first_seen_at, projects.last_changed_at,
     projects.removed_at, CASE WHEN (projects.removed_at IS NULL) THEN false ELSE true END AS
-    removed
-    FROM projects LEFT OUTER JOIN regions ON regions.name = projects.region ORDER BY
-    projects.id""",
+    removed, (SELECT project_links.external_id FROM project_links WHERE
+    project_links.project_id = projects.id AND project_links.source = 'kohesio') AS
+    kohesio_id FROM projects LEFT OUTER JOIN regions ON regions.name = projects.region ORDER
+    BY projects.id""",
     },
 }
 
