@@ -229,9 +229,7 @@ class EsfSpider(scrapy.Spider):
         # url_state (not those a crawl of another --base-url left there).
         site = f"{self.base_url}/"
         known = self.context.store.live_urls(containing=DNR) if self.context.store else []
-        self._links_waiting.extend(
-            (url, KNOWN_DNR_SOURCE) for url in known if url.startswith(site)
-        )
+        self._links_waiting.extend((url, KNOWN_DNR_SOURCE) for url in known if url.startswith(site))
         if self.context.store is not None:  # the bank's export: ?dnr= pages no sitemap lists
             numbers = sources.listed_numbers(self.context.store.engine)
             self._links_waiting.extend(
