@@ -1,0 +1,181 @@
+"""The search index: kept current by every load (the store calls `index_projects` and
+`index_news` once per batch with what it wrote) and asked by `esfbank search` and `serve`.
+
+SQLite: FTS5 tables of stemmed words (load/search_text.py stems), `rowid` = the page's id.
+PostgreSQL: tables of `tsvector`s made by the `swedish` configuration, with a GIN index. On
+both, `search_projects(project_id, document)` and `search_news(news_id, document)`; migration
+0008 builds them and indexes the pages already loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from load.search_text import Document, Query, document, project_texts, snippet
+
+# table, id column, the table it indexes
+INDEXES = {
+    "project": ("search_projects", "project_id", "projects"),
+    "news": ("search_news", "news_id", "news_articles"),
+}
+# FTS5 keeps each index in shadow tables named after it: not tables of their own to document.
+_FTS5_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
+SHADOW_TABLES = frozenset(
+    table + suffix for table, _, _ in INDEXES.values() for suffix in _FTS5_SHADOWS
+)
+_PG_DOCUMENT = (
+    "setweight(to_tsvector('swedish', :title), 'A') || setweight(to_tsvector('swedish', :body), 'B')"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One page found; `rank` is its place in the list (1 = most relevant)."""
+
+    kind: str
+    title: str | None
+    project_number: str | None
+    source_url: str | None
+    rank: int
+    snippet: str
+    programme_period: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "project_number": self.project_number,
+            "source_url": self.source_url,
+            "rank": self.rank,
+            "snippet": self.snippet,
+        }
+
+
+def index_projects(conn: Connection, projects: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
+    """(Re-)index projects given as (id, row with title, owner, sections): a changed page's
+    old text stops matching."""
+    docs = [
+        (i, document(row["title"], project_texts(row["owner"], row["sections"])))
+        for i, row in projects
+    ]
+    _write(conn, "project", docs)
+
+
+def index_news(conn: Connection, news: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
+    """(Re-)index news articles given as (id, row with title, body)."""
+    _write(conn, "news", [(i, document(row["title"], [row["body"]])) for i, row in news])
+
+
+def _write(conn: Connection, kind: str, docs: Sequence[tuple[int, Document]]) -> None:
+    if not docs:
+        return
+    table, id_column, _ = INDEXES[kind]
+    ids = [i for i, _ in docs]
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text(f"DELETE FROM {table} WHERE {id_column} = ANY(:ids)"), {"ids": ids}
+        )
+        conn.execute(
+            sa.text(f"INSERT INTO {table} ({id_column}, document) VALUES (:id, {_PG_DOCUMENT})"),
+            [{"id": i, "title": " ".join(d.title), "body": " ".join(d.body)} for i, d in docs],
+        )
+        return
+    raw: Any = conn.connection.driver_connection
+    raw.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i in ids])
+    raw.executemany(
+        f"INSERT INTO {table} (rowid, {id_column}, document) VALUES (?, ?, ?)",
+        [(i, i, d.stems()) for i, d in docs],
+    )
+
+
+def has_index(conn: Connection) -> bool:
+    """Whether the database has the search index (migration 0008 or later)."""
+    inspector = sa.inspect(conn)
+    return all(inspector.has_table(table) for table, _, _ in INDEXES.values())
+
+
+def search(
+    conn: Connection,
+    query: Query,
+    *,
+    limit: int = 20,
+    kind: str | None = None,
+    period: str | None = None,
+) -> list[Hit]:
+    """The current (not removed) pages matching every term of `query`, most relevant first.
+
+    Relevance is the backend's own (bm25 on SQLite, ts_rank on PostgreSQL), so the order may
+    differ between backends; which pages match does not. With `period`, news (which have no
+    period) are left out."""
+    kinds = [kind] if kind else ["project", "news"]
+    if period is not None:
+        kinds = [k for k in kinds if k == "project"]
+    found: list[tuple[float, str, int, Any]] = []
+    for k in kinds:
+        for row in conn.execute(_statement(conn.dialect.name, k, query, period, limit)).mappings():
+            found.append((row["score"], k, row["id"], row))
+    found.sort(key=lambda f: (f[0], f[1] != "project", f[2]))
+    stems = query.stems()
+    return [
+        _hit(k, row, rank, stems) for rank, (_, k, _, row) in enumerate(found[:limit], start=1)
+    ]
+
+
+def _statement(
+    dialect: str, kind: str, query: Query, period: str | None, limit: int
+) -> sa.TextClause:
+    table, id_column, source = INDEXES[kind]
+    columns = (
+        "p.id, p.title, p.project_number, p.source_url, p.owner, p.sections, p.programme_period"
+        if kind == "project"
+        else "p.id, p.title, NULL AS project_number, p.source_url, p.body, NULL AS programme_period"
+    )
+    where = ["p.removed_at IS NULL"]
+    params: dict[str, Any] = {"limit": limit}
+    if period is not None:
+        where.append("p.programme_period = :period")
+        params["period"] = period
+    if dialect == "postgresql":
+        phrases = [f"phraseto_tsquery('swedish', :t{i})" for i in range(len(query.terms))]
+        params.update({f"t{i}": phrase for i, phrase in enumerate(query.phrases())})
+        sql = (
+            f"SELECT {columns}, -ts_rank(s.document, q.q) AS score "
+            f"FROM {table} s JOIN {source} p ON p.id = s.{id_column}, "
+            f"(SELECT {' && '.join(phrases)} AS q) q "
+            f"WHERE s.document @@ q.q AND {' AND '.join(where)} "
+            "ORDER BY score, p.id LIMIT :limit"
+        )
+    else:
+        params["match"] = query.fts5()
+        sql = (
+            f"SELECT {columns}, bm25({table}) AS score "
+            f"FROM {table} JOIN {source} p ON p.id = {table}.rowid "
+            f"WHERE {table} MATCH :match AND {' AND '.join(where)} "
+            "ORDER BY score, p.id LIMIT :limit"
+        )
+    return sa.text(sql).bindparams(**params)
+
+
+def _hit(kind: str, row: Any, rank: int, stems: frozenset[str]) -> Hit:
+    if kind == "project":
+        sections = row["sections"]
+        if isinstance(sections, str):  # SQLite hands JSON back as text
+            sections = json.loads(sections)
+        texts = [row["title"], *project_texts(row["owner"], sections)]
+    else:
+        texts = [row["title"], row["body"]]
+    return Hit(
+        kind=kind,
+        title=row["title"],
+        project_number=row["project_number"],
+        source_url=row["source_url"],
+        rank=rank,
+        snippet=snippet(texts, stems),
+        programme_period=row["programme_period"],
+    )
