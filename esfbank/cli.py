@@ -13,7 +13,18 @@ from collections.abc import Sequence
 
 from esfbank.errors import UsageError
 
-COMMANDS = ("crawl", "backfill", "parse", "load", "reparse", "export", "report", "db", "demo", "search")
+COMMANDS = (
+    "crawl",
+    "backfill",
+    "parse",
+    "load",
+    "reparse",
+    "export",
+    "report",
+    "db",
+    "demo",
+    "search",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,7 +30,8 @@ SHADOW_TABLES = frozenset(
     table + suffix for table, _, _ in INDEXES.values() for suffix in _FTS5_SHADOWS
 )
 _PG_DOCUMENT = (
-    "setweight(to_tsvector('swedish', :title), 'A') || setweight(to_tsvector('swedish', :body), 'B')"
+    "setweight(to_tsvector('swedish', :title), 'A')"
+    " || setweight(to_tsvector('swedish', :body), 'B')"
 )
 
 
@@ -78,9 +79,7 @@ def _write(conn: Connection, kind: str, docs: Sequence[tuple[int, Document]]) ->
     table, id_column, _ = INDEXES[kind]
     ids = [i for i, _ in docs]
     if conn.dialect.name == "postgresql":
-        conn.execute(
-            sa.text(f"DELETE FROM {table} WHERE {id_column} = ANY(:ids)"), {"ids": ids}
-        )
+        conn.execute(sa.text(f"DELETE FROM {table} WHERE {id_column} = ANY(:ids)"), {"ids": ids})
         conn.execute(
             sa.text(f"INSERT INTO {table} ({id_column}, document) VALUES (:id, {_PG_DOCUMENT})"),
             [{"id": i, "title": " ".join(d.title), "body": " ".join(d.body)} for i, d in docs],
@@ -122,9 +121,7 @@ def search(
             found.append((row["score"], k, row["id"], row))
     found.sort(key=lambda f: (f[0], f[1] != "project", f[2]))
     stems = query.stems()
-    return [
-        _hit(k, row, rank, stems) for rank, (_, k, _, row) in enumerate(found[:limit], start=1)
-    ]
+    return [_hit(k, row, rank, stems) for rank, (_, k, _, row) in enumerate(found[:limit], start=1)]
 
 
 def _statement(

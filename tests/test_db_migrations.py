@@ -20,7 +20,6 @@ from load.schema import metadata, municipalities
 from load.store import LoadItem, open_store
 from tests.plugins.db import BACKENDS, FreshDb, synthetic_project
 
-
 # The search index is backend-specific (FTS5 tables or tsvectors), so not in load/schema.py.
 _SEARCH_TABLES = {table for table, _, _ in search.INDEXES.values()} | search.SHADOW_TABLES
 

@@ -67,9 +67,7 @@ def run(args: argparse.Namespace) -> int:
                     f"database {describe(str(engine.url))} has no search index (an older "
                     "revision): run `esfbank db upgrade` first"
                 )
-            hits = search.search(
-                conn, query, limit=args.limit, kind=args.kind, period=args.period
-            )
+            hits = search.search(conn, query, limit=args.limit, kind=args.kind, period=args.period)
     finally:
         engine.dispose()
     if args.format == "jsonl":

@@ -31,7 +31,8 @@ depends_on: str | Sequence[str] | None = None
 
 _BATCH = 1000
 _PG_DOCUMENT = (
-    "setweight(to_tsvector('swedish', :title), 'A') || setweight(to_tsvector('swedish', :body), 'B')"
+    "setweight(to_tsvector('swedish', :title), 'A')"
+    " || setweight(to_tsvector('swedish', :body), 'B')"
 )
 # (index table, id column, indexed table, its text columns)
 _INDEXES = (
