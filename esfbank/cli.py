@@ -24,6 +24,7 @@ COMMANDS = (
     "db",
     "demo",
     "search",
+    "serve",
 )
 
 
