@@ -4,7 +4,9 @@ and the database at hand: every table, view and column described, facets, canned
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
@@ -20,14 +22,14 @@ HIDDEN = ("alembic_version",)
 # Projects and news whose text holds every word of :q, in any inflection; "quotes" a phrase.
 SEARCH_SQL = """\
 SELECT 'project' AS kind, p.id AS project_id, p.programme_period, p.project_number, p.title,
-       esfbank_snippet(:q, p.title, p.owner, p.sections) AS snippet, p.source_url,
-       bm25(search_projects) AS score
+       esfbank_snippet(:q, p.title, p.owner, p.sections) AS snippet,
+       bm25(search_projects) AS score, p.source_url
 FROM search_projects JOIN projects p ON p.id = search_projects.rowid
 WHERE search_projects MATCH esfbank_match(:q) AND p.removed_at IS NULL
 UNION ALL
 SELECT 'news', NULL, NULL, NULL, n.title,
-       esfbank_snippet(:q, n.title, n.body, NULL), n.source_url,
-       bm25(search_news)
+       esfbank_snippet(:q, n.title, n.body, NULL),
+       bm25(search_news), n.source_url
 FROM search_news JOIN news_articles n ON n.id = search_news.rowid
 WHERE search_news MATCH esfbank_match(:q) AND n.removed_at IS NULL
 ORDER BY score, kind, project_id
@@ -42,6 +44,7 @@ SEARCH_DESCRIPTION = (
 
 def build_metadata(engine: sa.Engine, database: str) -> dict[str, Any]:
     """Metadata for the database Datasette serves under the name `database` (its file stem)."""
+    quoted = escape(quote(database))
     tables: dict[str, Any] = {}
     for relation in dictionary.reflect(engine):
         entry: dict[str, Any] = {
@@ -70,8 +73,11 @@ def build_metadata(engine: sa.Engine, database: str) -> dict[str, Any]:
         queries[name] = {"title": title, "sql": sql, "description": "From the README."}
     return {
         "title": TITLE,
-        "description": "Projects and news of the ESF Council's project bank (esf.se), "
-        "crawled and parsed by esfbank. Start with the search query, or the projects table.",
+        "description_html": "Projects and news of the ESF Council's project bank (esf.se), "
+        f'crawled and parsed by esfbank. <a href="/{quoted}/search">Search projects and news'
+        "</a> (Swedish inflections understood), browse "
+        f'<a href="/{quoted}/projects">projects</a>, or start from the '
+        f'<a href="/{quoted}">tables, views and example queries</a>.',
         "license": "Code: MIT. Data: public records of Svenska ESF-rådet",
         "source": "Svenska ESF-rådet, projektbanken (esf.se)",
         "source_url": "https://www.esf.se/resultat/projektbanken/",

@@ -141,28 +141,34 @@ def parse_query(text: str) -> Query:
 
 
 def snippet(texts: Sequence[str | None], stems: frozenset[str]) -> str:
-    """A stretch of the first text that holds a query word, matched words marked [so]; the
-    title is the last resort (it is shown beside the snippet anyway)."""
-    candidates = [t for t in (*texts[1:], texts[0]) if t]
-    for text in candidates:
+    """A stretch of text around the query's words, matched words marked [so]: the stretch
+    holding the most different query words, the first of equals; the title (texts[0], shown
+    beside the snippet anyway) only when nothing else matches."""
+    best: tuple[int, str, list[re.Match[str]], list[int], int] | None = None
+    for text in (t for t in (*texts[1:], texts[0]) if t):
         normal = unicodedata.normalize("NFC", " ".join(text.split()))
         tokens = list(_WORD.finditer(normal))
-        hits = [
-            i for i, m in enumerate(tokens) if _keep(w := m.group().lower()) and stem(w) in stems
-        ]
-        if not hits:
-            continue
-        first = max(hits[0] - _SNIPPET_BEFORE, 0)
-        last = min(first + _SNIPPET_WORDS, len(tokens)) - 1
-        start = 0 if first == 0 else tokens[first].start()
-        end = len(normal) if last == len(tokens) - 1 else tokens[last].end()
-        pieces, at = [], start
-        for i in (h for h in hits if first <= h <= last):
-            m = tokens[i]
-            pieces += [normal[at : m.start()], MARK_OPEN, m.group(), MARK_CLOSE]
-            at = m.end()
-        pieces.append(normal[at:end])
-        prefix = "…" if start > 0 else ""
-        suffix = "…" if end < len(normal) else ""
-        return prefix + "".join(pieces) + suffix
-    return ""
+        stemmed = [stem(w) if _keep(w := m.group().lower()) else "" for m in tokens]
+        hits = [i for i, s in enumerate(stemmed) if s in stems]
+        for anchor in hits:
+            first = max(anchor - _SNIPPET_BEFORE, 0)
+            found = {stemmed[i] for i in hits if first <= i < first + _SNIPPET_WORDS}
+            if best is None or len(found) > best[0]:
+                best = (len(found), normal, tokens, hits, first)
+        if best is not None and best[0] == len(stems):
+            break
+    if best is None:
+        return ""
+    _, normal, tokens, hits, first = best
+    last = min(first + _SNIPPET_WORDS, len(tokens)) - 1
+    start = 0 if first == 0 else tokens[first].start()
+    end = len(normal) if last == len(tokens) - 1 else tokens[last].end()
+    pieces, at = [], start
+    for i in (h for h in hits if first <= h <= last):
+        m = tokens[i]
+        pieces += [normal[at : m.start()], MARK_OPEN, m.group(), MARK_CLOSE]
+        at = m.end()
+    pieces.append(normal[at:end])
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(normal) else ""
+    return prefix + "".join(pieces) + suffix

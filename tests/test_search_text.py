@@ -116,3 +116,10 @@ def test_a_long_text_is_cut_around_the_first_match() -> None:
 def test_the_title_is_the_snippet_when_nothing_else_matches() -> None:
     stems = parse_query("kvinnor").stems()
     assert snippet(["Kvinnor i arbete", "Ingenting här."], stems) == "[Kvinnor] i arbete"
+
+
+def test_the_snippet_is_the_stretch_with_the_most_query_words() -> None:
+    text = "Ungdomar här. " + "fyll " * 60 + "Arbetslösa ungdomar där."
+    cut = snippet([None, text], parse_query("arbetslös ungdom").stems())
+    assert "[Arbetslösa] [ungdomar] där." in cut
+    assert not cut.startswith("[Ungdomar]")

@@ -26,7 +26,9 @@ def add_parser(sub: Any) -> None:
     )
     add_db_option(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8001, help="port to listen on (default 8001)")
+    p.add_argument(
+        "--port", type=int, default=8001, help="port to listen on (default 8001; 0: a free one)"
+    )
     p.set_defaults(run=run)
 
 
@@ -81,11 +83,21 @@ def make_datasette(url: str) -> Datasette:
 
 
 def run(args: argparse.Namespace) -> int:
+    import socket
+
     from esfbank import config
 
     datasette = make_datasette(config.db_url(args.db))
     import uvicorn
 
-    print(f"esfbank serve: Datasette on http://{args.host}:{args.port}/ (Ctrl-C stops it)")
-    uvicorn.run(datasette.app(), host=args.host, port=args.port, log_level="warning")
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    try:
+        listener = socket.create_server((args.host, args.port), family=family)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    host, port = listener.getsockname()[:2]
+    # Listening already: whoever reads this line can connect (--port 0 picks a free port).
+    print(f"esfbank serve: Datasette on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning"))
+    server.run(sockets=[listener])
     return 0
