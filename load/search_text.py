@@ -11,9 +11,10 @@ text, so a phrase counts word positions alike on both. å, ä and ö stay letter
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import snowballstemmer
@@ -49,10 +50,6 @@ class SearchQueryError(ValueError):
     """A query that cannot be searched: empty of words, an unbalanced quote, too long."""
 
 
-def _tokens(text: str) -> Iterator[re.Match[str]]:
-    return _WORD.finditer(unicodedata.normalize("NFC", text))
-
-
 def _keep(word: str) -> bool:
     return len(word) <= MAX_WORD_CHARS and word not in STOP_WORDS
 
@@ -61,7 +58,8 @@ def words(text: str | None) -> list[str]:
     """The searchable words of `text`, lower-cased, in order, stop words left out."""
     if not text:
         return []
-    return [w for m in _tokens(text) if _keep(w := m.group().lower())]
+    found = _WORD.findall(unicodedata.normalize("NFC", text).lower())
+    return [w for w in found if w not in STOP_WORDS and len(w) <= MAX_WORD_CHARS]
 
 
 @functools.lru_cache(maxsize=262_144)
@@ -87,7 +85,7 @@ class Document:
 
 
 def document(title: str | None, texts: Iterable[str | None]) -> Document:
-    return Document(tuple(words(title)), tuple(w for text in texts for w in words(text)))
+    return Document(tuple(words(title)), tuple(itertools.chain.from_iterable(map(words, texts))))
 
 
 def project_texts(owner: str | None, sections: dict[str, str] | None) -> list[str | None]:
@@ -144,17 +142,27 @@ def snippet(texts: Sequence[str | None], stems: frozenset[str]) -> str:
     """A stretch of text around the query's words, matched words marked [so]: the stretch
     holding the most different query words, the first of equals; the title (texts[0], shown
     beside the snippet anyway) only when nothing else matches."""
+    # A Swedish stem is a prefix of its word: a regular expression finds the candidates, so
+    # only they are stemmed, not every word of a long text.
+    alternatives = "|".join(sorted(map(re.escape, stems), key=len, reverse=True))
+    candidates = re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
     best: tuple[int, str, list[re.Match[str]], list[int], int] | None = None
     for text in (t for t in (*texts[1:], texts[0]) if t):
         normal = unicodedata.normalize("NFC", " ".join(text.split()))
+        found = {
+            m.start(): stem(w)
+            for m in candidates.finditer(normal)
+            if _keep(w := m.group().lower()) and stem(w) in stems
+        }
+        if not found:
+            continue
         tokens = list(_WORD.finditer(normal))
-        stemmed = [stem(w) if _keep(w := m.group().lower()) else "" for m in tokens]
-        hits = [i for i, s in enumerate(stemmed) if s in stems]
+        hits = [i for i, m in enumerate(tokens) if m.start() in found]
         for anchor in hits:
             first = max(anchor - _SNIPPET_BEFORE, 0)
-            found = {stemmed[i] for i in hits if first <= i < first + _SNIPPET_WORDS}
-            if best is None or len(found) > best[0]:
-                best = (len(found), normal, tokens, hits, first)
+            within = {found[tokens[i].start()] for i in hits if first <= i < first + _SNIPPET_WORDS}
+            if best is None or len(within) > best[0]:
+                best = (len(within), normal, tokens, hits, first)
         if best is not None and best[0] == len(stems):
             break
     if best is None:

@@ -13,6 +13,7 @@ from load.search_text import (
     stem,
     words,
 )
+from tests.research_db import golden_records
 
 
 @pytest.mark.parametrize(
@@ -123,3 +124,15 @@ def test_the_snippet_is_the_stretch_with_the_most_query_words() -> None:
     cut = snippet([None, text], parse_query("arbetslös ungdom").stems())
     assert "[Arbetslösa] [ungdomar] där." in cut
     assert not cut.startswith("[Ungdomar]")
+
+
+def test_a_stem_is_a_prefix_of_its_word() -> None:
+    """What the snippet's search for candidate words relies on, over the golden pages' words."""
+    vocabulary = {
+        w
+        for record in golden_records()
+        for text in (getattr(record, "title", None), *getattr(record, "sections", {}).values())
+        for w in words(text)
+    }
+    assert len(vocabulary) > 1000
+    assert [w for w in vocabulary if not w.startswith(stem(w))] == []
