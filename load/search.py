@@ -85,9 +85,8 @@ def _write(conn: Connection, kind: str, docs: Sequence[tuple[int, Document]]) ->
             [{"id": i, "title": " ".join(d.title), "body": " ".join(d.body)} for i, d in docs],
         )
         return
-    raw: Any = conn.connection.driver_connection
-    raw.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i in ids])
-    raw.executemany(
+    conn.exec_driver_sql(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i in ids])
+    conn.exec_driver_sql(
         f"INSERT INTO {table} (rowid, {id_column}, document) VALUES (?, ?, ?)",
         [(i, i, d.stems()) for i, d in docs],
     )
