@@ -26,6 +26,8 @@ COMMANDS = (
     "db",
     "demo",
     "import_",
+    "search",
+    "serve",
 )
 
 

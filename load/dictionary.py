@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from load import search
 from load.migrate import upgrade
 from load.schema import metadata, plain_type
 from load.views import VIEWS
@@ -291,6 +292,13 @@ SOURCE_RELATIONS: Mapping[str, RelationDoc] = {
         }
     ),
 }
+_SEARCH_DOCUMENT = ColumnDoc(
+    "The page's words without stop words, stemmed by the Snowball Swedish algorithm: stems "
+    "separated by spaces on SQLite, a tsvector (swedish configuration; title weight A, the "
+    "rest B) on PostgreSQL. Query it with `esfbank search`, which stems the query alike",
+    "title, Projektägare, free-text sections; news title and text",
+    "kvinn utrik född arbetslös",
+)
 
 RELATIONS: Mapping[str, RelationDoc] = {
     "regions": RelationDoc(
@@ -429,6 +437,23 @@ RELATIONS: Mapping[str, RelationDoc] = {
                 "2020-01-21",
             ),
             "body": ColumnDoc("Article text", "", "…"),
+        },
+    ),
+    "search_projects": RelationDoc(
+        "Full-text search index of projects (`esfbank search`): title, owner and free-text "
+        "sections as Swedish stems; an FTS5 table on SQLite (rowid = project_id), a tsvector "
+        "with a GIN index on PostgreSQL. Kept current by every load",
+        {
+            "project_id": ColumnDoc("The project (projects.id)", "", "12"),
+            "document": _SEARCH_DOCUMENT,
+        },
+    ),
+    "search_news": RelationDoc(
+        "Full-text search index of news articles (`esfbank search`): title and body as Swedish "
+        "stems, kept like search_projects",
+        {
+            "news_id": ColumnDoc("The article (news_articles.id)", "", "3"),
+            "document": _SEARCH_DOCUMENT,
         },
     ),
     "news_project_links": RelationDoc(
@@ -652,7 +677,14 @@ def type_name(column_type: sa.types.TypeEngine[Any]) -> str:
 def _typed_columns() -> dict[str, dict[str, sa.types.TypeEngine[Any]]]:
     """Declared column types of every table (schema metadata) and view (its typed select)."""
     tables = [*metadata.tables.values(), *(v.table() for v in VIEWS.values())]
-    return {t.name: {c.name: c.type for c in t.columns} for t in tables}
+    declared = {t.name: {c.name: c.type for c in t.columns} for t in tables}
+    for table, id_column, _ in search.INDEXES.values():  # not in metadata: backend-specific
+        declared[table] = {id_column: sa.Integer(), "document": sa.Text()}
+    return declared
+
+
+# Alembic's bookkeeping, and the tables FTS5 keeps each search index in.
+_NOT_RELATIONS = frozenset({"alembic_version", *search.SHADOW_TABLES})
 
 
 def reflect(engine: sa.Engine) -> list[Relation]:
@@ -668,7 +700,7 @@ def reflect(engine: sa.Engine) -> list[Relation]:
         ("table", inspector.get_table_names()),
         ("view", inspector.get_view_names()),
     ):
-        for name in sorted(n for n in names if n != "alembic_version"):
+        for name in sorted(n for n in names if n not in _NOT_RELATIONS):
             known = declared.get(name, {})
             columns = [
                 Column(c["name"], type_name(known.get(c["name"], c["type"])), c["nullable"])

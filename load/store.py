@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from load import migrate
+from load import migrate, search
 from load import schema as t
 from load.bulk import allocate_ids, insert_rows, insert_tuples, upsert_rows
 from load.engine import (
@@ -467,6 +467,7 @@ class Store:
         )
         if written:
             self._write_children(conn, written)
+            search.index_projects(conn, [(_id(u), u.prepared.row) for u in written])
             versions = [
                 {
                     "project_id": u.id,
@@ -522,9 +523,11 @@ class Store:
         _write_sorted(
             conn, n, sorted_out, now, key_name="article_key", children=(links,), child_key="news_id"
         )
+        written = sorted_out.new + sorted_out.changed
+        search.index_news(conn, [(_id(u), u.prepared.row) for u in written])
         link_rows = [
             {"news_id": u.id, "project_number": number}
-            for u in sorted_out.new + sorted_out.changed
+            for u in written
             if isinstance(u.item.record, NewsRecord)
             for number in dict.fromkeys(u.item.record.mentioned_project_numbers)
         ]
@@ -929,6 +932,12 @@ def _write_sorted(
                 for u in sorted_out.relinked
             ],
         )
+
+
+def _id(unit: _Unit) -> int:
+    """The id of a unit written (set by `_sort_out` or `_write_sorted`)."""
+    assert unit.id is not None
+    return unit.id
 
 
 def _first(a: str | None, b: str | None) -> str | None:

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from esfbank.cli import main
-from load import frozen
+from load import frozen, search
 from load.engine import create_engine, schema_change, writer
 from load.migrate import alembic_config, current_revision, head_revision, upgrade
 from load.schema import metadata, municipalities
@@ -24,7 +24,8 @@ from tests.plugins.db import BACKENDS, FreshDb, synthetic_project
 
 def test_models_and_migrations_agree(fresh_db: FreshDb) -> None:
     with fresh_db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": search.outside_schema}
+        context = MigrationContext.configure(conn, opts=opts)
         assert compare_metadata(context, metadata) == []
 
 

@@ -158,10 +158,12 @@ def test_a_field_declared_once_reaches_record_table_view_dictionary_and_exports(
         "from load import frozen\n"
         "from load.migrate import upgrade\n"
         "from load.schema import metadata\n"
+        "from load.search import outside_schema\n"
         "engine = sa.create_engine('sqlite://')\n"
         "upgrade(engine)\n"
         "with engine.connect() as conn:\n"
-        "    diff = compare_metadata(MigrationContext.configure(conn), metadata)\n"
+        "    context = MigrationContext.configure(conn, opts={'include_name': outside_schema})\n"
+        "    diff = compare_metadata(context, metadata)\n"
         "print(diff, frozen.drifted())\n"
     )
     assert run("-c", checks).strip() == "[] []"  # the migration is all the schema needs

@@ -196,3 +196,17 @@ def test_the_report_passes_the_gates_on_the_demo(walkthrough):
     report = next(r for r in ran if r.command == "esfbank report")
     assert "PASS min_count.project" in report.out
     assert report.out.rstrip().endswith("all gates passed")
+
+
+def test_the_search_examples_find_inflections_and_phrases(walkthrough):
+    _, ran = walkthrough
+    plain = next(r for r in ran if r.command.startswith("esfbank search arbetslösa"))
+    assert "[arbetslösheten]" in plain.out
+    phrase = next(r for r in ran if "utrikes födda kvinnor" in r.command)
+    assert '"snippet": ' in phrase.out
+    assert "[utrikes] [födda] [kvinnor]" in phrase.out
+
+
+def test_the_html_report_is_written(walkthrough):
+    folder, _ = walkthrough
+    assert "<svg " in (folder / "report.html").read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from load.engine import create_engine, lock_writers, schema_change
 from load.schema import metadata
+from load.search import outside_schema
 
 
 def _run(connection: Connection) -> None:
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things in place
         compare_type=True,
+        include_name=outside_schema,  # autogenerate never drops the search index
     )
     with context.begin_transaction():
         context.run_migrations()

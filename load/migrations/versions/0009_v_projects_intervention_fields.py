@@ -4,7 +4,7 @@ purpose (parsers/fields.py says why). Written by `alembic revision --autogenerat
 registry; the view's SQL is frozen here, before and after.
 
 Revision ID: 0009
-Revises: 0007_sources
+Revises: 0008_search_index
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007_sources"
+down_revision: str | None = "0008_search_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,230 @@
+"""The search index: kept current by every load (the store calls `index_projects` and
+`index_news` once per batch with what it wrote) and asked by `esfbank search` and `serve`.
+
+SQLite: FTS5 tables of stemmed words (load/search_text.py stems), `rowid` = the page's id.
+PostgreSQL: tables of `tsvector`s made by the `swedish` configuration, with a GIN index. On
+both, `search_projects(project_id, document)` and `search_news(news_id, document)`; migration
+0008 builds them and indexes the pages already loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from load.search_text import Document, Query, document, project_texts, snippet
+
+# table, id column, the table it indexes
+INDEXES = {
+    "project": ("search_projects", "project_id", "projects"),
+    "news": ("search_news", "news_id", "news_articles"),
+}
+# FTS5 keeps each index in shadow tables named after it: not tables of their own to document.
+_FTS5_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
+SHADOW_TABLES = frozenset(
+    table + suffix for table, _, _ in INDEXES.values() for suffix in _FTS5_SHADOWS
+)
+TABLES = frozenset(table for table, _, _ in INDEXES.values()) | SHADOW_TABLES
+
+
+def outside_schema(name: str | None, type_: str, _parents: object) -> bool:
+    """Alembic's `include_name`: the search index is made per backend by its migration, not by
+    load/schema.py, so autogenerate and the models-vs-migrations check leave it alone."""
+    return not (type_ == "table" and name in TABLES)
+
+
+_PG_DOCUMENT = (
+    "setweight(to_tsvector('swedish', :title), 'A')"
+    " || setweight(to_tsvector('swedish', :body), 'B')"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One page found; `rank` is its place in the list (1 = most relevant)."""
+
+    kind: str
+    title: str | None
+    project_number: str | None
+    source_url: str | None
+    rank: int
+    snippet: str
+    programme_period: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "project_number": self.project_number,
+            "source_url": self.source_url,
+            "rank": self.rank,
+            "snippet": self.snippet,
+        }
+
+
+def index_projects(conn: Connection, projects: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
+    """(Re-)index projects given as (id, row with title, owner, sections): a changed page's
+    old text stops matching."""
+    docs = [
+        (i, document(row["title"], project_texts(row["owner"], row["sections"])))
+        for i, row in projects
+    ]
+    _write(conn, "project", docs)
+
+
+def index_news(conn: Connection, news: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
+    """(Re-)index news articles given as (id, row with title, body)."""
+    _write(conn, "news", [(i, document(row["title"], [row["body"]])) for i, row in news])
+
+
+def _write(conn: Connection, kind: str, docs: Sequence[tuple[int, Document]]) -> None:
+    if not docs:
+        return
+    table, id_column, _ = INDEXES[kind]
+    ids = [i for i, _ in docs]
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"DELETE FROM {table} WHERE {id_column} = ANY(:ids)"), {"ids": ids})
+        conn.execute(
+            sa.text(f"INSERT INTO {table} ({id_column}, document) VALUES (:id, {_PG_DOCUMENT})"),
+            [{"id": i, "title": " ".join(d.title), "body": " ".join(d.body)} for i, d in docs],
+        )
+        return
+    conn.exec_driver_sql(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i in ids])
+    conn.exec_driver_sql(
+        f"INSERT INTO {table} (rowid, {id_column}, document) VALUES (?, ?, ?)",
+        [(i, i, d.stems()) for i, d in docs],
+    )
+
+
+def has_index(conn: Connection) -> bool:
+    """Whether the database has the search index (migration 0008 or later)."""
+    inspector = sa.inspect(conn)
+    return all(inspector.has_table(table) for table, _, _ in INDEXES.values())
+
+
+def search(
+    conn: Connection,
+    query: Query,
+    *,
+    limit: int = 20,
+    kind: str | None = None,
+    period: str | None = None,
+) -> list[Hit]:
+    """The current (not removed) pages matching every term of `query`, most relevant first.
+
+    Relevance is the backend's own (bm25 on SQLite, ts_rank on PostgreSQL), so the order may
+    differ between backends; which pages match does not. With `period`, news (which have no
+    period) are left out."""
+    kinds = [kind] if kind else ["project", "news"]
+    if period is not None:
+        kinds = [k for k in kinds if k == "project"]
+    ranked: list[tuple[float, str, int]] = []
+    for k in kinds:
+        best = (_ranked_pg if conn.dialect.name == "postgresql" else _ranked_sqlite)(
+            conn, k, query, period, limit
+        )
+        ranked += [(score, k, page_id) for page_id, score in best]
+    ranked.sort(key=lambda r: (r[0], r[1] != "project", r[2]))
+    ranked = ranked[:limit]
+    rows = {
+        (k, row["id"]): row
+        for k in kinds
+        for row in _rows(conn, k, [i for _, kind_, i in ranked if kind_ == k])
+    }
+    stems = query.stems()
+    return [
+        _hit(k, rows[k, page_id], rank, stems)
+        for rank, (_, k, page_id) in enumerate(ranked, start=1)
+    ]
+
+
+def _current(period: str | None) -> tuple[str, dict[str, Any]]:
+    """The SQL condition (on `p`) of a page that may be shown: not removed, of the period."""
+    where, params = "p.removed_at IS NULL", {}
+    if period is not None:
+        where += " AND p.programme_period = :period"
+        params["period"] = period
+    return where, params
+
+
+def _ranked_pg(
+    conn: Connection, kind: str, query: Query, period: str | None, limit: int
+) -> list[tuple[int, float]]:
+    """(id, score) of the best `limit` current matches, lower scores better. Only ids and
+    scores are sorted: carrying each match's text through the sort cost more than the search."""
+    table, id_column, source = INDEXES[kind]
+    where, params = _current(period)
+    phrases = [f"phraseto_tsquery('swedish', :t{i})" for i in range(len(query.terms))]
+    params.update({f"t{i}": phrase for i, phrase in enumerate(query.phrases())})
+    sql = (
+        f"SELECT p.id, -ts_rank(s.document, q.q) AS score "
+        f"FROM {table} s JOIN {source} p ON p.id = s.{id_column}, "
+        f"(SELECT {' && '.join(phrases)} AS q) q "
+        f"WHERE s.document @@ q.q AND {where} ORDER BY score, p.id LIMIT :limit"
+    )
+    return [(i, score) for i, score in conn.execute(sa.text(sql), {**params, "limit": limit})]
+
+
+def _ranked_sqlite(
+    conn: Connection, kind: str, query: Query, period: str | None, limit: int
+) -> list[tuple[int, float]]:
+    """As _ranked_pg. FTS5 ranks its matches alone (bm25, in C) and only the best few are
+    looked up in the table; more are asked for while removed pages or other periods thin them
+    out. Joining every match to its row first cost a third more on common words."""
+    table, _, source = INDEXES[kind]
+    where, params = _current(period)
+    best = sa.text(
+        f"SELECT rowid, rank FROM {table} WHERE {table} MATCH :match ORDER BY rank, rowid LIMIT :k"
+    )
+    shown = sa.text(
+        f"SELECT p.id FROM {source} p WHERE p.id IN (SELECT value FROM json_each(:ids)) AND {where}"
+    )
+    k = 2 * limit + 10
+    while True:
+        candidates = conn.execute(best, {"match": query.fts5(), "k": k}).all()
+        ids = json.dumps([i for i, _ in candidates])
+        keep = set(conn.execute(shown, {**params, "ids": ids}).scalars())
+        found = [(i, score) for i, score in candidates if i in keep]
+        if len(found) >= limit or len(candidates) < k:
+            return found[:limit]
+        k *= 4
+
+
+def _rows(conn: Connection, kind: str, ids: list[int]) -> Sequence[Any]:
+    """What a hit shows of the pages `ids`."""
+    if not ids:
+        return []
+    _, _, source = INDEXES[kind]
+    columns = (
+        "id, title, project_number, source_url, owner, sections, programme_period"
+        if kind == "project"
+        else "id, title, NULL AS project_number, source_url, body, NULL AS programme_period"
+    )
+    statement = sa.text(f"SELECT {columns} FROM {source} WHERE id IN :ids").bindparams(
+        sa.bindparam("ids", expanding=True)
+    )
+    return conn.execute(statement, {"ids": ids}).mappings().all()
+
+
+def _hit(kind: str, row: Any, rank: int, stems: frozenset[str]) -> Hit:
+    if kind == "project":
+        sections = row["sections"]
+        if isinstance(sections, str):  # SQLite hands JSON back as text
+            sections = json.loads(sections)
+        texts = [row["title"], *project_texts(row["owner"], sections)]
+    else:
+        texts = [row["title"], row["body"]]
+    return Hit(
+        kind=kind,
+        title=row["title"],
+        project_number=row["project_number"],
+        source_url=row["source_url"],
+        rank=rank,
+        snippet=snippet(texts, stems),
+        programme_period=row["programme_period"],
+    )

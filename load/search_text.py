@@ -1,0 +1,182 @@
+"""Words for full-text search: one tokeniser, one stop-word list, one query syntax, one snippet
+maker, shared by both backends so the same query finds the same pages on SQLite and PostgreSQL.
+
+Python splits text into words (runs of letters and digits), lower-cases them and drops
+PostgreSQL's Swedish stop words; the backends see only those words. PostgreSQL stems them with
+its `swedish` text-search configuration, SQLite's FTS5 index holds the stems this module makes
+with the same Snowball Swedish algorithm. Stop words are dropped before either backend sees the
+text, so a phrase counts word positions alike on both. å, ä and ö stay letters of their own.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import snowballstemmer
+
+_WORD = re.compile(r"[^\W_]+")
+# Longer "words" are no words (a hash, a run of letters): both sides skip them alike.
+MAX_WORD_CHARS = 80
+MAX_QUERY_CHARS = 500
+MAX_QUERY_TERMS = 32
+QUOTES = str.maketrans({"”": '"', "“": '"', "„": '"'})
+# Matched words in a snippet.
+MARK_OPEN, MARK_CLOSE = "[", "]"
+_SNIPPET_WORDS = 30
+_SNIPPET_BEFORE = 8
+
+# PostgreSQL's swedish.stop (tsearch_data), the Snowball project's Swedish stop-word list: a test
+# holds this equal to what the server drops.
+STOP_WORDS = frozenset(
+    """
+    och det att i en jag hon som han på den med var sig för så till är men ett om hade de av
+    icke mig du henne då sin nu har inte hans honom skulle hennes där min man ej vid kunde något
+    från ut när efter upp vi dem vara vad över än dig kan sina här ha mot alla under någon eller
+    allt mycket sedan ju denna själv detta åt utan varit hur ingen mitt ni bli blev oss din dessa
+    några deras blir mina samma vilken er sådan vår blivit dess inom mellan sådant varför varje
+    vilka ditt vem vilket sitta sådana vart dina vars vårt våra ert era vilkas
+    """.split()  # noqa: SIM905 (a list of 114 words reads better as words)
+)
+
+_STEMMER = snowballstemmer.stemmer("swedish")
+
+
+class SearchQueryError(ValueError):
+    """A query that cannot be searched: empty of words, an unbalanced quote, too long."""
+
+
+def _keep(word: str) -> bool:
+    return len(word) <= MAX_WORD_CHARS and word not in STOP_WORDS
+
+
+def words(text: str | None) -> list[str]:
+    """The searchable words of `text`, lower-cased, in order, stop words left out."""
+    if not text:
+        return []
+    found = _WORD.findall(unicodedata.normalize("NFC", text).lower())
+    return [w for w in found if w not in STOP_WORDS and len(w) <= MAX_WORD_CHARS]
+
+
+@functools.lru_cache(maxsize=262_144)
+def stem(word: str) -> str:
+    """The Snowball Swedish stem of a lower-cased word; words with digits are kept as they are
+    (PostgreSQL files them under its `simple` dictionary)."""
+    if any(c.isdigit() for c in word):
+        return word
+    result: str = _STEMMER.stemWord(word)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What the index holds of a page: its title's words and the rest's (owner, sections, body)."""
+
+    title: tuple[str, ...]
+    body: tuple[str, ...]
+
+    def stems(self) -> str:
+        """The stemmed words, space-separated, title first (SQLite's FTS5 column)."""
+        return " ".join(stem(w) for w in (*self.title, *self.body))
+
+
+def document(title: str | None, texts: Iterable[str | None]) -> Document:
+    return Document(tuple(words(title)), tuple(itertools.chain.from_iterable(map(words, texts))))
+
+
+def project_texts(owner: str | None, sections: dict[str, str] | None) -> list[str | None]:
+    """A project's searchable text besides its title: owner, then every free-text section."""
+    return [owner, *(sections or {}).values()]
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: every term must match; a term of several words is a phrase."""
+
+    terms: tuple[tuple[str, ...], ...]
+
+    def stems(self) -> frozenset[str]:
+        return frozenset(stem(w) for term in self.terms for w in term)
+
+    def fts5(self) -> str:
+        """The FTS5 MATCH expression: each term a quoted phrase of stems, all ANDed. Stems are
+        letters and digits only, so nothing of the user's text reaches FTS5's syntax."""
+        return " AND ".join('"' + " ".join(stem(w) for w in term) + '"' for term in self.terms)
+
+    def phrases(self) -> list[str]:
+        """Each term's words, space-separated, for PostgreSQL's phraseto_tsquery('swedish')."""
+        return [" ".join(term) for term in self.terms]
+
+
+def parse_query(text: str) -> Query:
+    """Words mean all of them; "quoted words" a phrase. Raises SearchQueryError."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise SearchQueryError(
+            f"query is {len(text)} characters long; at most {MAX_QUERY_CHARS} are searched"
+        )
+    parts = text.translate(QUOTES).split('"')
+    if len(parts) % 2 == 0:
+        raise SearchQueryError(f'unbalanced quote in query {text!r}: close the phrase with "')
+    terms: list[tuple[str, ...]] = []
+    for index, part in enumerate(parts):
+        found = words(part)
+        if index % 2:  # inside quotes
+            terms += [tuple(found)] if found else []
+        else:
+            terms += [(w,) for w in found]
+    terms = list(dict.fromkeys(terms))
+    if not terms:
+        raise SearchQueryError(
+            f"query {text!r} has no words to search for (only stop words or punctuation)"
+        )
+    if len(terms) > MAX_QUERY_TERMS:
+        raise SearchQueryError(f"query has {len(terms)} terms; at most {MAX_QUERY_TERMS}")
+    return Query(tuple(terms))
+
+
+def snippet(texts: Sequence[str | None], stems: frozenset[str]) -> str:
+    """A stretch of text around the query's words, matched words marked [so]: the stretch
+    holding the most different query words, the first of equals; the title (texts[0], shown
+    beside the snippet anyway) only when nothing else matches."""
+    # A Swedish stem is a prefix of its word: a regular expression finds the candidates, so
+    # only they are stemmed, not every word of a long text.
+    alternatives = "|".join(sorted(map(re.escape, stems), key=len, reverse=True))
+    candidates = re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
+    best: tuple[int, str, list[re.Match[str]], list[int], int] | None = None
+    for text in (t for t in (*texts[1:], texts[0]) if t):
+        normal = unicodedata.normalize("NFC", " ".join(text.split()))
+        found = {
+            m.start(): stem(w)
+            for m in candidates.finditer(normal)
+            if _keep(w := m.group().lower()) and stem(w) in stems
+        }
+        if not found:
+            continue
+        tokens = list(_WORD.finditer(normal))
+        hits = [i for i, m in enumerate(tokens) if m.start() in found]
+        for anchor in hits:
+            first = max(anchor - _SNIPPET_BEFORE, 0)
+            within = {found[tokens[i].start()] for i in hits if first <= i < first + _SNIPPET_WORDS}
+            if best is None or len(within) > best[0]:
+                best = (len(within), normal, tokens, hits, first)
+        if best is not None and best[0] == len(stems):
+            break
+    if best is None:
+        return ""
+    _, normal, tokens, hits, first = best
+    last = min(first + _SNIPPET_WORDS, len(tokens)) - 1
+    start = 0 if first == 0 else tokens[first].start()
+    end = len(normal) if last == len(tokens) - 1 else tokens[last].end()
+    pieces, at = [], start
+    for i in (h for h in hits if first <= h <= last):
+        m = tokens[i]
+        pieces += [normal[at : m.start()], MARK_OPEN, m.group(), MARK_CLOSE]
+        at = m.end()
+    pieces.append(normal[at:end])
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(normal) else ""
+    return prefix + "".join(pieces) + suffix

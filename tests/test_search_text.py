@@ -1,0 +1,138 @@
+"""The words search sees: Swedish stems, stop words, the query syntax and snippets (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from load.search_text import (
+    MAX_QUERY_CHARS,
+    SearchQueryError,
+    document,
+    parse_query,
+    snippet,
+    stem,
+    words,
+)
+from tests.research_db import golden_records
+
+
+@pytest.mark.parametrize(
+    ("word", "inflection"),
+    [
+        ("sjuksköterska", "sjuksköterskor"),
+        ("arbetslösa", "arbetslös"),
+        ("ungdom", "ungdomar"),
+        ("kvinna", "kvinnor"),
+    ],
+)
+def test_an_inflection_has_the_same_stem(word: str, inflection: str) -> None:
+    assert stem(word) == stem(inflection)
+
+
+def test_a_o_with_rings_and_dots_are_letters_of_their_own() -> None:
+    assert stem("bår") != stem("bar")
+    assert words("Bår, BAR och bär") == ["bår", "bar", "bär"]
+
+
+def test_words_are_lower_cased_without_stop_words_and_split_at_hyphens() -> None:
+    assert words("Det är ESF-rådet som beviljar stöd till 12 projekt") == [
+        "esf",
+        "rådet",
+        "beviljar",
+        "stöd",
+        "12",
+        "projekt",
+    ]
+
+
+def test_words_with_digits_are_not_stemmed() -> None:
+    assert stem("2019") == "2019"
+    assert stem("covid19") == "covid19"
+
+
+def test_a_document_keeps_title_and_the_rest_apart() -> None:
+    doc = document("Kvinnor i arbete", ["Projektägare AB", None, "Sjuksköterskor utbildas."])
+    assert doc.title == ("kvinnor", "arbete")
+    assert doc.body == ("projektägare", "ab", "sjuksköterskor", "utbildas")
+    assert doc.stems().split()[0] == stem("kvinnor")
+
+
+def test_words_mean_all_of_them_and_quotes_a_phrase() -> None:
+    query = parse_query('sjuksköterska "utrikes födda  kvinnor" Malmö')
+    assert query.terms == (("sjuksköterska",), ("utrikes", "födda", "kvinnor"), ("malmö",))
+    assert query.fts5() == (
+        f'"{stem("sjuksköterska")}" AND "{stem("utrikes")} {stem("födda")} {stem("kvinnor")}"'
+        f' AND "{stem("malmö")}"'
+    )
+    assert query.phrases() == ["sjuksköterska", "utrikes födda kvinnor", "malmö"]
+
+
+def test_swedish_quotation_marks_make_a_phrase_too() -> None:
+    assert parse_query("”utrikes födda”").terms == (("utrikes", "födda"),)
+
+
+def test_sql_in_a_query_is_only_words() -> None:
+    query = parse_query("'; drop table projects; --")
+    assert query.terms == (("drop",), ("table",), ("projects",))
+    assert query.fts5() == " AND ".join(f'"{stem(w)}"' for w in ("drop", "table", "projects"))
+
+
+def test_fts5_operators_in_a_query_are_words() -> None:
+    assert parse_query("NEAR OR NOT*").fts5() == " AND ".join(
+        f'"{stem(w)}"' for w in ("near", "or", "not")
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("och det att", "no words to search for"),
+        ("!!! ... ---", "no words to search for"),
+        ('""', "no words to search for"),
+        ('"utrikes födda', "unbalanced quote"),
+        ("a" * 10_000, f"at most {MAX_QUERY_CHARS}"),
+    ],
+)
+def test_bad_queries_are_refused_with_a_reason(text: str, message: str) -> None:
+    with pytest.raises(SearchQueryError, match=message):
+        parse_query(text)
+
+
+def test_the_snippet_marks_the_matched_inflections() -> None:
+    stems = parse_query("sjuksköterska").stems()
+    text = "Projektet utbildar sjuksköterskor. En sjuksköterska har ansvar."
+    assert snippet(["Titel", text], stems) == (
+        "Projektet utbildar [sjuksköterskor]. En [sjuksköterska] har ansvar."
+    )
+
+
+def test_a_long_text_is_cut_around_the_first_match() -> None:
+    text = " ".join(f"ord{i}" for i in range(100)) + " arbetslösa " + "slut " * 50
+    cut = snippet([None, text], parse_query("arbetslös").stems())
+    assert cut.startswith("…ord92 ")
+    assert "[arbetslösa]" in cut
+    assert cut.endswith("…")
+
+
+def test_the_title_is_the_snippet_when_nothing_else_matches() -> None:
+    stems = parse_query("kvinnor").stems()
+    assert snippet(["Kvinnor i arbete", "Ingenting här."], stems) == "[Kvinnor] i arbete"
+
+
+def test_the_snippet_is_the_stretch_with_the_most_query_words() -> None:
+    text = "Ungdomar här. " + "fyll " * 60 + "Arbetslösa ungdomar där."
+    cut = snippet([None, text], parse_query("arbetslös ungdom").stems())
+    assert "[Arbetslösa] [ungdomar] där." in cut
+    assert not cut.startswith("[Ungdomar]")
+
+
+def test_a_stem_is_a_prefix_of_its_word() -> None:
+    """What the snippet's search for candidate words relies on, over the golden pages' words."""
+    vocabulary = {
+        w
+        for record in golden_records()
+        for text in (getattr(record, "title", None), *getattr(record, "sections", {}).values())
+        for w in words(text)
+    }
+    assert len(vocabulary) > 1000
+    assert [w for w in vocabulary if not w.startswith(stem(w))] == []
