@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from esfbank.errors import UsageError
+from esfbank.errors import RunFailedError, UsageError
 
 COMMANDS = ("crawl", "backfill", "parse", "load", "reparse", "export", "report", "db", "demo")
 
@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"esfbank {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except RunFailedError as exc:
+        print(f"esfbank {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"esfbank {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -3,3 +3,7 @@
 
 class UsageError(Exception):
     """Bad flags, a database URL that does not work, a file that is not there: exit code 2."""
+
+
+class RunFailedError(Exception):
+    """A started run that could not go on (a parse worker died): one clear line, exit code 1."""
