@@ -35,9 +35,11 @@ class Progress:
         self.started = self.last = self.clock()
 
     def each(self, items: Iterable[T]) -> Iterator[T]:
-        """The items, counting each one as it is taken; the clock starts with the first."""
-        self.started = self.last = self.clock()
+        """The items, counting each one as it is taken. The clock starts when the first one
+        comes: the wait for it (start-up, opening the database) says nothing of the rate."""
         for item in items:
+            if not self.done:
+                self.started = self.last = self.clock()
             yield item
             self.advance()
 
