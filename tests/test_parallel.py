@@ -9,6 +9,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import pytest
@@ -81,6 +82,26 @@ def test_the_window_of_tasks_ahead_of_the_writer_is_bounded() -> None:
     assert pool.submitted == window + 1  # one chunk taken, one more sent
     assert list(results)[-1] == 9_999**2
     assert pool.submitted == 10_000 // 64 + 1  # every input went out once, in chunks
+
+
+class _PoolThatBreaks(_CountingPool):
+    """A pool whose worker dies after it answered the first tasks: new tasks are refused."""
+
+    def __init__(self, answered: int) -> None:
+        super().__init__()
+        self.answered = answered
+
+    def submit(self, func: Callable[..., Any], *args: Any) -> Future[Any]:
+        if self.submitted == self.answered:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return super().submit(func, *args)
+
+
+def test_a_worker_that_died_after_answering_is_an_error_too() -> None:
+    pool = _PoolThatBreaks(answered=6)
+    results = _ordered(pool, _square, list(range(10_000)), 2)  # type: ignore[arg-type]
+    with pytest.raises(WorkerDiedError):
+        list(results)
 
 
 def _ticking_clock() -> Callable[[], float]:
