@@ -45,18 +45,23 @@ def chunk_size(count: int, jobs: int) -> int:
 
 @contextmanager
 def ordered_map(func: Callable[[T], R], inputs: Sequence[T], jobs: int) -> Iterator[Iterator[R]]:
-    """`func(x)` for each input, in input order, computed by `jobs` processes.
+    """`func(x)` for each input, in input order, computed by `jobs` processes (fewer when
+    there are fewer chunks of input; none when only one).
 
     `func` must be picklable (a module-level function, or a functools.partial of one); with
     more than one job the workers start (and the first chunks are sent) on entering, so
     parsing overlaps whatever the caller does before it reads the results. A worker that dies
     raises WorkerDiedError; an exception `func` raises is raised again here.
     """
-    if jobs <= 1:
+    size = chunk_size(len(inputs), jobs)
+    chunks = -(-len(inputs) // size)
+    if jobs <= 1 or chunks <= 1:  # one file, say: a worker would only add its start-up
         yield map(func, inputs)
         return
     pool = ProcessPoolExecutor(
-        jobs, mp_context=multiprocessing.get_context(START_METHOD), initializer=_ignore_ctrl_c
+        min(jobs, chunks),
+        mp_context=multiprocessing.get_context(START_METHOD),
+        initializer=_ignore_ctrl_c,
     )
     try:
         yield _ordered(pool, func, inputs, jobs)

@@ -45,6 +45,13 @@ def test_results_come_in_input_order(jobs: int) -> None:
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.parametrize(("inputs", "workers"), [(1, 0), (2, 2), (500, 3)])
+def test_workers_start_only_when_there_is_work_for_them(inputs: int, workers: int) -> None:
+    with ordered_map(_square, list(range(inputs)), 3) as results:
+        assert len(multiprocessing.active_children()) == workers
+        assert list(results) == [x * x for x in range(inputs)]
+
+
 def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
     with pytest.raises(WorkerDiedError, match="parse worker process died"):  # noqa: SIM117
         with ordered_map(_die_at_7, list(range(100)), 2) as results:
