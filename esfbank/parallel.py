@@ -81,22 +81,30 @@ def _ordered(
         if start is not None:
             window.append(pool.submit(_apply, func, inputs[start : start + size]))
 
-    for _ in range(jobs * (1 + CHUNKS_PER_WORKER)):
-        submit_next()
+    with _deaths_reported():
+        for _ in range(jobs * (1 + CHUNKS_PER_WORKER)):
+            submit_next()
     return _drain(window, submit_next)
 
 
 def _drain(window: deque[Future[list[R]]], submit_next: Callable[[], None]) -> Iterator[R]:
     while window:
-        try:
+        with _deaths_reported():
             results = window.popleft().result()
-            submit_next()  # refused too once a worker has died
-        except BrokenProcessPool:
-            raise WorkerDiedError(
-                "a parse worker process died (killed, out of memory, or crashed); "
-                "try again, or with --jobs 1 to see the error in this process"
-            ) from None
+            submit_next()
         yield from results
+
+
+@contextmanager
+def _deaths_reported() -> Iterator[None]:
+    """A dead worker breaks the pool: waiting for an answer and sending a task both fail."""
+    try:
+        yield
+    except BrokenProcessPool:
+        raise WorkerDiedError(
+            "a parse worker process died (killed, out of memory, or crashed); "
+            "try again, or with --jobs 1 to see the error in this process"
+        ) from None
 
 
 def _apply(func: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
