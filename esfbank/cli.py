@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from esfbank.errors import STDOUT, UsageError, failure_line, writing_stdout
+from esfbank.errors import STDOUT, RunFailedError, UsageError, failure_line, writing_stdout
 
 COMMANDS = (
     "crawl",
@@ -55,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"esfbank {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except RunFailedError as exc:
+        print(f"esfbank {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"esfbank {args.command}: interrupted", file=sys.stderr)
         return 130

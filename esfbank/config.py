@@ -36,3 +36,32 @@ def stale_run_after() -> dt.timedelta:
     if not minutes > 0:
         raise UsageError(f"ESFBANK_STALE_RUN_MINUTES={given!r}: expected a number of minutes > 0")
     return dt.timedelta(minutes=minutes)
+
+
+DEFAULT_PROGRESS_SECONDS = 5.0  # as crawls have it (crawler/settings.py)
+
+
+def progress_seconds() -> float:
+    """Seconds between progress lines of `reparse` and `load`: `ESFBANK_PROGRESS_SECONDS`
+    (0 turns them off), else DEFAULT_PROGRESS_SECONDS."""
+    raw = os.environ.get("ESFBANK_PROGRESS_SECONDS")
+    if not raw:
+        return DEFAULT_PROGRESS_SECONDS
+    try:
+        return float(raw)
+    except ValueError:
+        raise UsageError(f"ESFBANK_PROGRESS_SECONDS={raw!r}: not a number of seconds") from None
+
+
+def jobs(flag: int | None = None) -> int:
+    """`--jobs N`, else `ESFBANK_JOBS`, else the cores this process may run on."""
+    if flag is not None:
+        return flag
+    raw = os.environ.get("ESFBANK_JOBS")
+    if not raw:
+        if hasattr(os, "sched_getaffinity"):
+            return len(os.sched_getaffinity(0))
+        return os.cpu_count() or 1
+    if not raw.isdigit() or int(raw) < 1:
+        raise UsageError(f"ESFBANK_JOBS={raw!r}: give a whole number of processes, 1 or more")
+    return int(raw)

@@ -43,3 +43,7 @@ def writing_stdout() -> Iterator[None]:
         if exc.filename is not None:
             raise
         raise OSError(exc.errno, exc.strerror or str(exc), STDOUT) from None
+
+
+class RunFailedError(Exception):
+    """A started run that could not go on (a parse worker died): one clear line, exit code 1."""

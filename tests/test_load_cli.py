@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -87,15 +89,22 @@ def test_a_missing_path_is_a_usage_error(
     assert "no such file or folder" in capsys.readouterr().err
 
 
-def test_long_loads_print_progress(
-    fresh_db: FreshDb,
+def test_load_progress_shows_pages_per_second_and_time_left(
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("esfbank.commands.load._BATCH_SIZE", 2)
-    monkeypatch.setattr("esfbank.commands.load._PROGRESS_EVERY", 4)
-    folder = _pages_with_urls(tmp_path / "pages")
-    assert main(["load", str(folder), "--db", fresh_db.url]) == 0
-    progress = [line for line in capsys.readouterr().err.splitlines() if "pages loaded" in line]
-    assert progress[:2] == ["esfbank load: 4 pages loaded", "esfbank load: 8 pages loaded"]
+    # esfbank.progress's clock: one second passes each time it is read.
+    monkeypatch.setattr(
+        "esfbank.progress.time", SimpleNamespace(monotonic=itertools.count().__next__)
+    )
+    monkeypatch.setenv("ESFBANK_PROGRESS_SECONDS", "2")
+    pages = sorted(PAGES.glob("*"))[:6]
+    argv = ["load", *map(str, pages), "--db", f"sqlite:///{tmp_path / 'db.sqlite'}", "--jobs", "2"]
+    main(argv)
+    progress = [x for x in capsys.readouterr().err.splitlines() if " pages/s" in x]
+    assert progress == [
+        "esfbank load: 2/6 pages, 1 pages/s, about 4 s left",
+        "esfbank load: 4/6 pages, 1 pages/s, about 2 s left",
+        "esfbank load: 6/6 pages, 1 pages/s, about 0 s left",
+    ]

@@ -19,3 +19,19 @@ def add_archive_option(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="raw archive directory (default: ESFBANK_ARCHIVE, else data/archive)",
     )
+
+
+def add_jobs_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help="processes that parse, beside the one that writes (default: ESFBANK_JOBS, else "
+        "the number of cores; 1 parses in this process)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of processes, 1 or more")
+    return int(text)

@@ -1,6 +1,9 @@
 """`esfbank load PATH...`: parse saved pages and load them into the database (a backfill from
 snapshots). Prints a progress line on long runs and the counts at the end; exit 1 when some
 inputs failed to parse or were quarantined, 2 when the database URL does not work.
+
+Files are parsed by `--jobs` worker processes (default: one per core) while this process
+archives and loads them in input order, so the database is the one `--jobs 1` gives.
 """
 
 from __future__ import annotations
@@ -12,16 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esfbank import config
-from esfbank.commands._options import add_archive_option, add_db_option
+from esfbank.commands._options import add_archive_option, add_db_option, add_jobs_option
 from esfbank.commands.parse import error_lines, expand_paths
 from esfbank.errors import UsageError
 
 if TYPE_CHECKING:
-    from load.store import LoadItem, Store, UpsertCounts
+    from load.store import LoadItem
     from parsers.records import Record
-
-_PROGRESS_EVERY = 1000
-_BATCH_SIZE = 1000
 
 # The seam for archiving what `load` reads: given the file and its record, keep the raw page
 # and return its archive key (stored in url_state and parse_errors). None: nothing archived.
@@ -37,48 +37,56 @@ def add_parser(sub: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="a saved page, or a folder of them")
     add_db_option(p)
     add_archive_option(p)
+    add_jobs_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from esfbank.commands._runs import closed_if_stopped
+    from esfbank.parallel import ordered_map
+    from esfbank.progress import Progress
     from load.store import DatabaseUnavailableError, RunCounts, open_store
+    from parsers import page  # noqa: F401  (imported once here, not in each forked worker)
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    try:  # a missing folder is a typo, not a request for a new database (unlike crawl's)
-        store = open_store(config.db_url(args.db), stale_after=config.stale_run_after())
-    except DatabaseUnavailableError as exc:
-        raise UsageError(str(exc)) from None
+    pages = list(expand_paths(args.paths))
+    progress = Progress("esfbank load", len(pages), config.progress_seconds())
+    archiver = _archiver(args.archive)  # a usage error is found before any run starts
     parse_failures = 0
 
     def on_parse_failure() -> None:
         nonlocal parse_failures
         parse_failures += 1
 
-    try:
-        archiver = _archiver(args.archive)
-        run_id = store.begin_run("load")
-        pages = _items(expand_paths(args.paths), on_parse_failure, archiver)
+    # Workers start before the database is opened: none holds a copy of its connections.
+    with ordered_map(_parse_file, pages, config.jobs(args.jobs)) as records:
         try:
-            counts = load_items(store, pages, run_id)
-        except BaseException as exc:
-            store.abandon_run(run_id, exc)
-            raise
-        processed = counts.new + counts.changed + counts.unchanged + counts.failed
-        store.finish_run(
-            run_id,
-            "ok",
-            RunCounts(
-                fetched=processed + counts.skipped,
-                new=counts.new,
-                changed=counts.changed,
-                unchanged=counts.unchanged,
-                failed=counts.failed,
-            ),
-        )
-    finally:
-        store.close()
+            # a missing folder is a typo, not a request for a new database (unlike crawl's)
+            store = open_store(config.db_url(args.db), stale_after=config.stale_run_after())
+        except DatabaseUnavailableError as exc:
+            raise UsageError(str(exc)) from None
+        try:
+            run_id = store.begin_run("load")
+            with closed_if_stopped(store, run_id):
+                parsed = zip(pages, records, strict=True)
+                items = _items(parsed, on_parse_failure, archiver)
+                counts = store.upsert(progress.each(items), run_id)
+            processed = counts.new + counts.changed + counts.unchanged + counts.failed
+            store.finish_run(
+                run_id,
+                "ok",
+                RunCounts(
+                    fetched=processed + counts.skipped,
+                    new=counts.new,
+                    changed=counts.changed,
+                    unchanged=counts.unchanged,
+                    failed=counts.failed,
+                ),
+            )
+        finally:
+            store.close()
     print(
         f"esfbank load: {counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged,"
         f" {counts.skipped} not loaded (calls, listings, other), {counts.failed} quarantined,"
@@ -101,37 +109,24 @@ def _archiver(flag: str | None) -> ArchivePage:
     return lambda path, record: archive_saved_page(archive, path, record.source.url, loaded_at)
 
 
-def load_items(store: Store, items: Iterable[LoadItem], run_id: int) -> UpsertCounts:
-    """Upsert in batches, printing a progress line every _PROGRESS_EVERY pages."""
-    from load.store import UpsertCounts
+def _parse_file(page: tuple[Path, str]) -> Record:
+    """One saved page parsed (in a parse worker when there are several jobs)."""
+    from parsers.page import parse_path
 
-    total = UpsertCounts()
-    batch: list[LoadItem] = []
-    done = 0
-    for item in items:
-        batch.append(item)
-        if len(batch) == _BATCH_SIZE:
-            total.add(store.upsert(batch, run_id))
-            done += len(batch)
-            batch.clear()
-            if done % _PROGRESS_EVERY == 0:
-                print(f"esfbank load: {done} pages loaded", file=sys.stderr, flush=True)
-    if batch:
-        total.add(store.upsert(batch, run_id))
-    return total
+    path, given = page
+    return parse_path(path, display_path=given)
 
 
 def _items(
-    pages: Iterable[tuple[Path, str]],
+    parsed: Iterable[tuple[tuple[Path, str], Record]],
     on_parse_failure: Callable[[], None],
     archive: ArchivePage | None,
 ) -> Iterator[LoadItem]:
+    """Each parsed page as a LoadItem, its errors on stderr and its file archived, in order."""
     from load.store import LoadItem
-    from parsers.page import parse_path
     from parsers.records import to_json_dict
 
-    for path, given in pages:
-        record = parse_path(path, display_path=given)
+    for (path, given), record in parsed:
         if record.errors:
             on_parse_failure()
             for line in error_lines(given, to_json_dict(record)["errors"]):

@@ -4,24 +4,25 @@ Every page URL's newest archived 200 copy is parsed again and upserted, exactly 
 pipeline does it (changed records get a new version, unchanged ones write nothing); a page whose
 newest answer since was 404/410 is then flagged removed. Pages a crawl removed because no
 discovery source listed them any more are not known to the archive: they stay as they are.
+
+Pages are parsed by `--jobs` worker processes (default: one per core) while this process loads
+what they parsed, in archive order, so the database is the one `--jobs 1` (all in this process)
+gives. A progress line with pages/s and the time left comes every ESFBANK_PROGRESS_SECONDS.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esfbank import config
-from esfbank.commands._options import add_archive_option, add_db_option
+from esfbank.commands._options import add_archive_option, add_db_option, add_jobs_option
 from esfbank.errors import UsageError
 
 if TYPE_CHECKING:
-    from load.archive import Archive, ArchiveEntry
+    from load.archive import ArchiveEntry
     from load.store import LoadItem
-
-PROGRESS_EVERY = 1000
 
 
 def add_parser(sub: Any) -> None:
@@ -33,42 +34,50 @@ def add_parser(sub: Any) -> None:
     )
     add_db_option(p)
     add_archive_option(p)
+    add_jobs_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    import crawler.pipelines  # noqa: F401  (imported once here, not in each forked worker)
+    from esfbank.commands._runs import closed_if_stopped
     from esfbank.commands.crawl import open_migrated_store
+    from esfbank.parallel import ordered_map
+    from esfbank.progress import Progress
     from load.archive import Archive
     from load.store import RunCounts
 
     archive_dir = config.archive_dir(args.archive)
     if not (archive_dir / "index").is_dir():
         raise UsageError(f"--archive {archive_dir}: no raw archive there (nothing was crawled)")
-    archive = Archive(archive_dir)
-    pages = archive.pages()
-    store = open_migrated_store(config.db_url(args.db))
-    try:
-        run_id = store.begin_run("reparse")
+    pages = Archive(archive_dir).pages()
+    entries = list(pages.latest.values())
+    progress = Progress("esfbank reparse", len(entries), config.progress_seconds())
+    parse = partial(parse_archived, archive_dir)
+    # Workers start before the database is opened: none holds a copy of its connections.
+    with ordered_map(parse, entries, config.jobs(args.jobs)) as items:
+        store = open_migrated_store(config.db_url(args.db))
         try:
-            counts = store.upsert(_load_items(archive, pages.latest.values()), run_id)
-            removed = store.mark_removed(sorted(pages.gone), run_id) if pages.gone else 0
-        except BaseException as exc:
-            store.abandon_run(run_id, exc)
-            raise
-        store.finish_run(
-            run_id,
-            "ok",
-            RunCounts(
-                fetched=0,
-                new=counts.new,
-                changed=counts.changed,
-                unchanged=counts.unchanged,
-                removed=removed,
-                failed=counts.failed,
-            ),
-        )
-    finally:
-        store.close()
+            run_id = store.begin_run("reparse")
+            with closed_if_stopped(store, run_id):
+                counts = store.upsert(progress.each(items), run_id)
+                removed = store.mark_removed(sorted(pages.gone), run_id) if pages.gone else 0
+            store.finish_run(
+                run_id,
+                "ok",
+                RunCounts(
+                    fetched=0,
+                    new=counts.new,
+                    changed=counts.changed,
+                    unchanged=counts.unchanged,
+                    removed=removed,
+                    failed=counts.failed,
+                ),
+            )
+        finally:
+            store.close()
     print(
         f"reparse: run {run_id}: {len(pages.latest)} archived pages: {counts.new} new, "
         f"{counts.changed} changed, {counts.unchanged} unchanged, {counts.failed} failed, "
@@ -77,27 +86,26 @@ def run(args: argparse.Namespace) -> int:
     return 1 if counts.failed else 0
 
 
-def _load_items(archive: Archive, entries: Iterable[ArchiveEntry]) -> Iterator[LoadItem]:
-    """The pipeline's own LoadItem for each archived page, with progress on stderr."""
+def parse_archived(archive_dir: Path, entry: ArchiveEntry) -> LoadItem:
+    """The pipeline's own LoadItem for an archived page (run in a parse worker: the body is
+    read there, so only the entry goes to the worker and only the parsed item comes back)."""
     from crawler.items import FetchedPage
     from crawler.pipelines import is_html_content_type, load_item
     from crawler.wayback import capture_time
+    from load.archive import Archive
 
-    for done, entry in enumerate(entries, start=1):
-        assert entry.body_key is not None
-        yield load_item(
-            FetchedPage(
-                url=entry.url,
-                body=archive.read_body(entry.body_key),
-                is_html=is_html_content_type(entry.header("Content-Type")),
-                fetched_at=entry.fetched_at,
-                archive_key=entry.body_key,
-                etag=entry.header("ETag"),
-                last_modified=entry.header("Last-Modified"),
-                sitemap_lastmod=None,
-                capture_url=entry.capture_url,
-                captured_at=capture_time(entry.capture_url) if entry.capture_url else None,
-            )
+    assert entry.body_key is not None
+    return load_item(
+        FetchedPage(
+            url=entry.url,
+            body=Archive(archive_dir).read_body(entry.body_key),
+            is_html=is_html_content_type(entry.header("Content-Type")),
+            fetched_at=entry.fetched_at,
+            archive_key=entry.body_key,
+            etag=entry.header("ETag"),
+            last_modified=entry.header("Last-Modified"),
+            sitemap_lastmod=None,
+            capture_url=entry.capture_url,
+            captured_at=capture_time(entry.capture_url) if entry.capture_url else None,
         )
-        if done % PROGRESS_EVERY == 0:
-            print(f"reparse: {done} pages parsed", file=sys.stderr, flush=True)
+    )

@@ -105,11 +105,14 @@ def spawn_esfbank(*args: str, env: dict[str, str] | None = None) -> subprocess.P
     )
 
 
-def table_snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
+def table_snapshot(
+    db_url: str, exclude: frozenset[str] = BOOKKEEPING_TABLES
+) -> dict[str, list[tuple[Any, ...]]]:
     """Every content table as sorted rows, comparable across runs and databases.
 
-    Left out: bookkeeping tables, surrogate ids (foreign keys to projects/news become their
-    natural keys), run ids and timestamps (`removed_at` becomes whether it is set).
+    Left out: the `exclude` tables (by default bookkeeping), surrogate ids (foreign keys to
+    projects/news become their natural keys), run ids and timestamps (`removed_at` becomes
+    whether it is set).
     """
     engine = create_engine(db_url)
     try:
@@ -125,7 +128,7 @@ def table_snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
             return {
                 table.name: _rows(conn, table, keys)
                 for table in metadata.sorted_tables
-                if table.name not in BOOKKEEPING_TABLES
+                if table.name not in exclude
             }
     finally:
         engine.dispose()

@@ -1,0 +1,162 @@
+"""`reparse` and `load` with several parse workers give the database one process gives, on
+SQLite and PostgreSQL; Ctrl-C and a dead worker close the run instead of leaving it running.
+
+The archive is one crawl of the fixture site where each project page of a `?dnr=` URL is
+followed by a copy under a second URL with another first paragraph: loading the copy changes
+the project, so the rows depend on the order in which pages reach the writer, down to
+neighbouring pages.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from esfbank.cli import main
+from esfbank.commands.reparse import parse_archived
+from esfbank.fixture_site import FixtureSite
+from load.archive import Archive, ArchiveEntry
+from load.store import LoadItem, Store, UpsertCounts
+from tests.plugins.site import CrawlTarget, esfbank, query, table_snapshot
+
+pytestmark = pytest.mark.crawl
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+FIXTURES = Path(__file__).parent / "fixtures"
+# Every table a researcher reads, url_state included (without its timestamps and run ids).
+RESEARCHER_TABLES = frozenset({"crawl_runs", "alembic_version"})
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A crawl's raw archive, copied with each `?dnr=` project page followed by a changed copy
+    under a second URL."""
+    root = tmp_path_factory.mktemp("parallel")
+    target = CrawlTarget(f"sqlite:///{root / 'crawl.sqlite'}", root / "crawl-archive")
+    with FixtureSite() as site:
+        esfbank("crawl", *target.flags(site), check_exit=0)
+    crawled = Archive(target.archive)
+    with Archive(root / "archive") as copy:
+        for entry in crawled.entries():
+            body = crawled.read_body(entry.body_key) if entry.body_key else None
+            headers = {name: list(values) for name, values in entry.headers.items()}
+            copy.put(entry.url, entry.status, headers, body, entry.fetched_at, role=entry.role)
+            if "?dnr=" in entry.url and entry.status == 200 and body is not None:
+                heading, text = body.split(b"</h1>", 1)
+                copy.put(
+                    entry.url.replace("?dnr=", "?spegel=1&dnr="),
+                    200,
+                    headers,
+                    heading + b"</h1>" + text.replace(b"<p>", b"<p>Andra adressen. ", 1),
+                    entry.fetched_at,
+                )
+    return copy.root
+
+
+def _snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    return table_snapshot(db_url, exclude=RESEARCHER_TABLES)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reparse_with_three_jobs_gives_the_database_of_one(
+    archive: Path, migrated_db_url: Any, backend: str
+) -> None:
+    one, three = migrated_db_url(backend), migrated_db_url(backend)
+    esfbank("reparse", "--db", one, "--archive", str(archive), "--jobs", "1", check_exit=0)
+    esfbank("reparse", "--db", three, "--archive", str(archive), "--jobs", "3", check_exit=0)
+    expected = _snapshot(one)
+    assert len(expected["projects"]) > 20
+    # Each changed copy, archived after its page, won: pages were loaded in archive order.
+    copies = sum("spegel=1" in url for (url,) in query(one, "SELECT url FROM url_state"))
+    assert copies > 5
+    assert sum("Andra adressen." in repr(row) for row in expected["projects"]) == copies
+    assert expected["news_articles"]
+    assert expected["url_state"]
+    assert _snapshot(three) == expected
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_of_a_folder_with_three_jobs_gives_the_database_of_one(
+    tmp_path: Path, migrated_db_url: Any, backend: str
+) -> None:
+    pages = tmp_path / "pages"
+    shutil.copytree(FIXTURES / "load" / "pages", pages)
+    shutil.copytree(FIXTURES / "golden", pages / "golden", ignore=shutil.ignore_patterns("*.json"))
+    (pages / "broken.html").write_bytes(b"\x00\x01\x02" * 100)
+    one, three = migrated_db_url(backend), migrated_db_url(backend)
+    for db_url, jobs in ((one, "1"), (three, "3")):
+        flags = ("--db", db_url, "--archive", str(tmp_path / f"archive-{jobs}"), "--jobs", jobs)
+        done = esfbank("load", str(pages), *flags, check_exit=1)  # some pages are broken
+        assert "esfbank parse: " in done.stderr
+    expected = _snapshot(one)
+    assert len(expected["projects"]) > 20
+    assert expected["parse_errors"]
+    assert _snapshot(three) == expected
+    assert esfbank("load", str(pages), "--db", one, "--jobs", "1", check_exit=1).stderr == (
+        esfbank("load", str(pages), "--db", three, "--jobs", "3", check_exit=1).stderr
+    )  # the same error lines in the same order
+
+
+# Shared with the forked workers: set once the writer has begun the run (see the Ctrl-C test).
+_writing = multiprocessing.Event()
+_pressed = multiprocessing.Lock()
+
+
+def _ctrl_c_while_writing(archive_dir: Path, entry: ArchiveEntry) -> LoadItem:
+    """In a worker, once the writer writes: Ctrl-C, which a terminal sends to every process of
+    the command (this worker and the writer, its parent), once."""
+    if _writing.wait(timeout=120) and _pressed.acquire(block=False):
+        os.kill(os.getppid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+    return parse_archived(archive_dir, entry)
+
+
+def _die(archive_dir: Path, entry: ArchiveEntry) -> LoadItem:
+    os._exit(9)
+
+
+def _run_status(db_url: str) -> list[tuple[Any, ...]]:
+    return query(db_url, "SELECT kind, status FROM crawl_runs")
+
+
+def test_ctrl_c_closes_the_run_as_interrupted_and_stops_the_workers(
+    archive: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    upsert = Store.upsert
+
+    def upsert_and_tell(self: Store, *args: Any, **kwargs: Any) -> UpsertCounts:
+        _writing.set()
+        return upsert(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "upsert", upsert_and_tell)
+    monkeypatch.setattr("esfbank.commands.reparse.parse_archived", _ctrl_c_while_writing)
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert main(["reparse", "--db", db_url, "--archive", str(archive), "--jobs", "2"]) == 130
+    assert capsys.readouterr().err == "esfbank reparse: interrupted\n"
+    assert _run_status(db_url) == [("reparse", "interrupted")]
+    assert multiprocessing.active_children() == []
+
+
+def test_a_dead_worker_fails_the_run_in_one_line(
+    archive: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("esfbank.commands.reparse.parse_archived", _die)
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert main(["reparse", "--db", db_url, "--archive", str(archive), "--jobs", "2"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("esfbank reparse: error: a parse worker process died")
+    assert len(err.splitlines()) == 1
+    assert _run_status(db_url) == [("reparse", "failed")]
+    assert multiprocessing.active_children() == []

@@ -1,0 +1,175 @@
+"""The ordered map over worker processes (esfbank/parallel.py) and the progress line of
+`reparse` and `load` (esfbank/progress.py)."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import pytest
+
+from esfbank import config
+from esfbank.cli import main
+from esfbank.errors import UsageError
+from esfbank.parallel import CHUNKS_PER_WORKER, WorkerDiedError, _ordered, ordered_map
+from esfbank.progress import Progress
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def _die_at_7(x: int) -> int:
+    if x == 7:
+        os._exit(3)  # a worker killed mid-task: no exception, no answer
+    return x
+
+
+def _refuse_7(x: int) -> int:
+    if x == 7:
+        raise ValueError(f"cannot take {x}")
+    return x
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_results_come_in_input_order(jobs: int) -> None:
+    inputs = list(range(500))
+    with ordered_map(_square, inputs, jobs) as results:
+        assert list(results) == [x * x for x in inputs]
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize(("inputs", "workers"), [(1, 0), (2, 2), (500, 3)])
+def test_workers_start_only_when_there_is_work_for_them(inputs: int, workers: int) -> None:
+    with ordered_map(_square, list(range(inputs)), 3) as results:
+        assert len(multiprocessing.active_children()) == workers
+        assert list(results) == [x * x for x in range(inputs)]
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    with pytest.raises(WorkerDiedError, match="parse worker process died"):  # noqa: SIM117
+        with ordered_map(_die_at_7, list(range(100)), 2) as results:
+            list(results)
+    assert multiprocessing.active_children() == []
+
+
+def test_an_exception_in_a_worker_is_raised_here_as_it_was() -> None:
+    with pytest.raises(ValueError, match="cannot take 7"):  # noqa: SIM117
+        with ordered_map(_refuse_7, list(range(100)), 2) as results:
+            list(results)
+
+
+class _CountingPool:
+    """Runs each task at once; counts the tasks handed to it."""
+
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def submit(self, func: Callable[..., Any], *args: Any) -> Future[Any]:
+        self.submitted += 1
+        future: Future[Any] = Future()
+        future.set_result(func(*args))
+        return future
+
+
+def test_the_window_of_tasks_ahead_of_the_writer_is_bounded() -> None:
+    pool = _CountingPool()
+    jobs, inputs = 2, list(range(10_000))
+    results = _ordered(pool, _square, inputs, jobs)  # type: ignore[arg-type]
+    window = jobs * (1 + CHUNKS_PER_WORKER)
+    assert pool.submitted == window
+    taken = list(itertools.islice(results, 1))
+    assert taken == [0]
+    assert pool.submitted == window + 1  # one chunk taken, one more sent
+    assert list(results)[-1] == 9_999**2
+    assert pool.submitted == 10_000 // 64 + 1  # every input went out once, in chunks
+
+
+class _PoolThatBreaks(_CountingPool):
+    """A pool whose worker dies after it answered the first tasks: new tasks are refused."""
+
+    def __init__(self, answered: int) -> None:
+        super().__init__()
+        self.answered = answered
+
+    def submit(self, func: Callable[..., Any], *args: Any) -> Future[Any]:
+        if self.submitted == self.answered:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return super().submit(func, *args)
+
+
+@pytest.mark.parametrize("answered", [3, 6])  # while the first tasks go out, or later
+def test_a_worker_that_died_after_answering_is_an_error_too(answered: int) -> None:
+    pool = _PoolThatBreaks(answered)
+    with pytest.raises(WorkerDiedError):
+        list(_ordered(pool, _square, list(range(10_000)), 2))  # type: ignore[arg-type]
+
+
+def _ticking_clock() -> Callable[[], float]:
+    """A clock that moves one second each time it is read."""
+    return itertools.count().__next__
+
+
+def test_progress_prints_rate_and_time_left_at_most_once_an_interval() -> None:
+    out = io.StringIO()
+    progress = Progress("esfbank reparse", 40, interval=10, clock=_ticking_clock(), out=out)
+    assert list(progress.each(range(40))) == list(range(40))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 4  # one page a second, a line every 10 s: not one a page
+    assert lines[0] == "esfbank reparse: 10/40 pages, 1 pages/s, about 30 s left"
+    assert lines[-1] == "esfbank reparse: 40/40 pages, 1 pages/s, about 0 s left"
+
+
+def test_progress_time_left_reads_in_minutes_and_hours() -> None:
+    progress = Progress("esfbank load", 100_000, interval=5, clock=_ticking_clock())
+    progress.done = 10
+    assert progress.line(5) == "esfbank load: 10/100000 pages, 2 pages/s, about 13 h 53 min left"
+    progress.done = 99_000
+    assert progress.line(1000) == "esfbank load: 99000/100000 pages, 99 pages/s, about 10 s left"
+    progress.done = 1
+    assert progress.line(1) == "esfbank load: 1/100000 pages, 1 pages/s, about 27 h 46 min left"
+
+
+def test_progress_interval_zero_prints_nothing() -> None:
+    out = io.StringIO()
+    progress = Progress("esfbank load", 5, interval=0, clock=_ticking_clock(), out=out)
+    assert len(list(progress.each(range(5)))) == 5
+    assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize("command", ["reparse", "load"])
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_jobs_must_be_a_positive_number(
+    command: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "x", "--jobs", value] if command == "load" else [command, "--jobs", value])
+    assert exit_.value.code == 2
+    assert f"--jobs: {value!r} is not a whole number of processes" in capsys.readouterr().err
+
+
+def test_jobs_from_the_environment_else_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ESFBANK_JOBS", raising=False)
+    assert config.jobs() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("ESFBANK_JOBS", "3")
+    assert config.jobs() == 3
+    assert config.jobs(1) == 1  # the flag wins
+    monkeypatch.setenv("ESFBANK_JOBS", "0")
+    with pytest.raises(UsageError, match="ESFBANK_JOBS='0'"):
+        config.jobs()
+
+
+def test_progress_seconds_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ESFBANK_PROGRESS_SECONDS", raising=False)
+    assert config.progress_seconds() == config.DEFAULT_PROGRESS_SECONDS
+    monkeypatch.setenv("ESFBANK_PROGRESS_SECONDS", "0.5")
+    assert config.progress_seconds() == 0.5
+    monkeypatch.setenv("ESFBANK_PROGRESS_SECONDS", "soon")
+    with pytest.raises(UsageError, match="ESFBANK_PROGRESS_SECONDS='soon'"):
+        config.progress_seconds()
