@@ -108,9 +108,11 @@ ESFBANK_FAILURE_THRESHOLD = 0.05
 ESFBANK_MAX_REMOVED_SHARE = 0.10
 # Seconds between requests to the Internet Archive (backfill --wayback), one at a time.
 ESFBANK_WAYBACK_DELAY = 1.0
-# The least delay the archive's slot gets: with none, Scrapy (2.13) starts every request queued
-# in a slot at once, its concurrency check running before any of them counts as transferring.
-WAYBACK_MIN_DELAY = 0.001
+# The least delay the archive's slot gets. Scrapy (2.13+) counts a request against its slot's
+# concurrency only once its download has begun, so a slot whose delay runs out before that (none,
+# or 1 ms on a loaded machine) starts a second request beside the first: test_crawl_wayback's
+# one-at-a-time test saw 2 at once with 1 ms under load. 50 ms leaves the first time to begin.
+WAYBACK_MIN_DELAY = 0.05
 
 
 def _float(value: str) -> float:
