@@ -142,7 +142,9 @@ def test_projects_organisations_and_versions_by_value(
         (pid, first_run, "new", T0),
         (pid, second_run, "changed", later),
     ]
-    (record_json, changed), = rows(fresh_db, t.project_versions, "record", "changed", change="changed")  # fmt: skip
+    ((record_json, changed),) = rows(
+        fresh_db, t.project_versions, "record", "changed", change="changed"
+    )
     assert _json(record_json)["title"] == "Andra titeln"
     assert _json(changed) == {
         "owner": {"old": "Organisation B", "new": "Organisation A"},
@@ -190,7 +192,14 @@ def test_url_state_keeps_what_a_fetch_did_not_send(
     store.upsert([item], run)
     clock.now = later = T0 + dt.timedelta(hours=1)
     store.upsert([LoadItem(record=synthetic_project(1), url=url, fetched_at=later)], run)
-    columns = ("url", "kind", "http_status", "etag", "last_modified", "sitemap_lastmod")
+    columns: tuple[str, ...] = (
+        "url",
+        "kind",
+        "http_status",
+        "etag",
+        "last_modified",
+        "sitemap_lastmod",
+    )
     columns += ("archive_key", "last_fetched_at", "last_seen_at", "removed", "project_id", "run_id")
     assert rows(fresh_db, t.url_state, *columns) == [
         (url, "project", 200, '"v1"', "Sun, 01 Mar 2026 00:00:00 GMT", "2026-02-28", "ab/cdef",
@@ -201,9 +210,7 @@ def test_url_state_keeps_what_a_fetch_did_not_send(
     assert (state[url].etag, state[url].content_hash is not None) == ('"v1"', True)
 
 
-def test_redirects_point_at_their_target_and_carry_nothing(
-    store: Store, fresh_db: FreshDb
-) -> None:
+def test_redirects_point_at_their_target_and_carry_nothing(store: Store, fresh_db: FreshDb) -> None:
     run = store.begin_run("crawl")
     old, new = PAGE.format(1), PAGE.format(2)
     store.upsert([LoadItem(record=synthetic_project(1), url=old, etag='"e"')], run)
@@ -215,7 +222,14 @@ def test_redirects_point_at_their_target_and_carry_nothing(
         ],
         run,
     )  # fmt: skip
-    columns = ("url", "redirected_to", "http_status", "etag", "content_hash", "project_id")
+    columns: tuple[str, ...] = (
+        "url",
+        "redirected_to",
+        "http_status",
+        "etag",
+        "content_hash",
+        "project_id",
+    )
     columns += ("sitemap_lastmod", "last_fetched_at", "removed")
     assert rows(fresh_db, t.url_state, *columns) == [
         (old, new, 301, None, None, None, "2026", T0, False)
@@ -236,7 +250,10 @@ def test_touch_seen_stores_the_lastmod_of_pages_not_modified(
     clock.now = later = T0 + dt.timedelta(days=1)
     store.touch_seen([a, b], run, not_modified={a: "new"})
     columns = ("url", "sitemap_lastmod", "last_fetched_at", "last_seen_at")
-    assert rows(fresh_db, t.url_state, *columns) == [(a, "new", later, later), (b, "old", None, later)]
+    assert rows(fresh_db, t.url_state, *columns) == [
+        (a, "new", later, later),
+        (b, "old", None, later),
+    ]
 
 
 # -- removals -------------------------------------------------------------------------------
@@ -290,9 +307,7 @@ def test_removal_flags_urls_and_what_they_carry_and_seeing_them_brings_it_back(
 # -- runs -----------------------------------------------------------------------------------
 
 
-def test_runs_open_close_and_silent_ones_are_interrupted(
-    fresh_db: FreshDb, clock: Clock
-) -> None:
+def test_runs_open_close_and_silent_ones_are_interrupted(fresh_db: FreshDb, clock: Clock) -> None:
     store = open_store(fresh_db.url, upgrade=False, clock=clock, stale_after=dt.timedelta(hours=1))
     silent = store.begin_run("crawl")
     clock.now = later = T0 + dt.timedelta(hours=2)
@@ -304,7 +319,15 @@ def test_runs_open_close_and_silent_ones_are_interrupted(
     stopped = store.begin_run("backfill")
     store.abandon_run(stopped, KeyboardInterrupt())
     store.close()
-    columns = ("id", "kind", "status", "started_at", "finished_at", "last_progress_at", "fetched")
+    columns: tuple[str, ...] = (
+        "id",
+        "kind",
+        "status",
+        "started_at",
+        "finished_at",
+        "last_progress_at",
+        "fetched",
+    )
     columns += ("new", "changed", "unchanged", "removed", "failed", "removals_withheld")
     assert rows(fresh_db, t.crawl_runs, *columns, "removal_refusal") == [
         (silent, "crawl", "interrupted", T0, T0, T0, 0, 0, 0, 0, 0, 0, 0, None),
@@ -322,11 +345,20 @@ def test_quarantine_rows_by_value_and_resolved_once_fixed(
     run = store.begin_run("crawl")
     store.quarantine(run, message="HTTP 500", url=PAGE.format(7), archive_key="k/1")
     bad = synthetic_project(
-        1, errors=(FieldError(field="start_date", value="igår", message="not a date", label="Start"),)
+        1,
+        errors=(FieldError(field="start_date", value="igår", message="not a date", label="Start"),),
     )
     counts = store.upsert([LoadItem(record=bad, url=PAGE.format(1))], run)
     assert counts.new == 1
-    columns = ("source_url", "archive_key", "field", "label", "value", "message", "created_at")
+    columns: tuple[str, ...] = (
+        "source_url",
+        "archive_key",
+        "field",
+        "label",
+        "value",
+        "message",
+        "created_at",
+    )
     columns += ("resolved_at",)
     assert rows(fresh_db, t.parse_errors, *columns) == [
         (PAGE.format(1), None, "start_date", "Start", "igår", "not a date", T0, None),

@@ -50,7 +50,9 @@ class Plan:
 
     def add_error(self, item: LoadItem, run_id: int, now: dt.datetime, problem: Violation) -> None:
         url, path = item.page_url, item.record.source.path
-        row = quarantine.violation_row(url, path, item.archive_key, run_id, now, problem)
+        row = quarantine.violation_row(
+            problem, run_id, now, url=url, path=path, archive_key=item.archive_key
+        )
         self.error_rows[row["fingerprint"]] = row
 
 

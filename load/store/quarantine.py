@@ -20,12 +20,13 @@ def fingerprint(*parts: str | None) -> str:
 
 
 def violation_row(
+    problem: Violation,
+    run_id: int,
+    now: dt.datetime,
+    *,
     url: str | None,
     path: str | None,
     archive_key: str | None,
-    run_id: int,
-    now: dt.datetime,
-    problem: Violation,
 ) -> dict[str, Any]:
     """The parse_errors row of a record's problem (its fingerprint is its key)."""
     digest = fingerprint(url, path, problem.field, problem.label, problem.value, problem.message)

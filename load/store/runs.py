@@ -31,9 +31,7 @@ def begin(conn: Connection, kind: str, now: dt.datetime, stale_after: dt.timedel
     return run_id
 
 
-def finish(
-    conn: Connection, run_id: int, status: str, counts: RunCounts, now: dt.datetime
-) -> None:
+def finish(conn: Connection, run_id: int, status: str, counts: RunCounts, now: dt.datetime) -> None:
     """Close a run with its status and counts, and bring project_links in line with it."""
     values = {
         "status": status,
