@@ -218,7 +218,7 @@ def test_a_crash_inside_a_batch_leaves_the_database_as_before(
     def crash(*_args: Any) -> None:
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(Store, "_write_children", crash)
+    monkeypatch.setattr("load.store.children.write", crash)
     batch = [synthetic_project(0, title="Ny titel")] + [synthetic_project(i) for i in range(5, 9)]
     run = store.begin_run("load")
     before = table_snapshot(fresh_db.engine, exclude=frozenset())
