@@ -20,20 +20,20 @@ REPO = Path(__file__).resolve().parent.parent
 # projects and their child rows, says "inside" and waits on stdin: the moment to SIGKILL it.
 WORKER = """
 import sys
-from load.store import LoadItem, Store, open_store
+from load.store import LoadItem, children, open_store
 from tests.plugins.db import synthetic_project
 url, first, last, size = sys.argv[1], *map(int, sys.argv[2:5])
 hang_in_batch = int(sys.argv[5]) if len(sys.argv) > 5 else None
 batches = 0
-write_children = Store._write_children
+write_children = children.write
 
-def write_children_then_hang(self, conn, units):
-    write_children(self, conn, units)
+def write_children_then_hang(conn, units, kommunkod):
+    write_children(conn, units, kommunkod)
     if batches + 1 == hang_in_batch:
         print("inside", flush=True)
         sys.stdin.readline()
 
-Store._write_children = write_children_then_hang
+children.write = write_children_then_hang
 store = open_store(url, upgrade=False)
 run = store.begin_run("load")
 for start in range(first, last, size):

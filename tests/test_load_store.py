@@ -103,7 +103,7 @@ def test_loading_twice_gives_identical_tables_and_writes_no_content(
             writes.append(f"bulk insert into {table.name}")
         bulk_insert(conn, table, rows)
 
-    monkeypatch.setattr("load.store.insert_rows", spy)
+    monkeypatch.setattr("load.store.upserts.insert_rows", spy)
     counts = store.upsert(items(records), store.begin_run("load"))
     assert writes == []
     assert counts.new == counts.changed == 0
@@ -186,7 +186,7 @@ def test_violations_are_quarantined_while_the_rest_loads(
 def test_a_row_the_database_refuses_is_quarantined_alone(
     store: Store, fresh_db: FreshDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("load.store.project_violations", lambda *_args: [])  # let it through
+    monkeypatch.setattr("load.store.plan.project_violations", lambda *_args: [])  # let it through
     batch = [synthetic_project(1), synthetic_project(2, total_costs_sek=-1), synthetic_project(3)]
     counts = store.upsert(items(batch), store.begin_run("load"))
     assert (counts.new, counts.failed) == (2, 1)
@@ -218,7 +218,7 @@ def test_a_crash_inside_a_batch_leaves_the_database_as_before(
     def crash(*_args: Any) -> None:
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(Store, "_write_children", crash)
+    monkeypatch.setattr("load.store.children.write", crash)
     batch = [synthetic_project(0, title="Ny titel")] + [synthetic_project(i) for i in range(5, 9)]
     run = store.begin_run("load")
     before = table_snapshot(fresh_db.engine, exclude=frozenset())

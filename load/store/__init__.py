@@ -1,0 +1,43 @@
+"""The store API: the one door through which the crawler and `esfbank load` write the database.
+
+    store = open_store(url)                 # DatabaseUnavailableError when the URL does not work
+    run_id = store.begin_run("crawl")       # also closes runs silent too long as `interrupted`
+    counts = store.upsert(items, run_id)     # a LoadItem per fetched/parsed page
+    store.touch_seen(urls, run_id)          # skipped because the sitemap lastmod did not change
+    store.record_redirects(redirects, run_id)   # URLs whose fetch ended at another URL
+    store.removal_families(urls)            # the live ones among URLs, by family (the guard)
+    store.mark_removed(urls, run_id)        # 404/410, or no longer listed in a complete run
+    store.finish_run(run_id, "ok", RunCounts(...))
+    store.close()
+
+Writes happen in one transaction per batch, each of which records the run's progress (so a run
+killed mid-way is recognised by its silence); writers serialise (SQLite BEGIN IMMEDIATE,
+PostgreSQL transaction advisory lock), so two loaders never fail each other or lose rows.
+A record whose content hash is unchanged writes nothing but its URL's url_state row.
+
+The parts: items (what goes in and out), runs, plan (a batch sorted out before writing),
+upserts (projects, news, organisations and versions), children (municipalities, partners,
+co-financiers), urls (url_state and redirects), removals, quarantine (parse_errors), sql
+(shared statement helpers); api holds the `Store` that puts them together.
+"""
+
+from load.engine import DatabaseUnavailableError
+from load.store.api import Store, open_store
+from load.store.items import LoadItem, Redirect, RunCounts, UpsertCounts, UrlState
+from load.store.quarantine import fingerprint as _fingerprint
+from load.store.quarantine import record_errors as _record_errors
+from load.store.runs import STALE_RUN_AFTER
+
+__all__ = [
+    "STALE_RUN_AFTER",
+    "DatabaseUnavailableError",
+    "LoadItem",
+    "Redirect",
+    "RunCounts",
+    "Store",
+    "UpsertCounts",
+    "UrlState",
+    "_fingerprint",
+    "_record_errors",
+    "open_store",
+]

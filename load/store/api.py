@@ -1,0 +1,258 @@
+"""The `Store`: opens the database, holds the writer and the clock, and puts the parts
+together, one transaction per call or batch (see the package docstring for its use)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from load import migrate
+from load import schema as t
+from load.engine import (
+    DatabaseUnavailableError,
+    check_connection,
+    check_writable,
+    create_engine,
+    describe,
+    lock_writers,
+    writer,
+)
+from load.store import children, plan, quarantine, removals, runs, upserts
+from load.store import urls as url_state  # not `urls`: the methods' parameter
+from load.store.items import LoadItem, Redirect, RunCounts, UpsertCounts, UrlState
+from load.store.runs import STALE_RUN_AFTER
+from load.store.sql import chunks, db_message
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Store:
+    """A migrated database, opened. Not thread-safe; one per process or thread."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        stale_after: dt.timedelta = STALE_RUN_AFTER,
+    ) -> None:
+        self.engine = engine
+        self._writer = writer(engine)
+        self._clock = clock
+        self._stale_after = stale_after
+        with engine.connect() as conn:
+            regions = conn.execute(sa.select(t.regions.c.name, t.regions.c.nuts2))
+            self._regions: dict[str, str | None] = dict(regions.all())
+            self._kommunkod = children.Kommunkoder.load(conn)
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def begin_run(self, kind: str) -> int:
+        """Start a crawl run (`crawl`, `backfill`, `load`, `reparse`, ...); returns its id.
+
+        Runs of any machine still `running` with no progress for longer than `stale_after`
+        are closed first as `interrupted`, finished at their last progress."""
+        now = self._clock()
+        with self._writer.begin() as conn:
+            lock_writers(conn)
+            return runs.begin(conn, kind, now, self._stale_after)
+
+    def finish_run(self, run_id: int, status: str, counts: RunCounts) -> None:
+        """Close a run with its status (`ok`, `failed`, `interrupted`) and counts, and bring
+        the links to other sources (project_links) in line with what the run left."""
+        now = self._clock()
+        with self._writer.begin() as conn:
+            lock_writers(conn)
+            runs.finish(conn, run_id, status, counts, now)
+
+    def abandon_run(self, run_id: int, stopped_by: BaseException) -> None:
+        """Close a run that an error (`failed`) or Ctrl-C (`interrupted`) stopped, if the
+        database still takes the write; if not (it is what failed), the run stays `running`
+        until a later run closes it as `interrupted`, and the error that stopped it is what
+        the caller reports."""
+        status = "failed" if isinstance(stopped_by, Exception) else "interrupted"
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            self.finish_run(run_id, status, RunCounts())
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def upsert(
+        self, items: Iterable[LoadItem], run_id: int, *, batch_size: int = 1000
+    ) -> UpsertCounts:
+        """Load projects and news, one transaction per batch; calls/listings/other and
+        unchanged records only update url_state; records breaking a rule go to parse_errors.
+
+        A database error on a batch (a constraint the validation did not foresee) retries it
+        in halves, down to single records, so only the offending record is quarantined.
+        """
+        total = UpsertCounts()
+        for batch in chunks(items, batch_size):
+            total.add(self._upsert_batch(batch, run_id))
+        return total
+
+    def _upsert_batch(self, items: Sequence[LoadItem], run_id: int) -> UpsertCounts:
+        now = self._clock()
+        batch = plan.build(items, run_id, now, self._regions)
+        try:
+            with self._writer.begin() as conn:
+                lock_writers(conn)
+                self._write(conn, batch, run_id, now)
+        except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
+            if len(items) > 1:  # halve until the offending record stands alone
+                middle = len(items) // 2
+                counts = self._upsert_batch(items[:middle], run_id)
+                counts.add(self._upsert_batch(items[middle:], run_id))
+                return counts
+            refused = plan.refused(items[0], run_id, now, db_message(exc))
+            with self._writer.begin() as conn:
+                lock_writers(conn)
+                self._write(conn, refused, run_id, now)
+            return refused.counts
+        return batch.counts
+
+    def _write(self, conn: Connection, batch: plan.Plan, run_id: int, now: dt.datetime) -> None:
+        if batch.projects:
+            upserts.write_projects(conn, batch, run_id, now, self._kommunkod)
+        if batch.news:
+            upserts.write_news(conn, batch, now)
+        if batch.url_rows:
+            for url, (column, key) in batch.url_units.items():
+                units = batch.projects if column == "project_id" else batch.news
+                batch.url_rows[url][column] = units[key].id
+            url_state.write_rows(conn, list(batch.url_rows.values()))
+        quarantine.resolve_errors(conn, batch.urls, batch.paths, run_id, now)
+        quarantine.record_errors(conn, list(batch.error_rows.values()))
+        runs.progress(conn, run_id, now)
+
+    # -- URL bookkeeping --------------------------------------------------------------------
+
+    def url_states(self, urls: Iterable[str]) -> Mapping[str, UrlState]:
+        """The stored state of these URLs (absent ones are left out), for conditional requests."""
+        with self.engine.connect() as conn:
+            return url_state.url_states(conn, urls)
+
+    def record_redirects(self, redirects: Iterable[Redirect], run_id: int) -> None:
+        """Write the url_state of URLs whose fetch ended at another URL, in one transaction: the
+        target, the time, the first redirect's status; not removed; no validators, hash, archive
+        pointer or record of their own (a URL that stops redirecting gets them back, and
+        `redirected_to` NULL, when its own page is next loaded)."""
+        now = self._clock()
+        rows = url_state.redirect_rows(redirects, run_id, now)
+        if not rows:
+            return
+        with self._writer.begin() as conn:
+            lock_writers(conn)
+            url_state.write_redirects(conn, rows)
+            runs.progress(conn, run_id, now)
+
+    def live_urls(self, *, containing: str | None = None) -> list[str]:
+        """Every URL of the live site url_state holds that is not flagged removed (pages taken
+        from the Internet Archive are history, not live): after a complete run, those no
+        discovery source listed any more are the ones to `mark_removed`. `containing` keeps
+        the URLs with that text in them (case-insensitively), like `?dnr=`."""
+        with self.engine.connect() as conn:
+            return removals.live_urls(conn, containing)
+
+    def live_families(self) -> dict[str, int]:
+        """How many live URLs each page family has: a project's programme period, `news`, or
+        `other` (listings, calls, redirects). The mass-removal guard's denominators."""
+        with self.engine.connect() as conn:
+            return removals.live_families(conn)
+
+    def removal_families(self, urls: Iterable[str]) -> dict[str, str]:
+        """URL → page family of those among `urls` that `mark_removed` would flag now (live,
+        from the site): what the mass-removal guard counts before anything is flagged."""
+        with self.engine.connect() as conn:
+            return removals.removal_families(conn, urls)
+
+    def touch_seen(
+        self,
+        urls: Iterable[str],
+        run_id: int,
+        *,
+        not_modified: Mapping[str, str | None] | None = None,
+    ) -> None:
+        """Mark URLs seen without a download (sitemap lastmod unchanged, 304): they are not
+        removed, and what they carry comes back if it had been flagged removed.
+
+        `not_modified` maps the URLs just answered 304 to the sitemap lastmod they were listed
+        with: it is stored, so a page whose lastmod moved while its content did not is not
+        asked again each night."""
+        now = self._clock()
+        with self._writer.begin() as conn:
+            lock_writers(conn)
+            runs.progress(conn, run_id, now)
+            url_state.touch_seen(conn, urls, run_id, now, not_modified)
+
+    def mark_removed(self, urls: Iterable[str], run_id: int) -> int:
+        """Flag URLs removed (never deleted), and the projects/news they carry once none of
+        their URLs is still live. Returns how many URLs were newly flagged. A page taken from
+        the Internet Archive is history and is never flagged (the live site's 404 for it says
+        nothing about it)."""
+        now = self._clock()
+        with self._writer.begin() as conn:
+            lock_writers(conn)
+            runs.progress(conn, run_id, now)
+            return removals.mark_removed(conn, urls, run_id, now)
+
+    def quarantine(
+        self,
+        run_id: int,
+        *,
+        message: str,
+        url: str | None = None,
+        path: str | None = None,
+        archive_key: str | None = None,
+    ) -> None:
+        """Record a page that failed before it became a record (fetch error, parser crash)."""
+        now = self._clock()
+        row = quarantine.page_row(
+            run_id, now, message=message, url=url, path=path, archive_key=archive_key
+        )
+        with self._writer.begin() as conn:
+            quarantine.record_errors(conn, [row])
+            runs.progress(conn, run_id, now)
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+
+def open_store(
+    url: str,
+    *,
+    upgrade: bool = True,
+    clock: Callable[[], dt.datetime] = _utcnow,
+    stale_after: dt.timedelta = STALE_RUN_AFTER,
+) -> Store:
+    """Open the database at `url` for writing, migrated to the latest revision unless
+    `upgrade` is False.
+
+    Raises DatabaseUnavailableError (one line, naming the URL without its password) when the
+    URL is malformed, the server or file cannot be reached, the schema is not there, or the
+    database is read-only (a `mode=ro` URI, a read-only file, a PostgreSQL standby).
+    """
+    engine = create_engine(url)
+    check_connection(engine)
+    try:
+        if upgrade:
+            if not migrate.is_at_head(engine):
+                migrate.upgrade(engine)
+        elif migrate.current_revision(engine) is None:
+            raise DatabaseUnavailableError(
+                f"database {describe(url)} has no schema: run `esfbank db upgrade` first"
+            )
+        check_writable(engine)
+        return Store(engine, clock=clock, stale_after=stale_after)
+    except DatabaseUnavailableError:
+        engine.dispose()
+        raise
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnavailableError(f"database {describe(url)}: {db_message(exc)}") from None

@@ -1,0 +1,124 @@
+"""A batch sorted out before any write: valid projects and news keyed, problems to
+quarantine, url_state rows, and the counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from load.rows import Prepared, content_hash, content_json, prepare, project_key, url_key
+from load.store import quarantine, urls
+from load.store.items import LoadItem, UpsertCounts
+from load.store.sql import first
+from load.validate import Violation, missing_url, project_violations
+from parsers.normalisers import NormaliseError
+from parsers.records import NewsRecord, ProjectRecord
+
+
+@dataclass(slots=True)
+class Unit:
+    """A valid project or news record of a batch, keyed; `id` is filled once it is written."""
+
+    item: LoadItem
+    prepared: Prepared
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Plan:
+    """A batch sorted out before any write: what to upsert, what to quarantine, what to skip."""
+
+    projects: dict[str, Unit] = field(default_factory=dict)
+    news: dict[str, Unit] = field(default_factory=dict)
+    url_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    url_units: dict[str, tuple[str, str]] = field(default_factory=dict)  # url → (column, key)
+    error_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Where the batch's pages came from: URLs, and files for records without one. Their open
+    # parse errors that the batch does not raise again are resolved.
+    urls: set[str] = field(default_factory=set)
+    paths: set[str] = field(default_factory=set)
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+
+    def add_source(self, item: LoadItem) -> None:
+        url, path = item.page_url, item.record.source.path
+        if url is not None:
+            self.urls.add(url)
+        elif path is not None:
+            self.paths.add(path)
+
+    def add_error(self, item: LoadItem, run_id: int, now: dt.datetime, problem: Violation) -> None:
+        url, path = item.page_url, item.record.source.path
+        row = quarantine.violation_row(
+            problem, run_id, now, url=url, path=path, archive_key=item.archive_key
+        )
+        self.error_rows[row["fingerprint"]] = row
+
+
+def build(
+    items: Sequence[LoadItem], run_id: int, now: dt.datetime, regions: Mapping[str, str | None]
+) -> Plan:
+    plan = Plan()
+    for item in items:
+        record, url = item.record, item.page_url
+        plan.add_source(item)
+        for error in record.errors:
+            problem = Violation(error.field, error.value, error.message, error.label)
+            plan.add_error(item, run_id, now, problem)
+        violations, unit = _validate(item, regions)
+        if violations:
+            plan.counts.failed += 1
+            for violation in violations:
+                plan.add_error(item, run_id, now, violation)
+            digest = None
+        elif unit is None:
+            plan.counts.skipped += 1
+            digest = content_hash(content_json(record))
+        else:
+            is_project = isinstance(record, ProjectRecord)
+            target = plan.projects if is_project else plan.news
+            twin = target.get(unit.prepared.key)  # the same record twice: the last one wins,
+            if twin is not None:  # with the first of their URLs
+                row = unit.prepared.row
+                row["source_url"] = first(twin.prepared.row["source_url"], row["source_url"])
+            target[unit.prepared.key] = unit
+            digest = unit.prepared.hash
+            if url is not None:
+                column = "project_id" if is_project else "news_id"
+                plan.url_units[url] = (column, unit.prepared.key)
+        if url is not None:
+            plan.url_rows[url] = urls.item_row(item, url, run_id, now, digest)
+    return plan
+
+
+def refused(item: LoadItem, run_id: int, now: dt.datetime, message: str) -> Plan:
+    """The plan of a record the database refused: its problem and url_state, nothing else."""
+    plan = Plan(counts=UpsertCounts(failed=1))
+    plan.add_source(item)
+    plan.add_error(item, run_id, now, Violation(None, None, f"database refused: {message}"))
+    url = item.page_url
+    if url is not None:
+        plan.url_rows[url] = urls.item_row(item, url, run_id, now, None)
+    return plan
+
+
+def _validate(
+    item: LoadItem, regions: Mapping[str, str | None]
+) -> tuple[list[Violation], Unit | None]:
+    """The record's violations, or (for projects and news) the unit to write."""
+    record, url = item.record, item.page_url
+    try:
+        if isinstance(record, ProjectRecord):
+            key = project_key(record, url)
+            violations = project_violations(record, key, regions)
+        elif isinstance(record, NewsRecord):
+            key = url_key(url) if url else None
+            violations = [] if key else [missing_url("news")]
+        else:
+            return [], None
+    except NormaliseError as exc:
+        return [Violation("source_url", url, f"bad URL: {exc}")], None
+    if violations or key is None:
+        return violations, None
+    return [], Unit(item, prepare(record, url, key))

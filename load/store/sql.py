@@ -1,0 +1,52 @@
+"""Statement helpers every part of the store shares: chunked IN lists, the dialect's INSERT,
+one-line database messages, and the code-point order of competing spellings."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+_T = TypeVar("_T")
+IN_CHUNK = 1000  # values per IN (...) list, well under both backends' parameter limits
+
+
+def chunks(values: Iterable[_T], size: int = IN_CHUNK) -> Iterator[list[_T]]:
+    iterator = iter(values)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def dialect(conn: Connection) -> Any:
+    """The connection's dialect module (already imported by its engine: a SQLite run never
+    imports the PostgreSQL dialect)."""
+    return importlib.import_module(f"sqlalchemy.dialects.{conn.dialect.name}")
+
+
+def insert(conn: Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return dialect(conn).insert(table)
+
+
+def among(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[Any]) -> Any:
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`, one parameter: psycopg
+    takes longer to parse a statement with a thousand placeholders than the server to run it."""
+    if conn.dialect.name == "postgresql":
+        array = sa.bindparam(None, list(values), type_=dialect(conn).ARRAY(column.type))
+        return column == sa.any_(array)
+    return column.in_(values)
+
+
+def db_message(exc: sa.exc.DBAPIError) -> str:
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0] if lines else type(exc).__name__
+
+
+def first(a: str | None, b: str | None) -> str | None:
+    """The first of two values in code-point order (None only when both are): what the
+    database keeps of competing spellings, so the result does not depend on load order."""
+    return min((v for v in (a, b) if v is not None), default=None)
