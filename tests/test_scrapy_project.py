@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from crawler.settings import complete_scrapy_settings, crawl_settings
+from esfbank import config
 from esfbank.fixture_site import FixtureSite
 from tests.plugins.site import CLI_TIMEOUT_SECONDS, CrawlTarget, esfbank, query, table_snapshot
 
@@ -148,8 +149,6 @@ def test_scrapy_settings_take_the_environment_below_dash_s(
 
 def test_the_scrapy_defaults_are_esfbanks() -> None:
     """Both entry points crawl into the same place unless told otherwise."""
-    from esfbank import config
-
     settings = crawl_settings(environ={})
     assert settings.get("ESFBANK_DB") == config.DEFAULT_DB_URL
     assert Path(settings.get("ESFBANK_ARCHIVE")) == config.DEFAULT_ARCHIVE_DIR

@@ -30,8 +30,8 @@ from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -54,8 +54,8 @@ from crawler.pipelines import is_html_content_type, load_item
 from crawler.settings import complete_scrapy_settings
 from crawler.sitemaps import MAX_SITEMAP_BYTES, UnreadableSitemapError, read_sitemap
 from load.archive import DISCOVERY, PAGE
-from load.sources import discovery as sources
 from load.engine import DatabaseUnavailableError
+from load.sources import discovery as sources
 from load.store import UrlState
 from parsers.records import to_json_dict
 
