@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 
 from crawler.wayback import DOWNLOAD_SLOT
 
@@ -176,7 +176,9 @@ def crawl_settings(
     return settings
 
 
-def complete_scrapy_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+def complete_scrapy_settings(
+    settings: BaseSettings, environ: Mapping[str, str] | None = None
+) -> None:
     """What `crawl_settings` adds, for the settings Scrapy's own commands (`scrapy crawl`, a
     scrapyd job) built from this module and `-s`: the `ESFBANK_*` environment variables below
     `-s` values, then the derived settings. Settings made by `crawl_settings` stay as they are."""
@@ -184,7 +186,7 @@ def complete_scrapy_settings(settings: Settings, environ: Mapping[str, str] | No
     _derive(settings, "spider")
 
 
-def _layer_environment(settings: Settings, env: Mapping[str, str], priority: str) -> None:
+def _layer_environment(settings: BaseSettings, env: Mapping[str, str], priority: str) -> None:
     for variable, (name, convert) in ENV_OVERRIDES.items():
         if variable in env:
             try:
@@ -193,7 +195,7 @@ def _layer_environment(settings: Settings, env: Mapping[str, str], priority: str
                 raise SettingsError(f"{variable}={env[variable]!r}: {exc}") from None
 
 
-def _derive(settings: Settings, priority: str) -> None:
+def _derive(settings: BaseSettings, priority: str) -> None:
     """Check the removal share; the archive's download slot; concurrency across sites."""
     share = settings.getfloat("ESFBANK_MAX_REMOVED_SHARE")
     if not 0.0 <= share <= 1.0:

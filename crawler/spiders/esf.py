@@ -122,7 +122,7 @@ class EsfSpider(scrapy.Spider):
     def update_settings(cls, settings: BaseSettings) -> None:
         """Settings built by Scrapy's own commands get the `ESFBANK_*` environment too."""
         super().update_settings(settings)
-        complete_scrapy_settings(settings)  # type: ignore[arg-type]
+        complete_scrapy_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
