@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 
 from crawler.wayback import DOWNLOAD_SLOT
 
@@ -92,6 +92,15 @@ EXTENSIONS_BASE = {
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchiveParseLoadPipeline": 300}
 
+# Where `scrapy crawl esf` keeps its data (`esfbank crawl` takes the same from --db/--archive or
+# the environment variables of the same names): the defaults are esfbank's own.
+ESFBANK_DB = "sqlite:///data/esfbank.sqlite"
+ESFBANK_ARCHIVE = "data/archive"
+# The site `scrapy crawl esf` crawls unless `-a base_url=URL` names another.
+ESFBANK_BASE_URL = "https://www.esf.se"
+# A run still `running` with no progress for this long was killed: the next run closes it.
+ESFBANK_STALE_RUN_MINUTES = 60.0
+
 # Listing pages to start from besides those the sitemaps list (paths, comma-separated in env):
 # the project bank's own page, which lists `?dnr=` pages that no sitemap names.
 ESFBANK_LISTING_PATHS: list[str] = ["/resultat/projektbanken/"]
@@ -119,7 +128,7 @@ def _float(value: str) -> float:
     return float(value)
 
 
-def _bool(value: str) -> bool:
+def yes_no(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
         return True
@@ -130,10 +139,14 @@ def _bool(value: str) -> bool:
 
 # Environment variable → (Scrapy setting, converter).
 ENV_OVERRIDES: Mapping[str, tuple[str, Callable[[str], Any]]] = {
+    "ESFBANK_DB": ("ESFBANK_DB", str),
+    "ESFBANK_ARCHIVE": ("ESFBANK_ARCHIVE", str),
+    "ESFBANK_BASE_URL": ("ESFBANK_BASE_URL", str),
+    "ESFBANK_STALE_RUN_MINUTES": ("ESFBANK_STALE_RUN_MINUTES", _float),
     "ESFBANK_USER_AGENT": ("USER_AGENT", str),
     "ESFBANK_CONCURRENCY": ("CONCURRENT_REQUESTS_PER_DOMAIN", int),
     "ESFBANK_DOWNLOAD_DELAY": ("DOWNLOAD_DELAY", _float),
-    "ESFBANK_AUTOTHROTTLE": ("AUTOTHROTTLE_ENABLED", _bool),
+    "ESFBANK_AUTOTHROTTLE": ("AUTOTHROTTLE_ENABLED", yes_no),
     "ESFBANK_DOWNLOAD_TIMEOUT": ("DOWNLOAD_TIMEOUT", _float),
     "ESFBANK_MAX_PAGE_BYTES": ("DOWNLOAD_MAXSIZE", int),
     "ESFBANK_RETRY_TIMES": ("RETRY_TIMES", int),
@@ -157,16 +170,35 @@ def crawl_settings(
     """This module's settings, then `ESFBANK_*` environment overrides, then flag values."""
     settings = Settings()
     settings.setmodule(__name__, priority="project")
-    env = os.environ if environ is None else environ
-    for variable, (name, convert) in ENV_OVERRIDES.items():
-        if variable in env:
-            try:
-                settings.set(name, convert(env[variable]), priority="cmdline")
-            except ValueError as exc:
-                raise SettingsError(f"{variable}={env[variable]!r}: {exc}") from None
+    _layer_environment(settings, os.environ if environ is None else environ, "cmdline")
     for name, value in (flags or {}).items():
         if value is not None:
             settings.set(name, value, priority="cmdline")
+    _derive(settings, "cmdline")
+    return settings
+
+
+def complete_scrapy_settings(
+    settings: BaseSettings, environ: Mapping[str, str] | None = None
+) -> None:
+    """What `crawl_settings` adds, for the settings Scrapy's own commands (`scrapy crawl`, a
+    scrapyd job) built from this module and `-s`: the `ESFBANK_*` environment variables below
+    `-s` values, then the derived settings. Settings made by `crawl_settings` stay as they are."""
+    _layer_environment(settings, os.environ if environ is None else environ, "spider")
+    _derive(settings, "spider")
+
+
+def _layer_environment(settings: BaseSettings, env: Mapping[str, str], priority: str) -> None:
+    for variable, (name, convert) in ENV_OVERRIDES.items():
+        if variable in env:
+            try:
+                settings.set(name, convert(env[variable]), priority=priority)
+            except ValueError as exc:
+                raise SettingsError(f"{variable}={env[variable]!r}: {exc}") from None
+
+
+def _derive(settings: BaseSettings, priority: str) -> None:
+    """Check the removal share; the archive's download slot; concurrency across sites."""
     share = settings.getfloat("ESFBANK_MAX_REMOVED_SHARE")
     if not 0.0 <= share <= 1.0:
         raise SettingsError(
@@ -176,7 +208,7 @@ def crawl_settings(
     # The Internet Archive: one request at a time, a delay apart, whatever the site's settings.
     delay = max(settings.getfloat("ESFBANK_WAYBACK_DELAY"), WAYBACK_MIN_DELAY)
     slot = {"concurrency": 1, "delay": delay, "jitter": 0.0}
-    settings.set("DOWNLOAD_SLOTS", {DOWNLOAD_SLOT: slot}, priority="cmdline")
+    settings.set("DOWNLOAD_SLOTS", {DOWNLOAD_SLOT: slot}, priority=priority)
     # Concurrency across sites never below the per-site limit the user asked for.
     settings.set(
         "CONCURRENT_REQUESTS",
@@ -184,6 +216,5 @@ def crawl_settings(
             settings.getint("CONCURRENT_REQUESTS"),
             settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
         ),
-        priority="cmdline",
+        priority=priority,
     )
-    return settings

@@ -22,14 +22,18 @@ page's newest capture, one request at a time in the archive's own download slot.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from functools import partial
+from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer
@@ -39,11 +43,21 @@ from crawler import discovery, wayback
 from crawler.context import CrawlContext
 from crawler.freshness import Fetch, decide
 from crawler.items import CrawlItem, FetchedPage, FetchFailed, Gone, Redirected, Seen
-from crawler.pipelines import is_html_content_type
+from crawler.lifecycle import (
+    ARGUMENTS,
+    Run,
+    open_from_settings,
+    options_from_settings,
+    record_outcome,
+)
+from crawler.pipelines import is_html_content_type, load_item
+from crawler.settings import complete_scrapy_settings
 from crawler.sitemaps import MAX_SITEMAP_BYTES, UnreadableSitemapError, read_sitemap
 from load.archive import DISCOVERY, PAGE
+from load.engine import DatabaseUnavailableError
 from load.sources import discovery as sources
 from load.store import UrlState
+from parsers.records import to_json_dict
 
 GONE = frozenset({404, 410})
 NOT_MODIFIED = 304
@@ -68,9 +82,24 @@ Output = Iterator[scrapy.Request | CrawlItem]
 class EsfSpider(scrapy.Spider):
     name = "esf"
 
-    def __init__(self, context: CrawlContext, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        context: CrawlContext | None = None,
+        *,
+        run: Run | None = None,
+        opener: Callable[[], Run] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`run`: the run `esfbank crawl` opened; `context` alone: a dry run (`esfbank
+        discover`) or a test; `opener`: opens the run when the crawl starts (`scrapy crawl`)."""
         super().__init__(**kwargs)
+        if run is not None:
+            context = run.context
+        if context is None:
+            raise TypeError("EsfSpider needs a run, a context, or Scrapy's from_crawler")
         self.context = context
+        self.run = run
+        self._opener = opener
         self.base_url = context.options.base_url.rstrip("/")
         self.allowed_domains = discovery.allowed_domains(self.base_url)
         self.wayback_url = context.options.wayback_url
@@ -89,7 +118,49 @@ class EsfSpider(scrapy.Spider):
         self._links_waiting: list[tuple[str, str]] = []  # (url, the listing that named it)
         self._wake: defer.Deferred[None] | None = None
 
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """Settings built by Scrapy's own commands get the `ESFBANK_*` environment too."""
+        super().update_settings(settings)
+        complete_scrapy_settings(settings)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Scrapy builds the spider here. Given neither a run nor a context (`scrapy crawl esf
+        -a base_url=URL`, scrapyd, `scrapy parse`), the options come from the `-a` arguments
+        and the settings, and the run opens from the settings when the crawl starts: `scrapy
+        parse`, which never starts it, opens no run and writes nothing."""
+        if kwargs.get("run") is None and kwargs.get("context") is None:
+            arguments = {name: str(kwargs.pop(name)) for name in ARGUMENTS if name in kwargs}
+            options = options_from_settings(crawler.settings, arguments)
+            kwargs["context"] = CrawlContext(options=options, archive=None, store=None, run_id=0)
+            kwargs["opener"] = partial(open_from_settings, crawler.settings, options, arguments)
+        spider: Self = super().from_crawler(crawler, *args, **kwargs)
+        return spider
+
+    def closed(self, reason: str) -> None:
+        """Scrapy's close hook, called after the pipeline wrote its last batch: close the run
+        (removals, run row, journal) and record its outcome."""
+        run = self.run
+        if run is None or run.result is not None:
+            return
+        start = self.crawler.stats.get_value("start_time") if self.crawler.stats else None
+        elapsed = (dt.datetime.now(dt.UTC) - start).total_seconds() if start else 0.0
+        try:
+            result = run.close(reason, elapsed)
+        except BaseException as exc:
+            run.error = exc
+            raise
+        record_outcome(self.crawler.stats, result)
+
     async def start(self) -> AsyncIterator[scrapy.Request | CrawlItem]:
+        if self._opener is not None:  # `scrapy crawl`: the run opens now
+            try:
+                self.run = self._opener()
+            except (DatabaseUnavailableError, OSError) as exc:
+                self.logger.error("cannot open the run: %s", exc)
+                return
+            self.context = self.run.context
         # robots.txt first and alone: every other request is made once it is read, and checked
         # against it (crawler.middlewares.SharedRobotsTxtMiddleware), so it is fetched once.
         robots = self._discovery_request(f"{self.base_url}/robots.txt", self.parse_robots)
@@ -432,6 +503,21 @@ class EsfSpider(scrapy.Spider):
             # Deduplicated by `_scheduled`; Scrapy's filter would swallow redirect loops.
             dont_filter=True,
         )
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """`scrapy parse --spider esf URL`: the record the crawl would load from the page, as
+        `esfbank parse` prints it. A crawl never calls this (its pages go to `parse_page`)."""
+        item = FetchedPage(
+            url=discovery.canonical(response.url),
+            body=response.body,
+            is_html=is_html_content_type(_header(response, b"Content-Type")),
+            fetched_at=dt.datetime.now(dt.UTC),
+            archive_key=None,
+            etag=None,
+            last_modified=None,
+            sitemap_lastmod=None,
+        )
+        yield to_json_dict(load_item(item).record)
 
     def parse_page(self, response: Response) -> Output:
         try:

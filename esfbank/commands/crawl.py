@@ -26,7 +26,7 @@ from esfbank.errors import UsageError
 
 if TYPE_CHECKING:
     from crawler.context import Mode
-    from crawler.runner import CrawlResult
+    from crawler.lifecycle import CrawlResult
     from load.store import Store
 
 INTERRUPTED = 130
