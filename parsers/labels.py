@@ -16,6 +16,7 @@ that is neither a label nor a label's value. Each label seen there is either in 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ _ALTERNATION = "|".join(re.escape(alias) for alias in ALIASES)
 _INLINE = re.compile(rf"(?<![\w-])(?:{_ALTERNATION})\s*:")
 # A known label at the start of a line with its value glued on (2007 layout).
 _GLUED = re.compile(rf"^(?P<label>{_ALTERNATION})(?P<value>.*)$")
+# Tried before the long alternations above, which cost a comparison per alias: a line they
+# cannot match is passed over at once (most lines of a page are no label).
+_GLUED_FIRST = frozenset(alias[0] for alias in ALIASES)
 # An unknown glued label: words up to a lower-case letter directly followed by a capital/digit.
 _CAMEL = re.compile(r"^[A-ZÅÄÖ][\wåäöé]*(?:[ -][\wåäöÅÄÖé]+){0,3}?(?<=[a-zåäöé])(?=[A-ZÅÄÖ0-9])")
 # Something shaped like a label: a capitalised phrase of a few words, no sentence punctuation.
@@ -122,6 +126,8 @@ def _clean_mirror_value(value: str, last: bool) -> str:
 
 def _inline_pairs(line: str) -> tuple[str | None, list[_Found]] | None:
     """Known `Label:` occurrences on one line: (lead text, pairs), or None if not a label line."""
+    if ":" not in line:
+        return None
     matches = list(_INLINE.finditer(line))
     if not matches:
         return None
@@ -162,9 +168,12 @@ def _separated(line: str) -> tuple[str | None, list[_Found]] | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def _glued(line: str) -> _Found | None:
-    """A label at the start of a 2007 field line, its value glued on (or after one space)."""
-    match = _GLUED.match(line)
+    """A label at the start of a 2007 field line, its value glued on (or after one space).
+
+    Cached: looking for a block start asks it about each line up to five times."""
+    match = _GLUED.match(line) if line[:1] in _GLUED_FIRST else None
     if match is not None:
         label, value = match["label"], match["value"].lstrip(_SPACES)
         if not value:

@@ -25,7 +25,7 @@ from parsers.vocabulary import is_chrome
 _HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<[!?a-zA-Z]", re.S)
 _HTML_OPEN = re.compile(rb"<html\b", re.I)
 _HTML_CLOSE = re.compile(rb"</html\s*>", re.I)
-_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 _SNIFF = 8192
 _MAX_CONTROL_SHARE = 0.02
 
@@ -38,7 +38,8 @@ def _unreadable(source: Source, message: str) -> PageRecord:
 
 def _looks_binary(data: bytes) -> bool:
     head = data[:_SNIFF]
-    return b"\x00" in head or len(_CONTROL.findall(head)) > _MAX_CONTROL_SHARE * len(head)
+    controls = len(head) - len(head.translate(None, _CONTROL))  # C speed, unlike a regex
+    return b"\x00" in head or controls > _MAX_CONTROL_SHARE * len(head)
 
 
 def _page_title(lines: Sequence[str], block: FieldBlock, kind: str) -> str | None:

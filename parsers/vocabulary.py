@@ -12,6 +12,7 @@ Section headings and list headings of the free-text part live here too, for the 
 
 from __future__ import annotations
 
+import functools
 import re
 from types import MappingProxyType
 
@@ -40,8 +41,11 @@ _OTHER_LABELS: dict[str, str | None] = {
 _LABEL_FIELDS: dict[str, str | None] = {**FIELD_LABELS, **_OTHER_LABELS}
 
 
+@functools.lru_cache(maxsize=4096)
 def label_key(label: str) -> str:
-    """The lookup form of a label: whitespace collapsed, case folded, no trailing colon."""
+    """The lookup form of a label: whitespace collapsed, case folded, no trailing colon.
+
+    Cached: the label parser asks it about the same lines many times."""
     return " ".join(label.replace("\u00a0", " ").split()).rstrip(":").strip().casefold()
 
 

@@ -12,7 +12,7 @@ SETTINGS = settings(max_examples=200, deadline=None)
 
 
 def luhn_check_digit(nine_digits: str) -> str:
-    """Computed here independently of python-stdnum, so the test checks the library's use."""
+    """Computed here independently of the parser's own Luhn sum, so the test checks it."""
     total = 0
     for position, char in enumerate(reversed(nine_digits)):
         digit = int(char) * (2 if position % 2 == 0 else 1)

@@ -1,11 +1,12 @@
-"""Swedish organisation numbers, normalised to `NNNNNN-NNNN` with the Luhn check digit verified."""
+"""Swedish organisation numbers, normalised to `NNNNNN-NNNN` with the Luhn check digit verified.
+
+The check is the Luhn sum over the ten digits, here rather than from python-stdnum: importing
+stdnum costs `esfbank parse` 75 ms of start-up (it pulls in ssl, socket and pydoc).
+"""
 
 from __future__ import annotations
 
 import re
-
-from stdnum.exceptions import ValidationError
-from stdnum.se import orgnr
 
 from parsers.normalisers.errors import NormaliseError
 from parsers.normalisers.text import clean_text
@@ -19,11 +20,17 @@ def parse_org_number(text: str) -> str:
     match = _ORG_NUMBER.fullmatch(clean_text(text))
     if match is None:
         raise NormaliseError(f"expected an organisation number like '802518-5011', got {text!r}")
-    digits = match["head"] + match["tail"]
-    try:
-        orgnr.validate(digits)
-    except ValidationError:
+    if not _luhn_valid(match["head"] + match["tail"]):
         raise NormaliseError(
             f"expected an organisation number with a valid check digit, got {text!r}"
-        ) from None
+        )
     return f"{match['head']}-{match['tail']}"
+
+
+def _luhn_valid(digits: str) -> bool:
+    """Luhn: every second digit from the right doubled (its digits summed), the total ends in 0."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
