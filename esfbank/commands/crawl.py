@@ -25,6 +25,8 @@ from esfbank.commands._options import add_archive_option, add_db_option
 from esfbank.errors import UsageError
 
 if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
     from crawler.context import Mode
     from crawler.lifecycle import CrawlResult
     from load.store import Store
@@ -49,15 +51,14 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def add_crawl_arguments(p: argparse.ArgumentParser) -> None:
-    """Flags every crawling command takes; each overrides its ESFBANK_* environment variable."""
+def add_fetch_arguments(p: argparse.ArgumentParser) -> None:
+    """Flags of every command that asks the site (crawls and `discover`); each overrides its
+    ESFBANK_* environment variable."""
     p.add_argument(
         "--base-url",
         default=None,
         help=f"site to crawl (default ESFBANK_BASE_URL or {config.DEFAULT_BASE_URL})",
     )
-    add_db_option(p)
-    add_archive_option(p)
     p.add_argument("--user-agent", help="User-Agent with a contact address (ESFBANK_USER_AGENT)")
     p.add_argument(
         "--concurrency",
@@ -73,6 +74,38 @@ def add_crawl_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fixed concurrency instead of AutoThrottle (for loopback benchmarks)",
     )
+
+
+def fetch_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The Scrapy settings `add_fetch_arguments`' flags give (None: not given)."""
+    return {
+        "USER_AGENT": args.user_agent,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": _positive(args.concurrency, "--concurrency"),
+        "DOWNLOAD_DELAY": args.download_delay,
+        "AUTOTHROTTLE_ENABLED": False if args.no_autothrottle else None,
+    }
+
+
+def settings_and_seeds(
+    flags: dict[str, Any], seeds_file: Path | None, base_url: str
+) -> tuple[Settings, tuple[str, ...]]:
+    """The crawl's settings with these flags, and the seed list's URLs: usage errors if bad."""
+    from crawler.discovery import SeedError, read_seeds
+    from crawler.settings import SettingsError, crawl_settings
+
+    try:
+        settings = crawl_settings(flags)
+        seeds = tuple(read_seeds(seeds_file, base_url)) if seeds_file else ()
+    except (SettingsError, SeedError) as exc:
+        raise UsageError(str(exc)) from None
+    return settings, seeds
+
+
+def add_crawl_arguments(p: argparse.ArgumentParser) -> None:
+    """Flags every crawling command takes; each overrides its ESFBANK_* environment variable."""
+    add_fetch_arguments(p)
+    add_db_option(p)
+    add_archive_option(p)
     p.add_argument(
         "--failure-threshold",
         type=float,
@@ -113,25 +146,16 @@ def execute(
     """Validate flags, open the database, crawl, print the summary, pick the exit code."""
     with long_lived_imports():
         from crawler.context import CrawlOptions
-        from crawler.discovery import SeedError, read_seeds
         from crawler.runner import journal_path, run_crawl
-        from crawler.settings import SettingsError, crawl_settings
 
     base_url = _base_url(args.base_url)
     flags = {
-        "USER_AGENT": args.user_agent,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": _positive(args.concurrency, "--concurrency"),
-        "DOWNLOAD_DELAY": args.download_delay,
-        "AUTOTHROTTLE_ENABLED": False if args.no_autothrottle else None,
+        **fetch_flags(args),
         "ESFBANK_FAILURE_THRESHOLD": args.failure_threshold,
         "ESFBANK_PROGRESS_SECONDS": args.progress_seconds,
         "ESFBANK_MAX_REMOVED_SHARE": args.max_removed_share,
     }
-    try:
-        settings = crawl_settings(flags)
-        seeds = tuple(read_seeds(seeds_file, base_url)) if seeds_file else ()
-    except (SettingsError, SeedError) as exc:
-        raise UsageError(str(exc)) from None
+    settings, seeds = settings_and_seeds(flags, seeds_file, base_url)
     db_url = config.db_url(args.db)
     archive_dir = writable_archive(config.archive_dir(args.archive))
     journal = journal_path(archive_dir, db_url) if mode == "full" else None

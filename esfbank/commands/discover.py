@@ -17,8 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esfbank.commands.backfill import add_wayback_arguments, wayback_url
-from esfbank.commands.crawl import _base_url, _positive, long_lived_imports
-from esfbank.errors import UsageError
+from esfbank.commands.crawl import (
+    _base_url,
+    add_fetch_arguments,
+    fetch_flags,
+    long_lived_imports,
+    settings_and_seeds,
+)
 
 if TYPE_CHECKING:
     from crawler.dryrun import Discovery
@@ -33,14 +38,10 @@ def add_parser(sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--base-url", default=None, help="site to read (default ESFBANK_BASE_URL)")
+    add_fetch_arguments(p)
     p.add_argument("--urls", type=Path, metavar="FILE", help="a seed list, as `crawl --urls`")
     p.add_argument("--format", choices=("text", "jsonl"), default="text")
     p.add_argument("--examples", type=int, default=EXAMPLES, metavar="N", help="per family")
-    p.add_argument("--user-agent", help="User-Agent with a contact address (ESFBANK_USER_AGENT)")
-    p.add_argument("--concurrency", type=int, metavar="N", help="concurrent requests per site")
-    p.add_argument("--download-delay", type=float, metavar="S", help="seconds between requests")
-    p.add_argument("--no-autothrottle", action="store_true", help="fixed concurrency")
     add_wayback_arguments(p, "also list the legacy pages the Internet Archive's index holds")
     p.set_defaults(run=run)
 
@@ -48,23 +49,11 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     with long_lived_imports():
         from crawler.context import CrawlOptions
-        from crawler.discovery import SeedError, read_seeds
         from crawler.dryrun import run_discovery
-        from crawler.settings import SettingsError, crawl_settings
 
     base_url = _base_url(args.base_url)
-    flags = {
-        "USER_AGENT": args.user_agent,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": _positive(args.concurrency, "--concurrency"),
-        "DOWNLOAD_DELAY": args.download_delay,
-        "AUTOTHROTTLE_ENABLED": False if args.no_autothrottle else None,
-        "ESFBANK_PROGRESS_SECONDS": 0,
-    }
-    try:
-        settings = crawl_settings(flags)
-        seeds = tuple(read_seeds(args.urls, base_url)) if args.urls else ()
-    except (SettingsError, SeedError) as exc:
-        raise UsageError(str(exc)) from None
+    flags = {**fetch_flags(args), "ESFBANK_PROGRESS_SECONDS": 0}
+    settings, seeds = settings_and_seeds(flags, args.urls, base_url)
     options = CrawlOptions(base_url=base_url, seeds=seeds, wayback_url=wayback_url(args))
     result = run_discovery(options, settings)
     if args.format == "jsonl":
