@@ -30,7 +30,8 @@ from load.engine import lock_writers, writer
 from load.sources import esf_export, kohesio
 from load.sources.csvfile import CsvRow, Header, open_csv
 from load.sources.records import SourceRow
-from load.store import RunCounts, Store, _fingerprint, _record_errors
+from load.store import RunCounts, Store
+from load.store.quarantine import fingerprint, record_errors
 
 _BATCH = 1000
 SHOWN_PROBLEMS = 20
@@ -250,7 +251,7 @@ class _Import:
         return result.rowcount
 
     def _error(self, field: str | None, label: str | None, value: str | None, message: str) -> None:
-        digest = _fingerprint(None, self.path, field, label, value, message)
+        digest = fingerprint(None, self.path, field, label, value, message)
         self.errors[digest] = {
             "fingerprint": digest,
             "run_id": self.run_id,
@@ -274,4 +275,4 @@ class _Import:
             .values(resolved_at=self.now, resolved_run_id=self.run_id)
         )
         if self.errors:
-            _record_errors(self.conn, list(self.errors.values()))  # each problem kept once
+            record_errors(self.conn, list(self.errors.values()))  # each problem kept once

@@ -24,8 +24,6 @@ co-financiers), urls (url_state and redirects), removals, quarantine (parse_erro
 from load.engine import DatabaseUnavailableError
 from load.store.api import Store, open_store
 from load.store.items import LoadItem, Redirect, RunCounts, UpsertCounts, UrlState
-from load.store.quarantine import fingerprint as _fingerprint
-from load.store.quarantine import record_errors as _record_errors
 from load.store.runs import STALE_RUN_AFTER
 
 __all__ = [
@@ -37,7 +35,5 @@ __all__ = [
     "Store",
     "UpsertCounts",
     "UrlState",
-    "_fingerprint",
-    "_record_errors",
     "open_store",
 ]
