@@ -35,6 +35,18 @@ class SeedError(ValueError):
     """A seed-list line that is neither a URL nor a project number."""
 
 
+def site_root(url: str) -> str:
+    """`url` without a trailing slash, if it is the root of an http(s) site (as `--base-url`,
+    `--wayback-url` and `-a base_url` take it); else a ValueError saying what is wrong."""
+    url = url.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"{url!r}: expected http(s)://host[:port]")
+    if parts.path or parts.query:
+        raise ValueError(f"{url!r}: give the site root, without a path")
+    return url
+
+
 def allowed_domains(base_url: str) -> list[str]:
     """The crawl stays on the base URL's host (and the bare/`www.` twin of the real site)."""
     host = urlsplit(base_url).hostname or ""

@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from scrapy.settings import BaseSettings
@@ -164,9 +163,11 @@ def options_from_settings(settings: BaseSettings, arguments: Mapping[str, str]) 
     backfill=1` a backfill, `-a wayback_url=URL` the legacy bank too, `-a
     allow_mass_removal=1` as the command's flag (see ARGUMENTS)."""
     return CrawlOptions(
-        base_url=_site_root(arguments.get("base_url") or settings.get("ESFBANK_BASE_URL")),
+        base_url=discovery.site_root(arguments.get("base_url") or settings.get("ESFBANK_BASE_URL")),
         mode="full" if _flag(arguments, "backfill") else "incremental",
-        wayback_url=_site_root(arguments["wayback_url"]) if "wayback_url" in arguments else None,
+        wayback_url=discovery.site_root(arguments["wayback_url"])
+        if "wayback_url" in arguments
+        else None,
         max_removed_share=settings.getfloat("ESFBANK_MAX_REMOVED_SHARE"),
         allow_mass_removal=_flag(arguments, "allow_mass_removal"),
     )
@@ -232,15 +233,6 @@ def record_outcome(stats: StatsCollector | None, result: CrawlResult) -> None:
 
 def _flag(arguments: Mapping[str, str], name: str) -> bool:
     return name in arguments and yes_no(arguments[name])
-
-
-def _site_root(url: str) -> str:
-    """A site root as `esfbank crawl --base-url` takes it, else a ValueError naming it."""
-    url = url.rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path or parts.query:
-        raise ValueError(f"{url!r}: expected the root of a site, http(s)://host[:port]")
-    return url
 
 
 def _status(finish_reason: str, context: CrawlContext) -> str:

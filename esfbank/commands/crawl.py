@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from esfbank import config
 from esfbank.commands._options import add_archive_option, add_db_option
@@ -276,14 +275,14 @@ def _base_url(flag: str | None) -> str:
 
 
 def site_root(url: str, flag: str) -> str:
-    """`url` without a trailing slash, if it is the root of an http(s) site; else a usage error."""
-    url = url.rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise UsageError(f"{flag} {url!r}: expected http(s)://host[:port]")
-    if parts.path or parts.query:
-        raise UsageError(f"{flag} {url!r}: give the site root, without a path")
-    return url
+    """`url` without a trailing slash, if it is the root of an http(s) site; else a usage error
+    naming the flag (the check is crawler.discovery's, which `scrapy crawl esf` uses too)."""
+    from crawler.discovery import site_root as checked
+
+    try:
+        return checked(url)
+    except ValueError as exc:
+        raise UsageError(f"{flag} {exc}") from None
 
 
 def _positive(value: int | None, flag: str) -> int | None:
