@@ -8,15 +8,22 @@ stays flat however long the run. One job runs in this process, as before.
 Workers are forked when the map starts, which the commands do before they open the database, so
 no worker holds a copy of an open connection. Forking spares each worker the imports a fresh
 interpreter needs: on the 2-core machine, busy, two forked workers were ready in 0.1 s, against
-4 s with 'forkserver' (its preloaded server imports once) and 8 s with 'spawn'.
+4 s with 'forkserver' (its preloaded server imports once) and 8 s with 'spawn'. Forking is only
+safe while this process runs one thread: a lock another thread holds at that moment stays held
+in the child for ever (a test process serving pages from a thread hung so). With other threads
+running, workers come from a fork server, which preloads the modules the caller names.
+The window is wide enough for the writer to take a whole batch while the workers parse the
+next one: a narrower one leaves them idle while it writes.
 Workers ignore Ctrl-C: the writer stops, cancels the chunks not started and waits for the few
 running ones, so an interrupted run is closed by the command and no process is left behind.
 """
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -29,7 +36,6 @@ from esfbank.errors import RunFailedError
 T = TypeVar("T")
 R = TypeVar("R")
 
-START_METHOD = "fork"
 MAX_CHUNK = 64  # inputs per task: enough to make a task's round trip negligible
 CHUNKS_PER_WORKER = 2  # tasks queued per worker beyond its running one: the bounded window
 
@@ -44,33 +50,64 @@ def chunk_size(count: int, jobs: int) -> int:
 
 
 @contextmanager
-def ordered_map(func: Callable[[T], R], inputs: Sequence[T], jobs: int) -> Iterator[Iterator[R]]:
+def ordered_map(
+    func: Callable[[T], R],
+    inputs: Sequence[T],
+    jobs: int,
+    *,
+    ahead: int = 0,
+    preload: Sequence[str] = (),
+) -> Iterator[Iterator[R]]:
     """`func(x)` for each input, in input order, computed by `jobs` processes (fewer when
     there are fewer chunks of input; none when only one).
 
     `func` must be picklable (a module-level function, or a functools.partial of one); with
     more than one job the workers start (and the first chunks are sent) on entering, so
-    parsing overlaps whatever the caller does before it reads the results. A worker that dies
-    raises WorkerDiedError; an exception `func` raises is raised again here.
+    parsing overlaps whatever the caller does before it reads the results. Workers run up to
+    `ahead` inputs (the caller's batch) beyond a few chunks each ahead of what was read.
+    `preload`: modules `func` needs, imported here once rather than in every worker. A worker
+    that dies raises WorkerDiedError; an exception `func` raises is raised again here.
     """
+    for module in preload:
+        importlib.import_module(module)
     size = chunk_size(len(inputs), jobs)
     chunks = -(-len(inputs) // size)
     if jobs <= 1 or chunks <= 1:  # one file, say: a worker would only add its start-up
         yield map(func, inputs)
         return
     pool = ProcessPoolExecutor(
-        min(jobs, chunks),
-        mp_context=multiprocessing.get_context(START_METHOD),
-        initializer=_ignore_ctrl_c,
+        min(jobs, chunks), mp_context=_context(preload), initializer=_ignore_ctrl_c
     )
     try:
-        yield _ordered(pool, func, inputs, jobs)
+        yield _ordered(pool, func, inputs, jobs, ahead)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def start_method() -> str:
+    """'fork' while this process runs one thread, else 'forkserver' (see the module's text)."""
+    return "fork" if threading.active_count() == 1 else "forkserver"
+
+
+def _context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
+    method = start_method()
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":  # takes effect when the server starts: once per process
+        context.set_forkserver_preload([__name__, *preload])
+    return context
+
+
+def window_size(jobs: int, chunk: int, ahead: int) -> int:
+    """Chunks sent before the first is read: a few per worker, plus the caller's batch."""
+    return jobs * (1 + CHUNKS_PER_WORKER) + -(-ahead // chunk)
+
+
 def _ordered(
-    pool: ProcessPoolExecutor, func: Callable[[T], R], inputs: Sequence[T], jobs: int
+    pool: ProcessPoolExecutor,
+    func: Callable[[T], R],
+    inputs: Sequence[T],
+    jobs: int,
+    ahead: int = 0,
 ) -> Iterator[R]:
     size = chunk_size(len(inputs), jobs)
     starts = iter(range(0, len(inputs), size))
@@ -82,7 +119,7 @@ def _ordered(
             window.append(pool.submit(_apply, func, inputs[start : start + size]))
 
     with _deaths_reported():
-        for _ in range(jobs * (1 + CHUNKS_PER_WORKER)):
+        for _ in range(window_size(jobs, size, ahead)):
             submit_next()
     return _drain(window, submit_next)
 

@@ -7,6 +7,7 @@ import io
 import itertools
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -17,7 +18,14 @@ import pytest
 from esfbank import config
 from esfbank.cli import main
 from esfbank.errors import UsageError
-from esfbank.parallel import CHUNKS_PER_WORKER, WorkerDiedError, _ordered, ordered_map
+from esfbank.parallel import (
+    CHUNKS_PER_WORKER,
+    WorkerDiedError,
+    _ordered,
+    ordered_map,
+    start_method,
+    window_size,
+)
 from esfbank.progress import Progress
 
 
@@ -35,6 +43,38 @@ def _refuse_7(x: int) -> int:
     if x == 7:
         raise ValueError(f"cannot take {x}")
     return x
+
+
+_HELD = threading.Lock()
+
+
+def _takes_the_lock(_: int) -> bool:
+    """Whether a worker can take a lock another thread of the parent held when it started
+    (the timeout only keeps a failing test from hanging)."""
+    taken = _HELD.acquire(timeout=20)
+    if taken:
+        _HELD.release()
+    return taken
+
+
+def test_workers_are_not_forked_while_another_thread_holds_a_lock() -> None:
+    """A forked child keeps a lock that another thread held at the fork held for ever: a test
+    process serving pages from a thread hung so in CI, its workers idle."""
+    release = threading.Event()
+
+    def hold() -> None:
+        with _HELD:
+            release.wait()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert start_method() == "forkserver"
+        with ordered_map(_takes_the_lock, list(range(8)), 2) as results:
+            assert list(results) == [True] * 8
+    finally:
+        release.set()
+        holder.join()
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
@@ -89,6 +129,17 @@ def test_the_window_of_tasks_ahead_of_the_writer_is_bounded() -> None:
     assert pool.submitted == window + 1  # one chunk taken, one more sent
     assert list(results)[-1] == 9_999**2
     assert pool.submitted == 10_000 // 64 + 1  # every input went out once, in chunks
+
+
+def test_workers_run_a_whole_batch_ahead_so_they_parse_while_the_writer_writes() -> None:
+    """With a window of a few chunks only, the workers stood idle while the writer wrote the
+    batch it had taken (1,000 records, 16 chunks of 64)."""
+    pool = _CountingPool()
+    jobs, inputs = 2, list(range(10_000))
+    results = _ordered(pool, _square, inputs, jobs, ahead=1000)  # type: ignore[arg-type]
+    assert pool.submitted == window_size(jobs, 64, 1000) == jobs * (1 + CHUNKS_PER_WORKER) + 16
+    assert list(itertools.islice(results, 1000)) == [x * x for x in range(1000)]
+    assert pool.submitted == jobs * (1 + CHUNKS_PER_WORKER) + 16 + 16  # one for each taken
 
 
 class _PoolThatBreaks(_CountingPool):

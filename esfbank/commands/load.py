@@ -45,8 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from esfbank.commands._runs import closed_if_stopped
     from esfbank.parallel import ordered_map
     from esfbank.progress import Progress
-    from load.store import DatabaseUnavailableError, RunCounts, open_store
-    from parsers import page  # noqa: F401  (imported once here, not in each forked worker)
+    from load.store import UPSERT_BATCH, DatabaseUnavailableError, RunCounts, open_store
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
@@ -61,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
         parse_failures += 1
 
     # Workers start before the database is opened: none holds a copy of its connections.
-    with ordered_map(_parse_file, pages, config.jobs(args.jobs)) as records:
+    jobs = config.jobs(args.jobs)
+    with ordered_map(
+        _parse_file, pages, jobs, ahead=UPSERT_BATCH, preload=("parsers.page",)
+    ) as records:
         try:
             # a missing folder is a typo, not a request for a new database (unlike crawl's)
             store = open_store(config.db_url(args.db), stale_after=config.stale_run_after())

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from load.store import LoadItem
 
 
+WORKER_MODULES = ("crawler.pipelines",)  # what parse_archived needs: imported before forking
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "reparse",
@@ -41,13 +44,12 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from functools import partial
 
-    import crawler.pipelines  # noqa: F401  (imported once here, not in each forked worker)
     from esfbank.commands._runs import closed_if_stopped
     from esfbank.commands.crawl import open_migrated_store
     from esfbank.parallel import ordered_map
     from esfbank.progress import Progress
     from load.archive import Archive
-    from load.store import RunCounts
+    from load.store import UPSERT_BATCH, RunCounts
 
     archive_dir = config.archive_dir(args.archive)
     if not (archive_dir / "index").is_dir():
@@ -57,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress("esfbank reparse", len(entries), config.progress_seconds())
     parse = partial(parse_archived, archive_dir)
     # Workers start before the database is opened: none holds a copy of its connections.
-    with ordered_map(parse, entries, config.jobs(args.jobs)) as items:
+    jobs = config.jobs(args.jobs)
+    with ordered_map(parse, entries, jobs, ahead=UPSERT_BATCH, preload=WORKER_MODULES) as items:
         store = open_migrated_store(config.db_url(args.db))
         try:
             run_id = store.begin_run("reparse")

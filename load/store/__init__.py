@@ -22,12 +22,13 @@ co-financiers), urls (url_state and redirects), removals, quarantine (parse_erro
 """
 
 from load.engine import DatabaseUnavailableError
-from load.store.api import Store, open_store
+from load.store.api import UPSERT_BATCH, Store, open_store
 from load.store.items import LoadItem, Redirect, RunCounts, UpsertCounts, UrlState
 from load.store.runs import STALE_RUN_AFTER
 
 __all__ = [
     "STALE_RUN_AFTER",
+    "UPSERT_BATCH",
     "DatabaseUnavailableError",
     "LoadItem",
     "Redirect",

@@ -27,6 +27,8 @@ from load.store.items import LoadItem, Redirect, RunCounts, UpsertCounts, UrlSta
 from load.store.runs import STALE_RUN_AFTER
 from load.store.sql import chunks, db_message
 
+UPSERT_BATCH = 1000  # records per transaction; parse workers run this far ahead of the writer
+
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -83,7 +85,7 @@ class Store:
     # -- loading ----------------------------------------------------------------------------
 
     def upsert(
-        self, items: Iterable[LoadItem], run_id: int, *, batch_size: int = 1000
+        self, items: Iterable[LoadItem], run_id: int, *, batch_size: int = UPSERT_BATCH
     ) -> UpsertCounts:
         """Load projects and news, one transaction per batch; calls/listings/other and
         unchanged records only update url_state; records breaking a rule go to parse_errors.
