@@ -92,8 +92,7 @@ class ArchiveParseLoadPipeline:
             except Exception as exc:  # a parser bug must not end the night's run: quarantine it
                 log.exception("parser crashed on %s", item.url)
                 tally.loaded.failed += 1
-                crash = f"parser crashed: {type(exc).__name__}: {exc}"
-                self.batch.failures.append(FetchFailed(item.url, crash, item.archive_key))
+                self.batch.failures.append(parser_crash(item, exc))
             self.batch.done.append((item.url, item.archive_key))
         elif isinstance(item, Seen):
             tally.seen_unchanged += len(item.urls)
@@ -182,6 +181,11 @@ def load_item(page: FetchedPage) -> LoadItem:
         capture_url=page.capture_url,
         captured_at=page.captured_at,
     )
+
+
+def parser_crash(page: FetchedPage, exc: Exception) -> FetchFailed:
+    """A page the parser crashed on, to quarantine while the run goes on (crawl and reparse)."""
+    return FetchFailed(page.url, f"parser crashed: {type(exc).__name__}: {exc}", page.archive_key)
 
 
 def is_html_content_type(content_type: str | None) -> bool:

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from crawler.items import FetchedPage, FetchFailed
+from crawler.pipelines import load_item
 from esfbank.cli import main
 from esfbank.commands.reparse import parse_archived
 from esfbank.fixture_site import FixtureSite
@@ -108,7 +110,7 @@ _writing = multiprocessing.Event()
 _pressed = multiprocessing.Lock()
 
 
-def _ctrl_c_while_writing(archive_dir: Path, entry: ArchiveEntry) -> LoadItem:
+def _ctrl_c_while_writing(archive_dir: Path, entry: ArchiveEntry) -> LoadItem | FetchFailed:
     """In a worker, once the writer writes: Ctrl-C, which a terminal sends to every process of
     the command (this worker and the writer, its parent), once."""
     if _writing.wait(timeout=120) and _pressed.acquire(block=False):
@@ -160,3 +162,37 @@ def test_a_dead_worker_fails_the_run_in_one_line(
     assert len(err.splitlines()) == 1
     assert _run_status(db_url) == [("reparse", "failed")]
     assert multiprocessing.active_children() == []
+
+
+def _crash_on_copies(page: FetchedPage) -> LoadItem:
+    """load_item with a parser bug that only the second copies of project pages meet."""
+    if "spegel=1" in page.url:
+        raise KeyError("rubrik")
+    return load_item(page)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_page_the_parser_crashes_on_is_quarantined_and_the_reparse_goes_on(
+    archive: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    jobs: str,
+) -> None:
+    """Before, the first crash ended the reparse with a traceback and loaded nothing more."""
+    monkeypatch.setattr("crawler.pipelines.load_item", _crash_on_copies)
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert main(["reparse", "--db", db_url, "--archive", str(archive), "--jobs", jobs]) == 1
+    out, err = capsys.readouterr()
+    crashed = [line for line in err.splitlines() if "parser crashed: KeyError: 'rubrik'" in line]
+    assert crashed
+    assert len(crashed) == len(err.splitlines())
+    assert f" {len(crashed)} failed" in out
+    quarantined = query(db_url, "SELECT source_url, message FROM parse_errors ORDER BY source_url")
+    assert len(quarantined) == len(crashed)
+    assert len(quarantined) > 5
+    assert all("spegel=1" in url and "KeyError" in message for url, message in quarantined)
+    assert query(db_url, "SELECT count(*) FROM news_articles")[0][0] > 0
+    assert query(db_url, "SELECT count(*) FROM projects")[0][0] > 20
+    assert not query(db_url, "SELECT id FROM projects WHERE sections LIKE '%Andra adressen%'")
+    assert _run_status(db_url) == [("reparse", "ok")]

@@ -13,6 +13,8 @@ gives. A progress line with pages/s and the time left comes every ESFBANK_PROGRE
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,7 @@ from esfbank.commands._options import add_archive_option, add_db_option, add_job
 from esfbank.errors import UsageError
 
 if TYPE_CHECKING:
+    from crawler.items import FetchFailed
     from load.archive import ArchiveEntry
     from load.store import LoadItem
 
@@ -64,8 +67,14 @@ def run(args: argparse.Namespace) -> int:
         store = open_migrated_store(config.db_url(args.db))
         try:
             run_id = store.begin_run("reparse")
+            crashes: list[FetchFailed] = []
             with closed_if_stopped(store, run_id):
-                counts = store.upsert(progress.each(items), run_id)
+                counts = store.upsert(_loads(progress.each(items), crashes), run_id)
+                for crash in crashes:
+                    store.quarantine(
+                        run_id, url=crash.url, message=crash.reason, archive_key=crash.archive_key
+                    )
+                counts.failed += len(crashes)
                 removed = store.mark_removed(sorted(pages.gone), run_id) if pages.gone else 0
             store.finish_run(
                 run_id,
@@ -89,26 +98,43 @@ def run(args: argparse.Namespace) -> int:
     return 1 if counts.failed else 0
 
 
-def parse_archived(archive_dir: Path, entry: ArchiveEntry) -> LoadItem:
+def _loads(
+    results: Iterable[LoadItem | FetchFailed], crashes: list[FetchFailed]
+) -> Iterator[LoadItem]:
+    """The parsed pages, in order; pages the parser crashed on are set aside and said."""
+    from load.store import LoadItem
+
+    for result in results:
+        if isinstance(result, LoadItem):
+            yield result
+        else:
+            print(f"esfbank reparse: {result.url}: {result.reason}", file=sys.stderr)
+            crashes.append(result)
+
+
+def parse_archived(archive_dir: Path, entry: ArchiveEntry) -> LoadItem | FetchFailed:
     """The pipeline's own LoadItem for an archived page (run in a parse worker: the body is
-    read there, so only the entry goes to the worker and only the parsed item comes back)."""
+    read there, so only the entry goes to the worker and only the parsed item comes back);
+    a page the parser crashes on comes back as the crawl's FetchFailed, to quarantine."""
     from crawler.items import FetchedPage
-    from crawler.pipelines import is_html_content_type, load_item
+    from crawler.pipelines import is_html_content_type, load_item, parser_crash
     from crawler.wayback import capture_time
     from load.archive import Archive
 
     assert entry.body_key is not None
-    return load_item(
-        FetchedPage(
-            url=entry.url,
-            body=Archive(archive_dir).read_body(entry.body_key),
-            is_html=is_html_content_type(entry.header("Content-Type")),
-            fetched_at=entry.fetched_at,
-            archive_key=entry.body_key,
-            etag=entry.header("ETag"),
-            last_modified=entry.header("Last-Modified"),
-            sitemap_lastmod=None,
-            capture_url=entry.capture_url,
-            captured_at=capture_time(entry.capture_url) if entry.capture_url else None,
-        )
+    page = FetchedPage(
+        url=entry.url,
+        body=Archive(archive_dir).read_body(entry.body_key),
+        is_html=is_html_content_type(entry.header("Content-Type")),
+        fetched_at=entry.fetched_at,
+        archive_key=entry.body_key,
+        etag=entry.header("ETag"),
+        last_modified=entry.header("Last-Modified"),
+        sitemap_lastmod=None,
+        capture_url=entry.capture_url,
+        captured_at=capture_time(entry.capture_url) if entry.capture_url else None,
     )
+    try:
+        return load_item(page)
+    except Exception as exc:  # a parser bug must not end the reparse: quarantine the page
+        return parser_crash(page, exc)
