@@ -13,13 +13,15 @@ import multiprocessing
 import os
 import shutil
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crawler.items import FetchedPage, FetchFailed
-from crawler.pipelines import load_item
+from crawler.parsing import load_item
 from esfbank.cli import main
 from esfbank.commands.reparse import parse_archived
 from esfbank.fixture_site import FixtureSite
@@ -180,7 +182,7 @@ def test_a_page_the_parser_crashes_on_is_quarantined_and_the_reparse_goes_on(
     jobs: str,
 ) -> None:
     """Before, the first crash ended the reparse with a traceback and loaded nothing more."""
-    monkeypatch.setattr("crawler.pipelines.load_item", _crash_on_copies)
+    monkeypatch.setattr("crawler.parsing.load_item", _crash_on_copies)
     db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     assert main(["reparse", "--db", db_url, "--archive", str(archive), "--jobs", jobs]) == 1
     out, err = capsys.readouterr()
@@ -196,3 +198,19 @@ def test_a_page_the_parser_crashes_on_is_quarantined_and_the_reparse_goes_on(
     assert query(db_url, "SELECT count(*) FROM projects")[0][0] > 20
     assert not query(db_url, "SELECT id FROM projects WHERE sections LIKE '%Andra adressen%'")
     assert _run_status(db_url) == [("reparse", "ok")]
+
+
+def test_reparse_imports_neither_scrapy_nor_twisted(archive: Path, tmp_path: Path) -> None:
+    """The parse workers and the writer need no crawler stack: importing Scrapy cost every
+    reparse (and every worker) its start-up, in the one-job run and the parallel one alike."""
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    code = (
+        "import sys\n"
+        "from esfbank.cli import main\n"
+        f"assert main(['reparse', '--db', {db_url!r}, '--archive', {str(archive)!r}]) == 0\n"
+        "print(sorted({'scrapy', 'twisted'} & {name.split('.')[0] for name in sys.modules}),"
+        " file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"

@@ -50,7 +50,7 @@ from crawler.lifecycle import (
     options_from_settings,
     record_outcome,
 )
-from crawler.pipelines import is_html_content_type, load_item
+from crawler.parsing import is_html_content_type, load_item
 from crawler.settings import complete_scrapy_settings
 from crawler.sitemaps import MAX_SITEMAP_BYTES, UnreadableSitemapError, read_sitemap
 from load.archive import DISCOVERY, PAGE

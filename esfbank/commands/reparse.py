@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from load.store import LoadItem
 
 
-WORKER_MODULES = ("crawler.pipelines",)  # what parse_archived needs: imported before forking
+WORKER_MODULES = ("crawler.parsing", "parsers.page")  # what parse_archived needs
 
 
 def add_parser(sub: Any) -> None:
@@ -117,7 +117,7 @@ def parse_archived(archive_dir: Path, entry: ArchiveEntry) -> LoadItem | FetchFa
     read there, so only the entry goes to the worker and only the parsed item comes back);
     a page the parser crashes on comes back as the crawl's FetchFailed, to quarantine."""
     from crawler.items import FetchedPage
-    from crawler.pipelines import is_html_content_type, load_item, parser_crash
+    from crawler.parsing import is_html_content_type, load_item, parser_crash
     from crawler.wayback import capture_time
     from load.archive import Archive
 
