@@ -19,10 +19,12 @@ from parsers.records import NewsRecord, ProjectRecord
 
 @dataclass(slots=True)
 class Unit:
-    """A valid project or news record of a batch, keyed; `id` is filled once it is written."""
+    """A valid project or news record of a batch, keyed; `source_url` is the first of the URLs
+    it was met under; `id` is filled once it is written."""
 
     item: LoadItem
     prepared: Prepared
+    source_url: str | None
     id: int | None = None
 
 
@@ -80,8 +82,7 @@ def build(
             target = plan.projects if is_project else plan.news
             twin = target.get(unit.prepared.key)  # the same record twice: the last one wins,
             if twin is not None:  # with the first of their URLs
-                row = unit.prepared.row
-                row["source_url"] = first(twin.prepared.row["source_url"], row["source_url"])
+                unit.source_url = first(twin.source_url, unit.source_url)
             target[unit.prepared.key] = unit
             digest = unit.prepared.hash
             if url is not None:
@@ -121,4 +122,4 @@ def _validate(
         return [Violation("source_url", url, f"bad URL: {exc}")], None
     if violations or key is None:
         return violations, None
-    return [], Unit(item, prepare(record, url, key))
+    return [], Unit(item, prepare(record, url, key), url)
