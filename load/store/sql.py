@@ -49,4 +49,6 @@ def db_message(exc: sa.exc.DBAPIError) -> str:
 def first(a: str | None, b: str | None) -> str | None:
     """The first of two values in code-point order (None only when both are): what the
     database keeps of competing spellings, so the result does not depend on load order."""
-    return min((v for v in (a, b) if v is not None), default=None)
+    if a is None or b is None:
+        return b if a is None else a
+    return b if b < a else a
