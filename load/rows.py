@@ -79,7 +79,7 @@ def _orjson_canonical(content: dict[str, Any]) -> bytes | None:
     (floats occur only as top-level fields of a record), and what orjson refuses (integers
     beyond 64 bits, lone surrogates)."""
     values = content.values()
-    if float in set(map(type, values)) and not all(
+    if float in map(type, values) and not all(
         v == 0 or 1e-4 <= abs(v) < 1e16 for v in values if type(v) is float
     ):
         return None

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from load import schema as t
 from load.bulk import insert_tuples
+from load.store.plan import Unit
 from parsers.records import ProjectRecord
 
 # Deleted when a project changes, then written afresh.
@@ -48,17 +49,14 @@ class Kommunkoder:
         return code
 
 
-def write(
-    conn: Connection,
-    ids: Sequence[int],
-    records: Sequence[ProjectRecord],
-    kommunkod: Kommunkoder,
-) -> None:
+def write(conn: Connection, units: Sequence[Unit], kommunkod: Kommunkoder) -> None:
     """Insert the child rows of written projects (their old ones are already deleted)."""
     municipalities: list[tuple[Any, ...]] = []
     partners: list[tuple[Any, ...]] = []
     cofinanciers: list[tuple[Any, ...]] = []
-    for project_id, record in zip(ids, records, strict=True):
+    for unit in units:
+        record, project_id = unit.item.record, unit.id
+        assert isinstance(record, ProjectRecord)
         municipalities += [
             (project_id, position, name, kommunkod(name))
             for position, name in enumerate(record.municipalities)

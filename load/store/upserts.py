@@ -72,9 +72,8 @@ def write_projects(
         child_key="project_id",
     )
     if written:
-        ids = [_id(u) for u in written]
-        children.write(conn, ids, records, kommunkod)
-        search.index_projects(conn, zip(ids, records, strict=True))
+        children.write(conn, written, kommunkod)
+        search.index_projects(conn, [(_id(u), _project(u)) for u in written])
         versions = [
             {
                 "project_id": u.id,
