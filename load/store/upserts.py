@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from load import schema as t
 from load import search
-from load.bulk import allocate_ids, insert_rows, upsert_rows
+from load.bulk import allocate_ids, insert_rows, insert_tuples, upsert_rows
 from load.rows import NEWS_COLUMNS, PROJECT_COLUMNS, changed_fields
 from load.store import children
 from load.store.items import UpsertCounts
@@ -167,19 +167,15 @@ def write_sorted(
             sorted_out.new, allocate_ids(conn, table, len(sorted_out.new)), strict=True
         ):
             unit.id = new_id
+        # Tuples, not a dict per row: a project's row has some forty columns. (A no-change
+        # reload never gets here: its units are all sorted out as known.)
         names = ("id", "source_url", *columns, key_name, "content_hash", *_STAMPS)
         stamps = (now, now, None)
         rows = [
-            dict(
-                zip(
-                    names,
-                    (u.id, u.source_url, *u.prepared.values, *_stored(u), *stamps),
-                    strict=True,
-                )
-            )
+            (u.id, u.source_url, *u.prepared.values, u.prepared.key, u.prepared.hash, *stamps)
             for u in sorted_out.new
         ]
-        insert_rows(conn, table, rows)
+        insert_tuples(conn, table, names, rows)
     if sorted_out.changed:
         changed = [
             {
@@ -204,11 +200,6 @@ def write_sorted(
             sa.update(table).where(table.c.id == sa.bindparam("target_id")),
             [{"target_id": u.id, "source_url": u.source_url} for u in sorted_out.relinked],
         )
-
-
-def _stored(unit: Unit) -> tuple[str, str]:
-    """The key and content hash a unit's row stores."""
-    return unit.prepared.key, unit.prepared.hash
 
 
 def _project(unit: Unit) -> ProjectRecord:
