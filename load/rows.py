@@ -141,14 +141,16 @@ class Prepared(NamedTuple):
 
 
 def project_values(record: ProjectRecord) -> tuple[Any, ...]:
-    """The projects columns of a record (its lists go to the child tables), JSON ones as JSON
-    writes them (a read-only mapping is no JSON object)."""
-    sections, labels = dict(record.sections), list(record.unknown_labels)
-    return (*_PROJECT_SCALAR_VALUES(record), sections, labels)
+    """The projects columns of a record (its lists go to the child tables). `sections` as a
+    dict: a read-only mapping is no JSON object to the encoders."""
+    sections = record.sections
+    if type(sections) is not dict:
+        sections = dict(sections)
+    return (*_PROJECT_SCALAR_VALUES(record), sections, record.unknown_labels)
 
 
 def news_values(record: NewsRecord) -> tuple[Any, ...]:
-    return (record.title, record.published_date, record.body, list(record.unknown_labels))
+    return (record.title, record.published_date, record.body, record.unknown_labels)
 
 
 def prepare(record: Record, url: str | None, key: str) -> Prepared:
