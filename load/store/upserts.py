@@ -73,7 +73,7 @@ def write_projects(
     )
     if written:
         children.write(conn, written, kommunkod)
-        search.index_projects(conn, [(_id(u), _project(u)) for u in written])
+        search.index_projects(conn, [(_id(u), r) for u, r in zip(written, records, strict=True)])
         versions = [
             {
                 "project_id": u.id,
