@@ -37,8 +37,8 @@ def _utcnow() -> dt.datetime:
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused while a batch is planned and written. A batch
     makes some hundred thousand short-lived objects (rows, tuples, strings) that reference
-    counting frees, none in cycles; each of them counts towards the collector's next pass,
-    and its passes over everything the process holds cost a quarter of the load's own time.
+    counting frees, none in cycles; they set off the collector's passes over everything the
+    process holds, which took an eighth of a 10,000-record first load's CPU time (bench_upsert).
     It runs again between batches, so a cycle made meanwhile waits one batch at most."""
     if not gc.isenabled():  # someone else paused it: theirs to resume
         yield
