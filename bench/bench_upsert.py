@@ -157,11 +157,12 @@ def _verdict(met: bool) -> str:
 
 
 def _figures(values: Sequence[float]) -> str:
-    """The median, and each run's value when there are several."""
+    """The median (three decimals: the verdict is on it, not on its rounding), and each run's
+    value when there are several."""
     median = statistics.median(values)
     if len(values) == 1:
-        return f"{median:.2f}"
-    return f"{median:.2f} (median of {len(values)}: {', '.join(f'{v:.2f}' for v in values)})"
+        return f"{median:.3f}"
+    return f"{median:.3f} (median of {len(values)}: {', '.join(f'{v:.2f}' for v in values)})"
 
 
 def print_verdicts(sqlite: Sequence[Run], postgres: Sequence[Run], records: int) -> None:
