@@ -14,8 +14,7 @@ import hashlib
 import json
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -29,10 +28,15 @@ NOT_HASHED = frozenset({"source", "errors"})
 
 # Record fields stored as child rows or handled separately rather than as projects columns.
 _PROJECT_LISTS = ("municipalities", "partners", "cofinanciers")
-_NOT_PROJECT_COLUMNS = frozenset({"source", "kind", "errors", *_PROJECT_LISTS})
-PROJECT_COLUMNS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(ProjectRecord) if f.name not in _NOT_PROJECT_COLUMNS
+_PROJECT_JSON = ("sections", "unknown_labels")
+_NOT_PROJECT_SCALARS = frozenset({"source", "kind", "errors", *_PROJECT_LISTS, *_PROJECT_JSON})
+_PROJECT_SCALARS = tuple(
+    f.name for f in dataclasses.fields(ProjectRecord) if f.name not in _NOT_PROJECT_SCALARS
 )
+# The columns a record fills (besides `source_url`), in the order of `Prepared.values`.
+PROJECT_COLUMNS: tuple[str, ...] = (*_PROJECT_SCALARS, *_PROJECT_JSON)
+NEWS_COLUMNS: tuple[str, ...] = ("title", "published_date", "body", "unknown_labels")
+_PROJECT_SCALAR_VALUES = operator.attrgetter(*_PROJECT_SCALARS)
 
 
 # Per record type: the hashed field names in sorted order, and a getter of their values.
@@ -62,26 +66,27 @@ _CANONICAL = json.JSONEncoder(
 _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS
 
 
-def _orjson_writes_it_alike(content: dict[str, Any]) -> bool:
-    """orjson writes what _CANONICAL writes, ten times faster, except floats that Python
-    writes in exponent form (below 1e-4, from 1e16), NaN and infinities. Floats occur only
-    as top-level fields of a record."""
-    values = content.values()
-    if float not in set(map(type, values)):
-        return True
-    return all(v == 0 or 1e-4 <= abs(v) < 1e16 for v in values if type(v) is float)
-
-
 def _canonical(content: dict[str, Any]) -> str:
-    """The canonical JSON of a record's content. Stored hashes depend on every byte, so
-    orjson is used only where it writes exactly what the standard library does; what it
-    refuses (integers beyond 64 bits, lone surrogates) falls back too."""
-    if _orjson_writes_it_alike(content):
-        try:
-            return orjson.dumps(content, default=_json_default, option=_ORJSON_OPTIONS).decode()
-        except orjson.JSONEncodeError:
-            pass
-    return _CANONICAL.encode(content)
+    """The canonical JSON of a record's content."""
+    encoded = _orjson_canonical(content)
+    return _CANONICAL.encode(content) if encoded is None else encoded.decode()
+
+
+def _orjson_canonical(content: dict[str, Any]) -> bytes | None:
+    """The canonical JSON of a record's content as orjson writes it (UTF-8), ten times faster
+    than _CANONICAL; None where the two would differ, as stored hashes depend on every byte:
+    floats that Python writes in exponent form (below 1e-4, from 1e16), NaN and infinities
+    (floats occur only as top-level fields of a record), and what orjson refuses (integers
+    beyond 64 bits, lone surrogates)."""
+    values = content.values()
+    if float in map(type, values) and not all(
+        v == 0 or 1e-4 <= abs(v) < 1e16 for v in values if type(v) is float
+    ):
+        return None
+    try:
+        return orjson.dumps(content, default=_json_default, option=_ORJSON_OPTIONS)
+    except orjson.JSONEncodeError:
+        return None
 
 
 def _content(record: Record) -> dict[str, Any]:
@@ -100,6 +105,16 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _json_and_hash(record: Record) -> tuple[JsonText, str]:
+    """`content_json` and its `content_hash`, the UTF-8 bytes made once."""
+    content = _content(record)
+    encoded = _orjson_canonical(content)
+    if encoded is None:
+        text = JsonText(_CANONICAL.encode(content))
+        return text, content_hash(text)
+    return JsonText(encoded, "utf-8"), hashlib.sha256(encoded).hexdigest()
+
+
 def url_key(url: str) -> str:
     """The natural key of a page known only by its URL (raises NormaliseError on a bad URL)."""
     return "url:" + normalise_source_url(url)
@@ -114,46 +129,40 @@ def project_key(record: ProjectRecord, url: str | None) -> str | None:
     return url_key(url) if url else None
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A record ready for the database: key, hash, normalised content and table row."""
+class Prepared(NamedTuple):
+    """A record ready for the database: key, hash, normalised content, and its table's column
+    values in the order of PROJECT_COLUMNS or NEWS_COLUMNS (made by the thousand: tuples, not
+    a dict per row)."""
 
     key: str
     hash: str
     content_json: JsonText
-    row: dict[str, Any]
+    values: tuple[Any, ...]
 
 
-def project_row(content: Mapping[str, Any], url: str | None) -> dict[str, Any]:
-    """The projects columns of a record's content (its lists go to the child tables)."""
-    row = {name: content[name] for name in PROJECT_COLUMNS}
-    row["sections"] = dict(content["sections"])
-    row["unknown_labels"] = list(content["unknown_labels"])
-    row["source_url"] = url
-    return row
+def project_values(record: ProjectRecord) -> tuple[Any, ...]:
+    """The projects columns of a record (its lists go to the child tables). `sections` as a
+    dict: a read-only mapping is no JSON object to the encoders."""
+    sections = record.sections
+    if type(sections) is not dict:
+        sections = dict(sections)
+    return (*_PROJECT_SCALAR_VALUES(record), sections, record.unknown_labels)
 
 
-def news_row(content: Mapping[str, Any], url: str) -> dict[str, Any]:
-    return {
-        "source_url": url,
-        "title": content["title"],
-        "published_date": content["published_date"],
-        "body": content["body"],
-        "unknown_labels": list(content["unknown_labels"]),
-    }
+def news_values(record: NewsRecord) -> tuple[Any, ...]:
+    return (record.title, record.published_date, record.body, record.unknown_labels)
 
 
 def prepare(record: Record, url: str | None, key: str) -> Prepared:
-    """Key, hash and row of a project, or of a news record (which has its URL)."""
-    content = _content(record)
+    """Key, hash and column values of a project, or of a news record (which has its URL)."""
     if isinstance(record, ProjectRecord):
-        row = project_row(content, url)
+        values = project_values(record)
     elif isinstance(record, NewsRecord) and url is not None:
-        row = news_row(content, url)
+        values = news_values(record)
     else:
         raise TypeError(f"only projects and news with a URL are stored, not {record.kind}")
-    text = JsonText(_canonical(content))
-    return Prepared(key=key, hash=content_hash(text), content_json=text, row=row)
+    text, digest = _json_and_hash(record)
+    return Prepared(key=key, hash=digest, content_json=text, values=values)
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

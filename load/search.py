@@ -10,14 +10,15 @@ both, `search_projects(project_id, document)` and `search_news(news_id, document
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from load.search_text import Document, Query, document, project_texts, snippet
+from load.search_text import Query, document, project_texts, snippet, stemmed
+from parsers.records import NewsRecord, ProjectRecord
 
 # table, id column, the table it indexes
 INDEXES = {
@@ -67,27 +68,26 @@ class Hit:
         }
 
 
-def index_projects(conn: Connection, projects: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
-    """(Re-)index projects given as (id, row with title, owner, sections): a changed page's
-    old text stops matching."""
-    docs = [
-        (i, document(row["title"], project_texts(row["owner"], row["sections"])))
-        for i, row in projects
-    ]
-    _write(conn, "project", docs)
+def index_projects(conn: Connection, projects: Iterable[tuple[int, ProjectRecord]]) -> None:
+    """(Re-)index projects given as (id, record): title, then owner and sections. A changed
+    page's old text stops matching."""
+    pages = [(i, [r.title, *project_texts(r.owner, r.sections)]) for i, r in projects]
+    _write(conn, "project", pages)
 
 
-def index_news(conn: Connection, news: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
-    """(Re-)index news articles given as (id, row with title, body)."""
-    _write(conn, "news", [(i, document(row["title"], [row["body"]])) for i, row in news])
+def index_news(conn: Connection, news: Iterable[tuple[int, NewsRecord]]) -> None:
+    """(Re-)index news articles given as (id, record): title, then body."""
+    _write(conn, "news", [(i, [r.title, r.body]) for i, r in news])
 
 
-def _write(conn: Connection, kind: str, docs: Sequence[tuple[int, Document]]) -> None:
-    if not docs:
+def _write(conn: Connection, kind: str, pages: Sequence[tuple[int, list[str | None]]]) -> None:
+    """Index pages given as (id, [title, texts...])."""
+    if not pages:
         return
     table, id_column, _ = INDEXES[kind]
-    ids = [i for i, _ in docs]
+    ids = [i for i, _ in pages]
     if conn.dialect.name == "postgresql":
+        docs = [(i, document(title, texts)) for i, (title, *texts) in pages]
         conn.execute(sa.text(f"DELETE FROM {table} WHERE {id_column} = ANY(:ids)"), {"ids": ids})
         conn.execute(
             sa.text(f"INSERT INTO {table} ({id_column}, document) VALUES (:id, {_PG_DOCUMENT})"),
@@ -97,7 +97,7 @@ def _write(conn: Connection, kind: str, docs: Sequence[tuple[int, Document]]) ->
     conn.exec_driver_sql(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i in ids])
     conn.exec_driver_sql(
         f"INSERT INTO {table} (rowid, {id_column}, document) VALUES (?, ?, ?)",
-        [(i, i, d.stems()) for i, d in docs],
+        [(i, i, stemmed(texts)) for i, texts in pages],
     )
 
 

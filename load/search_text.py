@@ -14,7 +14,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import snowballstemmer
@@ -59,14 +59,18 @@ def words(text: str | None) -> list[str]:
     if not text:
         return []
     found = _WORD.findall(unicodedata.normalize("NFC", text).lower())
-    return [w for w in found if w not in STOP_WORDS and len(w) <= MAX_WORD_CHARS]
+    # Filtered in C (the load indexes every page it writes); over-long words are rare.
+    kept = list(itertools.filterfalse(STOP_WORDS.__contains__, found))
+    if kept and max(map(len, kept)) > MAX_WORD_CHARS:
+        kept = [w for w in kept if len(w) <= MAX_WORD_CHARS]
+    return kept
 
 
 @functools.lru_cache(maxsize=262_144)
 def stem(word: str) -> str:
     """The Snowball Swedish stem of a lower-cased word; words with digits are kept as they are
     (PostgreSQL files them under its `simple` dictionary)."""
-    if any(c.isdigit() for c in word):
+    if not word.isalpha() and any(c.isdigit() for c in word):  # isalpha: quick, in C
         return word
     result: str = _STEMMER.stemWord(word)
     return result
@@ -81,14 +85,22 @@ class Document:
 
     def stems(self) -> str:
         """The stemmed words, space-separated, title first (SQLite's FTS5 column)."""
-        return " ".join(stem(w) for w in (*self.title, *self.body))
+        return " ".join(map(stem, itertools.chain(self.title, self.body)))
 
 
 def document(title: str | None, texts: Iterable[str | None]) -> Document:
-    return Document(tuple(words(title)), tuple(itertools.chain.from_iterable(map(words, texts))))
+    # The texts are split as one: a line break ends a word and changes neither the
+    # normalisation nor the lower-casing of its neighbours (it is no letter, cased or not).
+    return Document(tuple(words(title)), tuple(words("\n".join(filter(None, texts)))))
 
 
-def project_texts(owner: str | None, sections: dict[str, str] | None) -> list[str | None]:
+def stemmed(texts: Iterable[str | None]) -> str:
+    """The stems of the texts' words, space-separated, in order: `document(first, rest).stems()`
+    without keeping title and body apart, for SQLite's FTS5 column of every page a load writes."""
+    return " ".join(map(stem, words("\n".join(filter(None, texts)))))
+
+
+def project_texts(owner: str | None, sections: Mapping[str, str] | None) -> list[str | None]:
     """A project's searchable text besides its title: owner, then every free-text section."""
     return [owner, *(sections or {}).values()]
 

@@ -19,10 +19,12 @@ from parsers.records import NewsRecord, ProjectRecord
 
 @dataclass(slots=True)
 class Unit:
-    """A valid project or news record of a batch, keyed; `id` is filled once it is written."""
+    """A valid project or news record of a batch, keyed; `source_url` is the first of the URLs
+    it was met under; `id` is filled once it is written."""
 
     item: LoadItem
     prepared: Prepared
+    source_url: str | None
     id: int | None = None
 
 
@@ -41,8 +43,7 @@ class Plan:
     paths: set[str] = field(default_factory=set)
     counts: UpsertCounts = field(default_factory=UpsertCounts)
 
-    def add_source(self, item: LoadItem) -> None:
-        url, path = item.page_url, item.record.source.path
+    def add_source(self, url: str | None, path: str | None) -> None:
         if url is not None:
             self.urls.add(url)
         elif path is not None:
@@ -62,11 +63,11 @@ def build(
     plan = Plan()
     for item in items:
         record, url = item.record, item.page_url
-        plan.add_source(item)
+        plan.add_source(url, record.source.path)
         for error in record.errors:
             problem = Violation(error.field, error.value, error.message, error.label)
             plan.add_error(item, run_id, now, problem)
-        violations, unit = _validate(item, regions)
+        violations, unit = _validate(item, url, regions)
         if violations:
             plan.counts.failed += 1
             for violation in violations:
@@ -78,15 +79,14 @@ def build(
         else:
             is_project = isinstance(record, ProjectRecord)
             target = plan.projects if is_project else plan.news
-            twin = target.get(unit.prepared.key)  # the same record twice: the last one wins,
+            key = unit.prepared.key
+            twin = target.get(key)  # the same record twice: the last one wins,
             if twin is not None:  # with the first of their URLs
-                row = unit.prepared.row
-                row["source_url"] = first(twin.prepared.row["source_url"], row["source_url"])
-            target[unit.prepared.key] = unit
+                unit.source_url = first(twin.source_url, unit.source_url)
+            target[key] = unit
             digest = unit.prepared.hash
             if url is not None:
-                column = "project_id" if is_project else "news_id"
-                plan.url_units[url] = (column, unit.prepared.key)
+                plan.url_units[url] = ("project_id" if is_project else "news_id", key)
         if url is not None:
             plan.url_rows[url] = urls.item_row(item, url, run_id, now, digest)
     return plan
@@ -95,7 +95,7 @@ def build(
 def refused(item: LoadItem, run_id: int, now: dt.datetime, message: str) -> Plan:
     """The plan of a record the database refused: its problem and url_state, nothing else."""
     plan = Plan(counts=UpsertCounts(failed=1))
-    plan.add_source(item)
+    plan.add_source(item.page_url, item.record.source.path)
     plan.add_error(item, run_id, now, Violation(None, None, f"database refused: {message}"))
     url = item.page_url
     if url is not None:
@@ -104,10 +104,11 @@ def refused(item: LoadItem, run_id: int, now: dt.datetime, message: str) -> Plan
 
 
 def _validate(
-    item: LoadItem, regions: Mapping[str, str | None]
+    item: LoadItem, url: str | None, regions: Mapping[str, str | None]
 ) -> tuple[list[Violation], Unit | None]:
-    """The record's violations, or (for projects and news) the unit to write."""
-    record, url = item.record, item.page_url
+    """The record's violations, or (for projects and news) the unit to write. `url`: the
+    item's page_url."""
+    record = item.record
     try:
         if isinstance(record, ProjectRecord):
             key = project_key(record, url)
@@ -121,4 +122,4 @@ def _validate(
         return [Violation("source_url", url, f"bad URL: {exc}")], None
     if violations or key is None:
         return violations, None
-    return [], Unit(item, prepare(record, url, key))
+    return [], Unit(item, prepare(record, url, key), url)

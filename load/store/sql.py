@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -33,12 +35,20 @@ def insert(conn: Connection, table: sa.Table) -> Any:
 
 
 def among(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[Any]) -> Any:
-    """`column IN (values)`; on PostgreSQL `column = ANY(array)`, one parameter: psycopg
-    takes longer to parse a statement with a thousand placeholders than the server to run it."""
+    """`column IN (values)` with the values as one parameter: on PostgreSQL `column =
+    ANY(array)`, as psycopg takes longer to parse a statement with a thousand placeholders than
+    the server to run it; on SQLite `column IN (SELECT value FROM json_each(json))`, as
+    SQLAlchemy takes longer to render a thousand placeholders than SQLite to run the statement.
+    The values are strings or integers."""
     if conn.dialect.name == "postgresql":
         array = sa.bindparam(None, list(values), type_=dialect(conn).ARRAY(column.type))
         return column == sa.any_(array)
-    return column.in_(values)
+    try:
+        listed = orjson.dumps(list(values)).decode()
+    except orjson.JSONEncodeError:  # what orjson refuses (a lone surrogate) the stdlib writes
+        listed = json.dumps(list(values))
+    each = sa.func.json_each(sa.bindparam(None, listed, type_=sa.Text)).table_valued("value")
+    return column.in_(sa.select(each.c.value))
 
 
 def db_message(exc: sa.exc.DBAPIError) -> str:
@@ -49,4 +59,6 @@ def db_message(exc: sa.exc.DBAPIError) -> str:
 def first(a: str | None, b: str | None) -> str | None:
     """The first of two values in code-point order (None only when both are): what the
     database keeps of competing spellings, so the result does not depend on load order."""
-    return min((v for v in (a, b) if v is not None), default=None)
+    if a is None or b is None:
+        return b if a is None else a
+    return b if b < a else a

@@ -15,13 +15,15 @@ from sqlalchemy.engine import Connection
 
 from load import schema as t
 from load import search
-from load.bulk import allocate_ids, insert_rows, upsert_rows
-from load.rows import changed_fields
+from load.bulk import allocate_ids, insert_rows, insert_tuples, upsert_rows
+from load.rows import NEWS_COLUMNS, PROJECT_COLUMNS, changed_fields
 from load.store import children
 from load.store.items import UpsertCounts
 from load.store.plan import Plan, Unit
 from load.store.sql import among, chunks, first
-from parsers.records import NewsRecord
+from parsers.records import NewsRecord, ProjectRecord
+
+_STAMPS = ("first_seen_at", "last_changed_at", "removed_at")
 
 
 @dataclass(slots=True)
@@ -41,9 +43,10 @@ def write_projects(
     p = t.projects
     sorted_out = sort_out(conn, p, p.c.project_key, plan.projects, plan.counts)
     written = sorted_out.new + sorted_out.changed
+    records = [_project(u) for u in written]
     orgs: dict[str, str | None] = {}  # before the projects that refer to them
-    for unit in written:
-        number, name = unit.prepared.row["owner_org_number"], unit.prepared.row["owner"]
+    for record in records:
+        number, name = record.owner_org_number, record.owner
         if number is not None:
             orgs[number] = first(orgs.get(number, name), name)
     if orgs:
@@ -64,12 +67,13 @@ def write_projects(
         sorted_out,
         now,
         key_name="project_key",
+        columns=PROJECT_COLUMNS,
         child_tables=children.TABLES,
         child_key="project_id",
     )
     if written:
         children.write(conn, written, kommunkod)
-        search.index_projects(conn, [(_id(u), u.prepared.row) for u in written])
+        search.index_projects(conn, [(_id(u), r) for u, r in zip(written, records, strict=True)])
         versions = [
             {
                 "project_id": u.id,
@@ -91,15 +95,22 @@ def write_news(conn: Connection, plan: Plan, now: dt.datetime) -> None:
     n, links = t.news_articles, t.news_project_links
     sorted_out = sort_out(conn, n, n.c.article_key, plan.news, plan.counts)
     write_sorted(
-        conn, n, sorted_out, now, key_name="article_key", child_tables=(links,), child_key="news_id"
+        conn,
+        n,
+        sorted_out,
+        now,
+        key_name="article_key",
+        columns=NEWS_COLUMNS,
+        child_tables=(links,),
+        child_key="news_id",
     )
-    written = sorted_out.new + sorted_out.changed
-    search.index_news(conn, [(_id(u), u.prepared.row) for u in written])
+    written = [(_id(u), u.item.record) for u in sorted_out.new + sorted_out.changed]
+    news = [(i, record) for i, record in written if isinstance(record, NewsRecord)]
+    search.index_news(conn, news)
     link_rows = [
-        {"news_id": u.id, "project_number": number}
-        for u in written
-        if isinstance(u.item.record, NewsRecord)
-        for number in dict.fromkeys(u.item.record.mentioned_project_numbers)
+        {"news_id": news_id, "project_number": number}
+        for news_id, record in news
+        for number in dict.fromkeys(record.mentioned_project_numbers)
     ]
     insert_rows(conn, links, link_rows)
 
@@ -123,14 +134,13 @@ def sort_out(
             result.new.append(unit)
             continue
         unit.id = known.id
-        row = unit.prepared.row
-        row["source_url"] = first(known.source_url, row["source_url"])
+        unit.source_url = first(known.source_url, unit.source_url)
         if known.content_hash != unit.prepared.hash:
             result.changed.append(unit)
             continue
         if known.removed_at is not None:
             result.returning.append(unit)
-        if row["source_url"] != known.source_url:
+        if unit.source_url != known.source_url:
             result.relinked.append(unit)
     counts.new += len(result.new)
     counts.changed += len(result.changed)
@@ -145,33 +155,32 @@ def write_sorted(
     now: dt.datetime,
     *,
     key_name: str,
+    columns: Sequence[str],
     child_tables: Sequence[sa.Table],
     child_key: str,
 ) -> None:
     """Insert the new rows (ids assigned), update the changed ones and drop their child rows
-    (the caller writes them afresh), and un-flag the unchanged ones that came back."""
+    (the caller writes them afresh), and un-flag the unchanged ones that came back. `columns`
+    name the units' `prepared.values`."""
     if sorted_out.new:
         for unit, new_id in zip(
             sorted_out.new, allocate_ids(conn, table, len(sorted_out.new)), strict=True
         ):
             unit.id = new_id
+        # Tuples, not a dict per row: a project's row has some forty columns. (A no-change
+        # reload never gets here: its units are all sorted out as known.)
+        names = ("id", "source_url", *columns, key_name, "content_hash", *_STAMPS)
+        stamps = (now, now, None)
         rows = [
-            {
-                "id": u.id,
-                **u.prepared.row,
-                key_name: u.prepared.key,
-                "content_hash": u.prepared.hash,
-                "first_seen_at": now,
-                "last_changed_at": now,
-                "removed_at": None,
-            }
+            (u.id, u.source_url, *u.prepared.values, u.prepared.key, u.prepared.hash, *stamps)
             for u in sorted_out.new
         ]
-        insert_rows(conn, table, rows)
+        insert_tuples(conn, table, names, rows)
     if sorted_out.changed:
         changed = [
             {
-                **u.prepared.row,
+                **dict(zip(columns, u.prepared.values, strict=True)),
+                "source_url": u.source_url,
                 "target_id": u.id,
                 "content_hash": u.prepared.hash,
                 "last_changed_at": now,
@@ -189,11 +198,14 @@ def write_sorted(
     if sorted_out.relinked:
         conn.execute(
             sa.update(table).where(table.c.id == sa.bindparam("target_id")),
-            [
-                {"target_id": u.id, "source_url": u.prepared.row["source_url"]}
-                for u in sorted_out.relinked
-            ],
+            [{"target_id": u.id, "source_url": u.source_url} for u in sorted_out.relinked],
         )
+
+
+def _project(unit: Unit) -> ProjectRecord:
+    record = unit.item.record
+    assert isinstance(record, ProjectRecord)
+    return record
 
 
 def _id(unit: Unit) -> int:
