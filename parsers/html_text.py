@@ -115,11 +115,9 @@ _PARSER = etree.HTMLParser(
 )
 _FATAL = etree.ErrorLevels.FATAL
 _ADVICE = re.compile(r",?\s*use XML_PARSE_HUGE option\s*$")  # libxml2 speaking to programmers
-# From the root element, `descendant-or-self::` is `//` without the text nodes `//` walks too.
-_MAIN = etree.XPath("descendant-or-self::main | descendant-or-self::*[@role='main']")
-_H1_OUTSIDE_MAIN = etree.XPath(
-    "descendant-or-self::h1[not(ancestor::main or ancestor::*[@role='main'])]"
-)
+# Role values first: an XPath predicate on every element costs more than reading them all.
+_ROLES = etree.XPath("descendant-or-self::*/@role", smart_strings=False)
+_ROLE_MAIN = etree.XPath("descendant-or-self::*[@role='main']")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,11 +183,17 @@ def _canonical_url(root: etree._Element) -> str | None:
 def _main_content(root: etree._Element) -> etree._Element | None:
     """The page's one `<main>` (or role=main) element, menus and banners live outside it;
     None when there is none, or when a heading `<h1>` sits outside it (a hero banner)."""
-    found = _MAIN(root)
-    if not isinstance(found, list) or len(found) != 1 or _H1_OUTSIDE_MAIN(root):
+    found = list(root.iter("main"))
+    roles = _ROLES(root)
+    if isinstance(roles, list) and "main" in roles:
+        found += [e for e in _ROLE_MAIN(root) if isinstance(e, etree._Element) and e not in found]
+    if len(found) != 1 or any(_outside_main(h1) for h1 in root.iter("h1")):
         return None
-    main = found[0]
-    return main if isinstance(main, etree._Element) else None
+    return found[0]
+
+
+def _outside_main(element: etree._Element) -> bool:
+    return not any(a.tag == "main" or a.get("role") == "main" for a in element.iterancestors())
 
 
 def _chunks(root: etree._Element, inside_content: bool) -> list[str]:
@@ -251,13 +255,12 @@ _BREAK_MARK = "\ue000"
 _TAB_MARK = "\ue001"
 # Pages the reference walk reads: `_chunks` collapses whitespace piece by piece, which differs
 # from collapsing the joined text only around a vertical tab; and a page holding the marks.
-_RESERVED = ("\x0b", _BREAK_MARK, _TAB_MARK)
+_RESERVED = (b"\x0b", b"\xee")  # a vertical tab; U+E000 to U+EFFF (the marks among them)
 _RESERVED_REFERENCE = re.compile(
-    r"&#(?:0*(?:11|57344|57345)(?![0-9])|[xX]0*(?:[bB]|[eE]00[01])(?![0-9a-fA-F]))"
+    rb"&#(?:0*(?:11|57344|57345)(?![0-9])|[xX]0*(?:[bB]|[eE]00[01])(?![0-9a-fA-F]))"
 )
-_MARKED_ATTRIBUTES = etree.XPath(
-    "descendant::*[@hidden or @aria-hidden or @role or @style or @class or @id]"
-)
+# The attributes `_attributes_say_chrome` reads: an element with none of them is no chrome.
+_CHROME_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "class", "id"})
 
 
 def _stylesheet(start: str) -> etree.XSLT:
@@ -295,11 +298,16 @@ _PAGE_TEXT = _stylesheet("node()")
 _MAIN_TEXT = _stylesheet(f"descendant::*[@{_WALK_ROOT}]")
 
 
-def _reserved(markup: str) -> bool:
+def _reserved(utf8: bytes) -> bool:
     """Whether the page may hold a character only the reference walk reads right."""
-    return any(char in markup for char in _RESERVED) or (
-        "&#" in markup and _RESERVED_REFERENCE.search(markup) is not None
-    )
+    if any(byte in utf8 for byte in _RESERVED):
+        return True
+    at = utf8.find(b"&")  # single bytes: found at memchr speed, unlike `&#`
+    while at >= 0:
+        if _RESERVED_REFERENCE.match(utf8, at):
+            return True
+        at = utf8.find(b"&", at + 1)
+    return False
 
 
 def _marked_text(root: etree._Element, main: etree._Element | None) -> str:
@@ -307,22 +315,31 @@ def _marked_text(root: etree._Element, main: etree._Element | None) -> str:
     walk = root if main is None else main
     if _is_chrome(walk, main is not None):
         return ""
-    for element in _MARKED_ATTRIBUTES(walk):
-        if _attributes_say_chrome(element):
+    for element in walk.iter():
+        tag = element.tag
+        if not _CHROME_ATTRIBUTES.isdisjoint(element.keys()) and _attributes_say_chrome(element):
             element.tag = _DROPPED
-    if main is None:
-        for element in walk.iter(*_CHROME_OUTSIDE_CONTENT):
-            if next(element.iterancestors(*_CONTENT), None) is None:
-                element.tag = _DROPPED
-    for element in walk.iter("li"):
-        if _BULLET_START.match(element.text or ""):
+        elif tag == "li" and _BULLET_START.match(element.text or ""):
             element.tag = _OWN_BULLET
+        elif (
+            tag in _CHROME_OUTSIDE_CONTENT
+            and main is None
+            and next(element.iterancestors(*_CONTENT), None) is None
+        ):
+            element.tag = _DROPPED
     if main is None:
         text = str(_PAGE_TEXT(root))
     else:
         main.set(_WALK_ROOT, "")
         text = str(_MAIN_TEXT(root))
-    return _SPACES.sub(" ", text.replace(_BREAK_MARK, _BREAK).replace(_TAB_MARK, _TAB))
+    return _collapsed(text.replace(_BREAK_MARK, _BREAK).replace(_TAB_MARK, _TAB))
+
+
+def _collapsed(text: str) -> str:
+    """`_SPACES.sub(" ", text)`, faster: a substitution per single space costs more."""
+    for space in "\t\n\r\f\v":
+        text = text.replace(space, " ")
+    return _SPACE_RUNS.sub(" ", text)
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -355,7 +372,10 @@ def visible_text(markup: str, utf8: bytes | None = None) -> VisibleText:
     when the parser gave up part way (the rest of the page would be lost in silence).
 
     `utf8`: the markup's own UTF-8 bytes when the caller has them, so they need no encoding."""
-    stripped = _XML_DECLARATION.sub("", markup.lstrip("\ufeff"), count=1)
+    stripped = markup.lstrip("\ufeff")
+    declaration = _XML_DECLARATION.match(stripped)  # not .sub: it would search the whole page
+    if declaration is not None:
+        stripped = stripped[declaration.end() :]
     if utf8 is None or len(stripped) != len(markup):
         utf8 = stripped.encode("utf-8")
     try:
@@ -369,7 +389,7 @@ def visible_text(markup: str, utf8: bytes | None = None) -> VisibleText:
         raise ValueError("not an HTML document: nothing to parse")
     main = _main_content(root)
     url = _canonical_url(root)  # before _marked_text renames elements
-    if _reserved(markup):
+    if _reserved(utf8):
         chunks = _chunks(root, inside_content=False) if main is None else _chunks(main, True)
         text = _SPACE_RUNS.sub(" ", "".join([_collapse(chunk) for chunk in chunks]))
     else:
