@@ -186,7 +186,9 @@ def _main_content(root: etree._Element) -> etree._Element | None:
     found = list(root.iter("main"))
     roles = _ROLES(root)
     if isinstance(roles, list) and "main" in roles:
-        found += [e for e in _ROLE_MAIN(root) if isinstance(e, etree._Element) and e not in found]
+        role_main = _ROLE_MAIN(root)
+        if isinstance(role_main, list):
+            found += [e for e in role_main if isinstance(e, etree._Element) and e not in found]
     if len(found) != 1 or any(_outside_main(h1) for h1 in root.iter("h1")):
         return None
     return found[0]
