@@ -132,6 +132,11 @@ def _plain(line: str) -> str:
     return line.translate(_PLAIN_SPACES)
 
 
+def _unbulleted(line: str) -> str:
+    """The line without a leading bullet (the regex only for lines that start with one)."""
+    return _LEADING_BULLET.sub("", line) if line[:1] in _BULLETS else line
+
+
 def _label_shaped(text: str) -> bool:
     return bool(_LABEL_SHAPE.match(text)) and len(text.split()) <= _MAX_LABEL_WORDS
 
@@ -305,7 +310,7 @@ def _colon_label_follows(lines: Sequence[str], index: int) -> bool:
 
 def extract_fields(lines: Sequence[str]) -> FieldBlock:
     """Read the field block of a page's visible lines (empty block when there is none)."""
-    lines = [_LEADING_BULLET.sub("", _plain(line)) for line in lines]
+    lines = [_unbulleted(_plain(line)) for line in lines]
     located = _block_start(lines)
     if located is None:
         return FieldBlock((), (), 0, 0, glued=False)
