@@ -45,6 +45,7 @@ class Decoded:
     text: str
     problem: str | None = None
     context: str | None = None  # the text around the first bad byte, for the error's value
+    utf8: bool = False  # the text is the bytes read as UTF-8 as they are: no BOM, none replaced
 
 
 def utf16_as_utf8(data: bytes) -> bytes:
@@ -113,7 +114,7 @@ def _replaced(data: bytes, text: str, encoding: str, first: int) -> Decoded:
 def _utf8_or_windows(data: bytes, *, declared_utf8: bool) -> Decoded:
     """UTF-8, or windows-1252 when that reads more of the page's non-ASCII characters right."""
     try:
-        return Decoded(data.decode("utf-8"))
+        return Decoded(data.decode("utf-8"), utf8=True)
     except UnicodeDecodeError as exc:
         first = exc.start
     text = data.decode("utf-8", errors="replace")

@@ -11,7 +11,9 @@ and hidden elements; a page with one `<main>` element is read from it alone. Lis
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -113,8 +115,9 @@ _PARSER = etree.HTMLParser(
 )
 _FATAL = etree.ErrorLevels.FATAL
 _ADVICE = re.compile(r",?\s*use XML_PARSE_HUGE option\s*$")  # libxml2 speaking to programmers
-_MAIN = etree.XPath("//main | //*[@role='main']")
-_H1_OUTSIDE_MAIN = etree.XPath("//h1[not(ancestor::main or ancestor::*[@role='main'])]")
+# Role values first: an XPath predicate on every element costs more than reading them all.
+_ROLES = etree.XPath("descendant-or-self::*/@role", smart_strings=False)
+_ROLE_MAIN = etree.XPath("descendant-or-self::*[@role='main']")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,11 @@ def _is_chrome(element: etree._Element, inside_content: bool) -> bool:
         return True
     if tag in _CHROME_OUTSIDE_CONTENT and not inside_content:
         return True
+    return _attributes_say_chrome(element)
+
+
+def _attributes_say_chrome(element: etree._Element) -> bool:
+    """Hidden, a chrome role, or a chrome class/id, whatever the tag."""
     get = element.get
     if get("hidden") is not None or get("aria-hidden") == "true":
         return True
@@ -139,9 +147,16 @@ def _is_chrome(element: etree._Element, inside_content: bool) -> bool:
     style = get("style")
     if style and _HIDDEN_STYLE.search(style):
         return True
-    marks = f"{get('class') or ''} {get('id') or ''}".lower()
-    if not marks.strip():
+    # `class id` lower-cased: neither the patterns nor the tokens span the space between them.
+    return _chrome_mark(get("class")) or _chrome_mark(get("id"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _chrome_mark(value: str | None) -> bool:
+    """A class or id value naming site chrome (cached: templates repeat them on every page)."""
+    if not value:
         return False
+    marks = value.lower()
     return bool(_CHROME_CLASS.search(marks)) or not _CHROME_TOKENS.isdisjoint(marks.split())
 
 
@@ -168,15 +183,26 @@ def _canonical_url(root: etree._Element) -> str | None:
 def _main_content(root: etree._Element) -> etree._Element | None:
     """The page's one `<main>` (or role=main) element, menus and banners live outside it;
     None when there is none, or when a heading `<h1>` sits outside it (a hero banner)."""
-    found = _MAIN(root)
-    if not isinstance(found, list) or len(found) != 1 or _H1_OUTSIDE_MAIN(root):
+    found = list(root.iter("main"))
+    roles = _ROLES(root)
+    if isinstance(roles, list) and "main" in roles:
+        role_main = _ROLE_MAIN(root)
+        if isinstance(role_main, list):
+            found += [e for e in role_main if isinstance(e, etree._Element) and e not in found]
+    if len(found) != 1 or any(_outside_main(h1) for h1 in root.iter("h1")):
         return None
-    main = found[0]
-    return main if isinstance(main, etree._Element) else None
+    return found[0]
+
+
+def _outside_main(element: etree._Element) -> bool:
+    return not any(a.tag == "main" or a.get("role") == "main" for a in element.iterancestors())
 
 
 def _chunks(root: etree._Element, inside_content: bool) -> list[str]:
-    """Text pieces and break/tab markers in document order, chrome subtrees skipped."""
+    """Text pieces and break/tab markers in document order, chrome subtrees skipped.
+
+    The reference walk, element by element in Python: `_marked_text` gives the same lines
+    faster, and this walk reads the pages it cannot (see `_RESERVED`)."""
     out: list[str] = []
     content_depth = 1 if inside_content else 0
     skipped: etree._Element | None = None
@@ -219,9 +245,107 @@ def _collapse(chunk: str) -> str:
     return chunk
 
 
-def _lines(chunks: list[str]) -> tuple[str, ...]:
-    text = "".join([_collapse(chunk) for chunk in chunks])
-    text = _SPACE_RUNS.sub(" ", text)  # runs joined across chunk boundaries
+# The same walk in C: libxslt writes the text with break and tab marks (private-use characters)
+# where `_chunks` puts its markers. Python only renames what the stylesheet cannot decide by
+# tag: chrome by attributes or outside the content (dropped), list items that bring their own
+# bullet; and it marks the `<main>` read alone. The HTML parser lower-cases every tag and
+# attribute name, so these capitalised names are never a page's own.
+_DROPPED = "Esfbank-chrome"
+_OWN_BULLET = "Esfbank-li"
+_WALK_ROOT = "Esfbank-main"  # an attribute: the element keeps its tag
+_BREAK_MARK = "\ue000"
+_TAB_MARK = "\ue001"
+# Pages the reference walk reads: `_chunks` collapses whitespace piece by piece, which differs
+# from collapsing the joined text only around a vertical tab; and a page holding the marks.
+_RESERVED = (b"\x0b", b"\xee")  # a vertical tab; U+E000 to U+EFFF (the marks among them)
+_RESERVED_REFERENCE = re.compile(
+    rb"&#(?:0*(?:11|57344|57345)(?![0-9])|[xX]0*(?:[bB]|[eE]00[01])(?![0-9a-fA-F]))"
+)
+# The attributes `_attributes_say_chrome` reads: an element with none of them is no chrome.
+_CHROME_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "class", "id"})
+
+
+def _stylesheet(start: str) -> etree.XSLT:
+    """Visible text from the elements `start` selects, with `_chunks`'s markers as marks."""
+
+    def names(tags: Iterable[str]) -> str:
+        return " | ".join(sorted(tags))
+
+    mark = {
+        _BREAK: f"<xsl:text>{_BREAK_MARK}</xsl:text>",
+        _TAB: f"<xsl:text>{_TAB_MARK}</xsl:text>",
+    }
+    apply = "<xsl:apply-templates/>"
+    templates = {
+        names({*_INVISIBLE, _DROPPED}): "",
+        "li": mark[_BREAK] + "<xsl:text>• </xsl:text>" + apply + mark[_BREAK],
+        names(_BLOCK - {"li"} | {_OWN_BULLET}): mark[_BREAK] + apply + mark[_BREAK],
+        "br": mark[_BREAK] + apply,
+        names(_CELLS): mark[_TAB] + apply,
+    }
+    rules = "".join(
+        f'<xsl:template match="{match}">{body}</xsl:template>' for match, body in templates.items()
+    )
+    return etree.XSLT(
+        etree.XML(
+            '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+            '<xsl:output method="text" encoding="utf-8"/>'
+            f'<xsl:template match="/"><xsl:apply-templates select="{start}"/></xsl:template>'
+            f"{rules}</xsl:stylesheet>"
+        )
+    )
+
+
+_PAGE_TEXT = _stylesheet("node()")
+_MAIN_TEXT = _stylesheet(f"descendant::*[@{_WALK_ROOT}]")
+
+
+def _reserved(utf8: bytes) -> bool:
+    """Whether the page may hold a character only the reference walk reads right."""
+    if any(byte in utf8 for byte in _RESERVED):
+        return True
+    at = utf8.find(b"&")  # single bytes: found at memchr speed, unlike `&#`
+    while at >= 0:
+        if _RESERVED_REFERENCE.match(utf8, at):
+            return True
+        at = utf8.find(b"&", at + 1)
+    return False
+
+
+def _marked_text(root: etree._Element, main: etree._Element | None) -> str:
+    """`_chunks`'s text (whitespace collapsed) from libxslt; renames elements of the tree."""
+    walk = root if main is None else main
+    if _is_chrome(walk, main is not None):
+        return ""
+    for element in walk.iter():
+        tag = element.tag
+        if not _CHROME_ATTRIBUTES.isdisjoint(element.keys()) and _attributes_say_chrome(element):
+            element.tag = _DROPPED
+        elif tag == "li" and _BULLET_START.match(element.text or ""):
+            element.tag = _OWN_BULLET
+        elif (
+            tag in _CHROME_OUTSIDE_CONTENT
+            and main is None
+            and next(element.iterancestors(*_CONTENT), None) is None
+        ):
+            element.tag = _DROPPED
+    if main is None:
+        text = str(_PAGE_TEXT(root))
+    else:
+        main.set(_WALK_ROOT, "")
+        text = str(_MAIN_TEXT(root))
+    return _collapsed(text.replace(_BREAK_MARK, _BREAK).replace(_TAB_MARK, _TAB))
+
+
+def _collapsed(text: str) -> str:
+    """`_SPACES.sub(" ", text)`, faster: a substitution per single space costs more."""
+    for space in "\t\n\r\f\v":
+        text = text.replace(space, " ")
+    return _SPACE_RUNS.sub(" ", text)
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    """The lines of the joined text (markers in place, whitespace runs collapsed)."""
     lines = []
     bullet = ""
     for raw in text.split(_BREAK):
@@ -245,12 +369,19 @@ def _stopped(log: etree._ListErrorLog) -> str | None:
     return None
 
 
-def visible_text(markup: str) -> VisibleText:
+def visible_text(markup: str, utf8: bytes | None = None) -> VisibleText:
     """The page's visible lines and canonical URL; raises ValueError when nothing parses, or
-    when the parser gave up part way (the rest of the page would be lost in silence)."""
-    markup = _XML_DECLARATION.sub("", markup.lstrip("\ufeff"), count=1)
+    when the parser gave up part way (the rest of the page would be lost in silence).
+
+    `utf8`: the markup's own UTF-8 bytes when the caller has them, so they need no encoding."""
+    stripped = markup.lstrip("\ufeff")
+    declaration = _XML_DECLARATION.match(stripped)  # not .sub: it would search the whole page
+    if declaration is not None:
+        stripped = stripped[declaration.end() :]
+    if utf8 is None or len(stripped) != len(markup):
+        utf8 = stripped.encode("utf-8")
     try:
-        root = etree.fromstring(markup.encode("utf-8"), _PARSER)
+        root = etree.fromstring(utf8, _PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ValueError(f"not an HTML document: {exc}") from exc
     stopped = _stopped(_PARSER.error_log)
@@ -259,5 +390,10 @@ def visible_text(markup: str) -> VisibleText:
     if root is None:
         raise ValueError("not an HTML document: nothing to parse")
     main = _main_content(root)
-    chunks = _chunks(root, inside_content=False) if main is None else _chunks(main, True)
-    return VisibleText(lines=_lines(chunks), canonical_url=_canonical_url(root))
+    url = _canonical_url(root)  # before _marked_text renames elements
+    if _reserved(utf8):
+        chunks = _chunks(root, inside_content=False) if main is None else _chunks(main, True)
+        text = _SPACE_RUNS.sub(" ", "".join([_collapse(chunk) for chunk in chunks]))
+    else:
+        text = _marked_text(root, main)
+    return VisibleText(lines=_lines(text), canonical_url=url)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from parsers.vocabulary import ALIASES, LABELS, LIST_HEADINGS, SECTION_HEADINGS, label_key
@@ -52,11 +52,43 @@ class _Found:
     known: bool
 
 
-_ALTERNATION = "|".join(re.escape(alias) for alias in ALIASES)
-# A known label followed by a colon, anywhere on a line (one-line mirrors hold several).
-_INLINE = re.compile(rf"(?<![\w-])(?:{_ALTERNATION})\s*:")
+_Trie = dict[str, "_Trie"]  # next character → the rest; "" marks the end of a word
+
+
+def _trie(words: Iterable[str], after_first: str = "") -> str:
+    """A regex matching what `|`.join(words, longest first) matches, as a trie: one branch per
+    next character instead of one per word, and a longer word tried before its prefix (a
+    regex of hundreds of alternatives costs a comparison per word at every position, and
+    its compilation is a third of esfbank's start-up). `after_first` goes after the first
+    character: a lookbehind placed there lets the regex engine skip to possible first
+    characters (one in front hides them from it)."""
+    root: _Trie = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _branches(root, after_first)
+
+
+def _branches(node: _Trie, after_first: str = "") -> str:
+    branches = [
+        re.escape(char) + after_first + _branches(child) for char, child in node.items() if char
+    ]
+    if not branches:
+        return ""
+    group = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    if "" in node:  # a word ends here: the longer words go first, backtracking to this one
+        return f"(?:{group})?" if len(branches) == 1 else f"{group}?"
+    return group
+
+
+# A known label followed by a colon, anywhere on a line (one-line mirrors hold several); not
+# after a word character or a hyphen (the lookbehind sees that character and the first one).
+_NOT_AFTER_WORD = r"(?<![\w-].)"
+_INLINE = re.compile(rf"(?:{_trie(ALIASES, after_first=_NOT_AFTER_WORD)})\s*:")
 # A known label at the start of a line with its value glued on (2007 layout).
-_GLUED = re.compile(rf"^(?P<label>{_ALTERNATION})(?P<value>.*)$")
+_GLUED = re.compile(rf"^(?P<label>{_trie(ALIASES)})(?P<value>.*)$")
 # Tried before the long alternations above, which cost a comparison per alias: a line they
 # cannot match is passed over at once (most lines of a page are no label).
 _GLUED_FIRST = frozenset(alias[0] for alias in ALIASES)
@@ -98,6 +130,11 @@ def _plain(line: str) -> str:
     if len(line) > _MAX_FIELD_LINE or not _ODD_SPACES.search(line):
         return line  # long lines are free text, never a label
     return line.translate(_PLAIN_SPACES)
+
+
+def _unbulleted(line: str) -> str:
+    """The line without a leading bullet (the regex only for lines that start with one)."""
+    return _LEADING_BULLET.sub("", line) if line[:1] in _BULLETS else line
 
 
 def _label_shaped(text: str) -> bool:
@@ -273,7 +310,7 @@ def _colon_label_follows(lines: Sequence[str], index: int) -> bool:
 
 def extract_fields(lines: Sequence[str]) -> FieldBlock:
     """Read the field block of a page's visible lines (empty block when there is none)."""
-    lines = [_LEADING_BULLET.sub("", _plain(line)) for line in lines]
+    lines = [_unbulleted(_plain(line)) for line in lines]
     located = _block_start(lines)
     if located is None:
         return FieldBlock((), (), 0, 0, glued=False)

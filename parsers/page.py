@@ -80,7 +80,7 @@ def parse_bytes(data: bytes, source: Source, *, is_html: bool | None = None) -> 
     decoded = decode_page(data, html=is_html)
     if is_html:
         try:
-            page = visible_text(decoded.text)
+            page = visible_text(decoded.text, data if decoded.utf8 else None)
         except ValueError as exc:
             return _unreadable(source, str(exc))
         lines, url = page.lines, page.canonical_url

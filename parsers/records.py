@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -107,7 +108,19 @@ class PageRecord:
 Record = ProjectRecord | NewsRecord | PageRecord
 
 
+# Values that are their own JSON form, by exact type (most values are: checked first, fast).
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A record or error class's field names but `source` (looked up once per class)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name != "source")
+
+
 def _json_value(value: Any) -> Any:
+    if type(value) in _AS_THEY_ARE:
+        return value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple):
@@ -115,14 +128,14 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _json_value(v) for k, v in value.items()}
     if isinstance(value, FieldError):
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return {name: getattr(value, name) for name in _field_names(FieldError)}
     return value
 
 
 def to_json_dict(record: Record) -> dict[str, Any]:
     """The contract's JSON object: `source_path` and `source_url` first, then every field."""
     out: dict[str, Any] = {"source_path": record.source.path, "source_url": record.source.url}
-    for f in dataclasses.fields(record):
-        if f.name != "source":
-            out[f.name] = _json_value(getattr(record, f.name))
+    kind: type = type(record)
+    for name in _field_names(kind):
+        out[name] = _json_value(getattr(record, name))
     return out

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from _pytest.monkeypatch import MonkeyPatch
+
+from parsers import html_text
 from parsers.html_text import visible_text
 
 
@@ -75,3 +81,33 @@ def test_a_list_item_holding_a_paragraph_keeps_its_bullet_on_the_text() -> None:
 def test_main_is_not_trusted_alone_when_the_heading_sits_outside_it() -> None:
     body = "<div class='hero'><h1>25-023-S02 - Arbetscoacher</h1></div><main><p>Text</p></main>"
     assert lines_of(body) == ("25-023-S02 - Arbetscoacher", "Text")
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HTML_PAGES = sorted(p for p in FIXTURES.rglob("*.htm*") if p.is_file())
+
+
+@pytest.mark.parametrize("path", HTML_PAGES, ids=lambda p: p.name)
+def test_libxslt_gives_the_reference_walks_lines(path: Path, monkeypatch: MonkeyPatch) -> None:
+    """The fast walk (libxslt) and the element-by-element walk it replaces agree on real
+    markup; the reference walk still reads the pages the fast one leaves to it."""
+    data = path.read_bytes()
+    markup = data.decode("utf-8", errors="replace")
+    try:
+        fast = visible_text(markup)
+    except ValueError:
+        return  # unreadable for both: the same error either way
+    monkeypatch.setattr(html_text, "_reserved", lambda utf8: True)
+    assert fast == visible_text(markup)
+
+
+def test_a_vertical_tab_or_a_private_use_character_is_read_as_before() -> None:
+    # Whitespace collapses piece by piece around a vertical tab (the reference walk's way).
+    assert lines_of("<p>a\n<span>x</span>\x0by z</p>") == ("a x\x0by z",)
+    assert lines_of("<p>a\n<span>x</span>&#11;y</p>") == ("a x\x0by",)
+    # A page's own U+E000/U+E001 are text, not the fast walk's break and tab marks.
+    assert lines_of("<p>a\ue000b</p><p>c&#xE001;d</p>") == ("a\ue000b", "c\ue001d")
+
+
+def test_the_main_element_read_alone_keeps_its_own_block_and_bullet() -> None:
+    assert lines_of("<div>Meny</div><li role='main'>Bjuv</li>") == ("• Bjuv",)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
+from parsers import labels
 from parsers.labels import FieldBlock, extract_fields
+from parsers.vocabulary import ALIASES
 
 
 def pairs(block: FieldBlock) -> list[tuple[str | None, str]]:
@@ -163,3 +169,26 @@ def test_unknown_labels_inside_the_block_do_not_end_it() -> None:
         ("granted_esf_sek", "6 000 000 kr"),
     ]
     assert block.unknown_labels == ("Kommun", "Län")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Projektägare org.nr.: 802518-5011 Projektägare: Coompanion",
+        "Projektägare org.nr: x",
+        "Projektägare org.nrX: y",
+        "xProjektägare: no, -Region: no, Region : yes",
+        "Beviljat ESF-stöd221 114 kr",
+        "Beviljat ESF-stödet: no colon after a label",
+        "Tel.: 1 Tel: 2 Telefonnr.: 3",
+    ],
+)
+def test_the_label_tries_match_as_the_plain_alternations_did(line: str) -> None:
+    """The tries are a faster form of `|`.join(aliases, longest first): same matches."""
+    alternation = "|".join(re.escape(alias) for alias in ALIASES)
+    inline = re.compile(rf"(?<![\w-])(?:{alternation})\s*:")
+    glued = re.compile(rf"^(?P<label>{alternation})(?P<value>.*)$")
+    spans = [(m.span(), m.group()) for m in labels._INLINE.finditer(line)]
+    assert spans == [(m.span(), m.group()) for m in inline.finditer(line)]
+    ours, plain = labels._GLUED.match(line), glued.match(line)
+    assert (ours and ours.groupdict()) == (plain and plain.groupdict())
