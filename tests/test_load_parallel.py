@@ -214,3 +214,37 @@ def test_reparse_imports_neither_scrapy_nor_twisted(archive: Path, tmp_path: Pat
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("command", ["reparse", "load"])
+def test_workers_start_before_the_database_side_is_imported(
+    archive: Path, tmp_path: Path, command: str
+) -> None:
+    """SQLAlchemy and the store load in the writer while the workers parse: imported before
+    the fork, they were serial start-up in every parallel run."""
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    source = str(archive) if command == "reparse" else str(FIXTURES / "load" / "pages")
+    args = (
+        ["reparse", "--db", db_url, "--archive", source, "--jobs", "2"]
+        if command == "reparse"
+        else ["load", source, "--db", db_url, "--archive", str(tmp_path / "a"), "--jobs", "2"]
+    )
+    code = (
+        "import sys\n"
+        "import esfbank.parallel as parallel\n"
+        "from esfbank.cli import main\n"
+        "start = parallel.ordered_map\n"
+        "def watched(*args, **kwargs):\n"
+        "    print('sqlalchemy' in sys.modules, file=sys.stderr)\n"
+        "    return start(*args, **kwargs)\n"
+        "parallel.ordered_map = watched\n"
+        f"main({args!r})\n"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "esfbank", "db", "upgrade", "--db", db_url],
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stderr.splitlines()[0] == "False", done.stderr
+    assert query(db_url, "SELECT count(*) FROM projects")[0][0] > 20

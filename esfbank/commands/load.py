@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from esfbank.commands._runs import closed_if_stopped
     from esfbank.parallel import ordered_map
     from esfbank.progress import Progress
-    from load.store import UPSERT_BATCH, DatabaseUnavailableError, RunCounts, open_store
+    from load.store import UPSERT_BATCH, RunCounts  # the items side: no SQLAlchemy before forking
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
@@ -59,11 +59,14 @@ def run(args: argparse.Namespace) -> int:
         nonlocal parse_failures
         parse_failures += 1
 
-    # Workers start before the database is opened: none holds a copy of its connections.
+    # Workers start before the database side is imported and opened: none holds a copy of its
+    # connections, and its imports load while they parse.
     jobs = config.jobs(args.jobs)
     with ordered_map(
         _parse_file, pages, jobs, ahead=UPSERT_BATCH, preload=("parsers.page",)
     ) as records:
+        from load.store import DatabaseUnavailableError, open_store
+
         try:
             # a missing folder is a typo, not a request for a new database (unlike crawl's)
             store = open_store(config.db_url(args.db), stale_after=config.stale_run_after())

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from esfbank.parallel import ordered_map
     from esfbank.progress import Progress
     from load.archive import Archive
-    from load.store import UPSERT_BATCH, RunCounts
+    from load.store import UPSERT_BATCH, RunCounts  # the items side: no SQLAlchemy before forking
 
     archive_dir = config.archive_dir(args.archive)
     if not (archive_dir / "index").is_dir():
@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     entries = list(pages.latest.values())
     progress = Progress("esfbank reparse", len(entries), config.progress_seconds())
     parse = partial(parse_archived, archive_dir)
-    # Workers start before the database is opened: none holds a copy of its connections.
+    # Workers start before the database side is imported and opened: none holds a copy of its
+    # connections, and its imports (a tenth of a short run) load while they parse.
     jobs = config.jobs(args.jobs)
     with ordered_map(parse, entries, jobs, ahead=UPSERT_BATCH, preload=WORKER_MODULES) as items:
         store = open_migrated_store(config.db_url(args.db))

@@ -21,10 +21,17 @@ co-financiers), urls (url_state and redirects), removals, quarantine (parse_erro
 (shared statement helpers); api holds the `Store` that puts them together.
 """
 
-from load.engine import DatabaseUnavailableError
-from load.store.api import UPSERT_BATCH, Store, open_store
-from load.store.items import LoadItem, Redirect, RunCounts, UpsertCounts, UrlState
-from load.store.runs import STALE_RUN_AFTER
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from load.store.items import UPSERT_BATCH, LoadItem, Redirect, RunCounts, UpsertCounts, UrlState
+
+if TYPE_CHECKING:
+    from load.engine import DatabaseUnavailableError
+    from load.store.api import Store, open_store
+    from load.store.runs import STALE_RUN_AFTER
 
 __all__ = [
     "STALE_RUN_AFTER",
@@ -38,3 +45,19 @@ __all__ = [
     "UrlState",
     "open_store",
 ]
+
+# The database side, imported on first use: parse workers need the items alone, and a reparse
+# forks them before it imports SQLAlchemy, which then loads while they parse.
+_DATABASE_SIDE = {
+    "DatabaseUnavailableError": "load.engine",
+    "STALE_RUN_AFTER": "load.store.runs",
+    "Store": "load.store.api",
+    "open_store": "load.store.api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _DATABASE_SIDE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -24,11 +24,9 @@ from load.engine import (
 )
 from load.store import children, plan, quarantine, removals, runs, upserts
 from load.store import urls as url_state  # not `urls`: the methods' parameter
-from load.store.items import LoadItem, Redirect, RunCounts, UpsertCounts, UrlState
+from load.store.items import UPSERT_BATCH, LoadItem, Redirect, RunCounts, UpsertCounts, UrlState
 from load.store.runs import STALE_RUN_AFTER
 from load.store.sql import chunks, db_message
-
-UPSERT_BATCH = 1000  # records per transaction; parse workers run this far ahead of the writer
 
 
 def _utcnow() -> dt.datetime:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from parsers.records import Record
 
+UPSERT_BATCH = 1000  # records per transaction; parse workers run this far ahead of the writer
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadItem:
