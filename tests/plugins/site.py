@@ -7,10 +7,11 @@ the site with loopback-friendly concurrency (the polite defaults are for real si
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,24 @@ def esfbank(
             f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
         )
     return done
+
+
+def packages_loaded_by(args: Sequence[str], packages: Iterable[str]) -> list[str]:
+    """Which of `packages` `esfbank ARGS`, run in a fresh interpreter, imported (it must exit
+    0): how a command is kept free of the stacks it does not need."""
+    code = (
+        "import sys\n"
+        "from esfbank.cli import main\n"
+        f"assert main({list(args)!r}) == 0\n"
+        f"print(sorted(set({sorted(packages)!r}) & {{name.split('.')[0] for name in sys.modules}}),"
+        " file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=CLI_TIMEOUT_SECONDS
+    )
+    assert done.returncode == 0, done.stderr
+    loaded: list[str] = ast.literal_eval(done.stderr.strip().splitlines()[-1])
+    return loaded
 
 
 def spawn_esfbank(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
