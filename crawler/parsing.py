@@ -30,7 +30,9 @@ def load_item(page: FetchedPage) -> LoadItem:
 
 def parser_crash(page: FetchedPage, exc: Exception) -> FetchFailed:
     """A page the parser crashed on, to quarantine while the run goes on (crawl and reparse)."""
-    return FetchFailed(page.url, f"parser crashed: {type(exc).__name__}: {exc}", page.archive_key)
+    from parsers.page import crash_message  # noqa: PLC0415  (imported by the crash's parse)
+
+    return FetchFailed(page.url, crash_message(exc), page.archive_key)
 
 
 def is_html_content_type(content_type: str | None) -> bool:

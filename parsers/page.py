@@ -107,4 +107,12 @@ def parse_path(path: Path, *, display_path: str | None = None) -> Record:
         data = path.read_bytes()
     except OSError as exc:
         return _unreadable(source, f"cannot read the file: {exc.strerror or exc}")
-    return parse_bytes(data, source)  # sniffed: a `.txt` may hold HTML and vice versa
+    try:
+        return parse_bytes(data, source)  # sniffed: a `.txt` may hold HTML and vice versa
+    except Exception as exc:  # a parser bug: this file says so, the others are read on
+        return _unreadable(source, crash_message(exc))
+
+
+def crash_message(exc: Exception) -> str:
+    """What a page the parser crashed on is quarantined with (files, crawl and reparse)."""
+    return f"parser crashed: {type(exc).__name__}: {exc}"

@@ -6,12 +6,15 @@ import itertools
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from esfbank.cli import main
 from load import schema as t
+from parsers import page as page_module
+from parsers.records import Record, Source
 from tests.plugins.db import FreshDb
 
 PAGES = Path(__file__).parent / "fixtures" / "load" / "pages"
@@ -108,3 +111,33 @@ def test_load_progress_shows_pages_per_second_and_time_left(
         "esfbank load: 4/6 pages, 1 pages/s, about 2 s left",
         "esfbank load: 6/6 pages, 1 pages/s, about 0 s left",
     ]
+
+
+def test_a_file_the_parser_crashes_on_is_quarantined_and_the_load_goes_on(
+    fresh_db: FreshDb,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Before, the first crash ended `esfbank load` with a traceback."""
+    folder = _pages_with_urls(tmp_path / "pages")
+    crashing = sorted(folder.iterdir())[0]
+    parse_bytes = page_module.parse_bytes
+
+    def crash_on_one(data: bytes, source: Source, **kwargs: Any) -> Record:
+        if source.path == str(crashing):
+            raise KeyError("rubrik")
+        return parse_bytes(data, source, **kwargs)
+
+    monkeypatch.setattr(page_module, "parse_bytes", crash_on_one)
+    assert main(["load", str(folder), "--db", fresh_db.url, "--jobs", "1"]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"esfbank parse: {crashing}: field page: parser crashed: KeyError: 'rubrik'"
+    ]
+    assert "1 with parse errors" in out
+    with fresh_db.engine.connect() as conn:
+        errors = conn.execute(sa.select(t.parse_errors.c.source_path, t.parse_errors.c.message))
+        assert errors.all() == [(str(crashing), "parser crashed: KeyError: 'rubrik'")]
+        loaded = conn.execute(sa.select(sa.func.count()).select_from(t.projects)).scalar_one()
+    assert loaded >= 15
