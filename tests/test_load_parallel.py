@@ -20,14 +20,23 @@ from typing import Any
 
 import pytest
 
+from crawler import parsing
 from crawler.items import FetchedPage, FetchFailed
 from crawler.parsing import load_item
 from esfbank.cli import main
+from esfbank.commands import reparse
 from esfbank.commands.reparse import parse_archived
 from esfbank.fixture_site import FixtureSite
 from load.archive import Archive, ArchiveEntry
 from load.store import LoadItem, Store, UpsertCounts
-from tests.plugins.site import CrawlTarget, esfbank, packages_loaded_by, query, table_snapshot
+from tests.plugins.site import (
+    CLI_TIMEOUT_SECONDS,
+    CrawlTarget,
+    esfbank,
+    packages_loaded_by,
+    query,
+    table_snapshot,
+)
 
 pytestmark = pytest.mark.crawl
 
@@ -129,25 +138,52 @@ def _run_status(db_url: str) -> list[tuple[Any, ...]]:
     return query(db_url, "SELECT kind, status FROM crawl_runs")
 
 
-def test_ctrl_c_closes_the_run_as_interrupted_and_stops_the_workers(
-    archive: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def _reparse_in_a_fresh_process(
+    setup: str, db_url: str, archive: Path, jobs: str
+) -> subprocess.CompletedProcess[str]:
+    """`esfbank reparse` in a fresh interpreter after this module's `setup()` patched it.
+
+    The patches and the Ctrl-C test's shared Event reach the workers only when they are
+    forked, which happens only in a process running one thread; a test process that served
+    pages from a thread earlier (Datasette's threads stay) would have them started by a fork
+    server, without either."""
+    args = ["reparse", "--db", db_url, "--archive", str(archive), "--jobs", jobs]
+    code = (
+        "import sys\n"
+        "from tests import test_load_parallel as here\n"
+        f"here.{setup}()\n"
+        "from esfbank.cli import main\n"
+        f"sys.exit(main({args!r}))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_SECONDS,
+        env={**os.environ, "ESFBANK_PROGRESS_SECONDS": "0"},
+    )
+
+
+def press_ctrl_c_while_writing() -> None:
+    """(In the fresh process.) The writer says when it writes; a worker then presses Ctrl-C."""
     upsert = Store.upsert
 
     def upsert_and_tell(self: Store, *args: Any, **kwargs: Any) -> UpsertCounts:
         _writing.set()
         return upsert(self, *args, **kwargs)
 
-    monkeypatch.setattr(Store, "upsert", upsert_and_tell)
-    monkeypatch.setattr("esfbank.commands.reparse.parse_archived", _ctrl_c_while_writing)
+    Store.upsert = upsert_and_tell  # type: ignore[method-assign]
+    reparse.parse_archived = _ctrl_c_while_writing
+
+
+def test_ctrl_c_closes_the_run_as_interrupted_and_stops_the_workers(
+    archive: Path, tmp_path: Path
+) -> None:
     db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    assert main(["reparse", "--db", db_url, "--archive", str(archive), "--jobs", "2"]) == 130
-    assert capsys.readouterr().err == "esfbank reparse: interrupted\n"
+    done = _reparse_in_a_fresh_process("press_ctrl_c_while_writing", db_url, archive, "2")
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "esfbank reparse: interrupted\n"
     assert _run_status(db_url) == [("reparse", "interrupted")]
-    assert multiprocessing.active_children() == []
 
 
 def test_a_dead_worker_fails_the_run_in_one_line(
@@ -173,23 +209,24 @@ def _crash_on_copies(page: FetchedPage) -> LoadItem:
     return load_item(page)
 
 
+def crash_on_copies() -> None:
+    """(In the fresh process.) The parser bug `_crash_on_copies` installed."""
+    parsing.load_item = _crash_on_copies
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_page_the_parser_crashes_on_is_quarantined_and_the_reparse_goes_on(
-    archive: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    jobs: str,
+    archive: Path, tmp_path: Path, jobs: str
 ) -> None:
     """Before, the first crash ended the reparse with a traceback and loaded nothing more."""
-    monkeypatch.setattr("crawler.parsing.load_item", _crash_on_copies)
     db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    assert main(["reparse", "--db", db_url, "--archive", str(archive), "--jobs", jobs]) == 1
-    out, err = capsys.readouterr()
-    crashed = [line for line in err.splitlines() if "parser crashed: KeyError: 'rubrik'" in line]
+    done = _reparse_in_a_fresh_process("crash_on_copies", db_url, archive, jobs)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.splitlines()
+    crashed = [line for line in lines if "parser crashed: KeyError: 'rubrik'" in line]
     assert crashed
-    assert len(crashed) == len(err.splitlines())
-    assert f" {len(crashed)} failed" in out
+    assert len(crashed) == len(lines)
+    assert f" {len(crashed)} failed" in done.stdout
     quarantined = query(db_url, "SELECT source_url, message FROM parse_errors ORDER BY source_url")
     assert len(quarantined) == len(crashed)
     assert len(quarantined) > 5
