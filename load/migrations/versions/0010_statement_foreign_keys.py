@@ -92,15 +92,15 @@ DECLARE
     missing text;
 BEGIN
     -- An update keeps a key some row held before it: only values new to the table are checked.
-    incoming := format('SELECT %1$I AS k FROM new_rows WHERE %1$I IS NOT NULL', col);
+    incoming := format('SELECT DISTINCT %1$I AS k FROM new_rows WHERE %1$I IS NOT NULL', col);
     IF TG_OP = 'UPDATE' THEN
         incoming := incoming || format(' EXCEPT SELECT %1$I FROM old_rows', col);
     END IF;
+    -- The locking sub-select is never made a join: one index look-up per distinct value,
+    -- not a scan of the referred table (which the planner, blind to its size, may choose).
     EXECUTE format(
-        'SELECT 1 FROM %1$I p WHERE p.%2$I IN (%3$s) FOR KEY SHARE OF p', parent, pcol, incoming);
-    EXECUTE format(
-        'SELECT n.k::text FROM (%3$s) n'
-        ' WHERE NOT EXISTS (SELECT FROM %1$I p WHERE p.%2$I = n.k) LIMIT 1',
+        'SELECT n.k::text FROM (%3$s) n WHERE NOT EXISTS'
+        ' (SELECT FROM %1$I p WHERE p.%2$I = n.k FOR KEY SHARE OF p) LIMIT 1',
         parent, pcol, incoming) INTO missing;
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"',
@@ -124,28 +124,30 @@ DECLARE
     referred text;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        EXECUTE format('SELECT EXISTS (SELECT FROM %1$I WHERE %2$I IS NOT NULL)', child, col)
-            INTO STRICT referred;
-        IF referred THEN
+        EXECUTE format('SELECT %2$I::text FROM %1$I WHERE %2$I IS NOT NULL LIMIT 1', child, col)
+            INTO referred;
+        IF referred IS NOT NULL THEN
             RAISE EXCEPTION 'cannot truncate a table referenced in a foreign key constraint'
                 USING ERRCODE = 'feature_not_supported', CONSTRAINT = name, TABLE = child,
                     DETAIL = format('Table "%s" references "%s".', child, parent);
         END IF;
         RETURN NULL;
     END IF;
-    -- Keys the statement took away (a key deleted, or changed, and not there any more).
-    gone := format('SELECT %1$I FROM old_rows', pcol);
+    -- Keys the statement took away (deleted, or changed and not there any more). OFFSET 0
+    -- keeps each sub-select a look-up per key, never a scan of the whole table.
+    gone := format('SELECT %1$I AS k FROM old_rows', pcol);
     IF TG_OP = 'UPDATE' THEN
         gone := gone || format(' EXCEPT SELECT %1$I FROM new_rows', pcol);
     END IF;
-    gone := format('SELECT g.%2$I FROM (%3$s) g WHERE NOT EXISTS'
-        ' (SELECT FROM %1$I p WHERE p.%2$I = g.%2$I)', parent, pcol, gone);
+    gone := format('SELECT g.k FROM (%3$s) g WHERE NOT EXISTS'
+        ' (SELECT FROM %1$I p WHERE p.%2$I = g.k OFFSET 0)', parent, pcol, gone);
     IF TG_OP = 'DELETE' AND on_delete = 'CASCADE' THEN
-        EXECUTE format('DELETE FROM %1$I WHERE %2$I IN (%3$s)', child, col, gone);
+        EXECUTE format('DELETE FROM %1$I c USING (%3$s) g WHERE c.%2$I = g.k', child, col, gone);
         RETURN NULL;
     END IF;
-    EXECUTE format('SELECT c.%2$I::text FROM %1$I c WHERE c.%2$I IN (%3$s) LIMIT 1',
-        child, col, gone) INTO referred;
+    EXECUTE format('SELECT g.k::text FROM (%3$s) g WHERE EXISTS'
+        ' (SELECT FROM %1$I c WHERE c.%2$I = g.k OFFSET 0) LIMIT 1', child, col, gone)
+        INTO referred;
     IF referred IS NOT NULL THEN
         RAISE EXCEPTION
                 'update or delete on table "%" violates foreign key constraint "%" on table "%"',
