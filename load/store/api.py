@@ -6,8 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import threading
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -49,41 +48,6 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-class _PlannedAhead(threading.Thread):
-    """The next batch planned in a thread while the caller writes the current one (PostgreSQL):
-    psycopg lets go of the GIL while it waits for the server, so planning (pure Python) runs in
-    that wait instead of after it. An error planning is raised by `result`, where planning on
-    the caller's thread would have raised it: after the current batch is written. The thread
-    is joined before the caller reads the next batch from its items (a parse pool may fork
-    then, which it does only while one thread runs)."""
-
-    def __init__(
-        self,
-        items: Sequence[LoadItem],
-        run_id: int,
-        now: dt.datetime,
-        regions: Mapping[str, str | None],
-    ) -> None:
-        super().__init__(name="esfbank-plan-ahead", daemon=True)
-        self._args = (items, run_id, now, regions)
-        self._plan: plan.Plan | None = None
-        self._error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self._plan = plan.build(*self._args)
-        except BaseException as exc:  # handed to the caller's thread by result()
-            self._error = exc
-
-    def result(self) -> tuple[dt.datetime, plan.Plan]:
-        self.join()
-        if self._error is not None:
-            raise self._error
-        assert self._plan is not None
-        return self._args[2], self._plan
 
 
 class Store:
@@ -146,46 +110,14 @@ class Store:
         in halves, down to single records, so only the offending record is quarantined.
         """
         total = UpsertCounts()
-        with contextlib.closing(self._planned(items, run_id, batch_size)) as planned:
-            for batch, batch_plan in planned:
-                with _collector_paused():
-                    total.add(self._upsert_batch(batch, run_id, batch_plan))
+        for batch in chunks(items, batch_size):
+            with _collector_paused():
+                total.add(self._upsert_batch(batch, run_id))
         return total
 
-    def _planned(
-        self, items: Iterable[LoadItem], run_id: int, batch_size: int
-    ) -> Generator[tuple[list[LoadItem], tuple[dt.datetime, plan.Plan]], None, None]:
-        """The batches with their plans. On PostgreSQL the next batch is read and planned
-        while the caller writes this one (_PlannedAhead); on SQLite, whose writes are the
-        process's own CPU work, each is read and planned after the previous one is written."""
-        batches = chunks(items, batch_size)
-        if self.engine.dialect.name != "postgresql":
-            for batch in batches:
-                yield batch, self._plan(batch, run_id)
-            return
-        following = next(batches, None)
-        planned = None if following is None else self._plan(following, run_id)
-        while following is not None and planned is not None:
-            batch, following = following, next(batches, None)
-            ahead = None
-            if following is not None:
-                ahead = _PlannedAhead(following, run_id, self._clock(), self._regions)
-            try:
-                yield batch, planned
-            finally:
-                if ahead is not None:
-                    ahead.join()
-            if ahead is not None:
-                planned = ahead.result()
-
-    def _plan(self, items: Sequence[LoadItem], run_id: int) -> tuple[dt.datetime, plan.Plan]:
+    def _upsert_batch(self, items: Sequence[LoadItem], run_id: int) -> UpsertCounts:
         now = self._clock()
-        return now, plan.build(items, run_id, now, self._regions)
-
-    def _upsert_batch(
-        self, items: Sequence[LoadItem], run_id: int, planned: tuple[dt.datetime, plan.Plan]
-    ) -> UpsertCounts:
-        now, batch = planned
+        batch = plan.build(items, run_id, now, self._regions)
         try:
             with self._writer.begin() as conn:
                 lock_writers(conn)
@@ -193,11 +125,8 @@ class Store:
         except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
             if len(items) > 1:  # halve until the offending record stands alone
                 middle = len(items) // 2
-                counts = self._upsert_batch(
-                    items[:middle], run_id, self._plan(items[:middle], run_id)
-                )
-                rest = items[middle:]
-                counts.add(self._upsert_batch(rest, run_id, self._plan(rest, run_id)))
+                counts = self._upsert_batch(items[:middle], run_id)
+                counts.add(self._upsert_batch(items[middle:], run_id))
                 return counts
             refused = plan.refused(items[0], run_id, now, db_message(exc))
             with self._writer.begin() as conn:
