@@ -24,7 +24,8 @@ def _load_one(fresh_db: FreshDb) -> int:
     store.upsert([LoadItem(record=record, url=record.source.url)], run)
     store.close()
     with fresh_db.engine.connect() as conn:
-        return conn.execute(sa.select(t.projects.c.id)).scalar_one()
+        project_id: int = conn.execute(sa.select(t.projects.c.id)).scalar_one()
+    return project_id
 
 
 def _refused(fresh_db: FreshDb, statement: sa.Executable, constraint: str) -> None:

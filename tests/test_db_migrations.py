@@ -48,10 +48,10 @@ def test_every_statement_checked_key_has_its_triggers(
         triggers = {(table, name) for table, name in rows}
     engine.dispose()
     keys = [
-        (fk.parent.table.name, fk.constraint.name, fk.column.table.name)
+        (table.name, fk.name, fk.referred_table.name)
         for table in metadata.tables.values()
-        for fk in table.foreign_keys
-        if (table.name, fk.parent.name) in STATEMENT_CHECKED_KEYS
+        for fk in table.foreign_key_constraints
+        if (table.name, fk.column_keys[0]) in STATEMENT_CHECKED_KEYS
     ]
     assert len(keys) == len(STATEMENT_CHECKED_KEYS)
     expected = {
