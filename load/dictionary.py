@@ -744,6 +744,9 @@ def render(relations: Sequence[Relation]) -> str:
         "Types are backend-neutral: `text(n)` is VARCHAR(n), `timestamp` is with time zone (UTC),",
         "`json` is JSON on SQLite and JSONB on PostgreSQL, money is `bigint` whole kronor.",
         "Columns marked *personal data* are left out by `esfbank export --no-personal-data`.",
+        "Columns naming another table's row (`project_id`, `run_id`, `news_id`, `region`, …)",
+        "are foreign keys on SQLite; on PostgreSQL the loaded tables' ones are enforced by",
+        "statement-level triggers instead, with the same refusals (docs/postgresql.md).",
         "",
         "Contents: " + ", ".join(f"[{r.name}](#{r.name})" for r in relations),
     ]

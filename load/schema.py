@@ -135,6 +135,29 @@ def field_column(field: Field) -> sa.Column[Any]:
     )
 
 
+# The foreign keys PostgreSQL enforces with statement-level triggers instead of constraints
+# (migration 0010; docs/postgresql.md says why and how), as (table, column): a real foreign key
+# costs one look-up per inserted row, the triggers one anti-join per COPY. The database still
+# refuses every dangling value; SQLite keeps them all as constraints. The search index tables
+# (load/search.py, outside this metadata) are checked the same way.
+STATEMENT_CHECKED_KEYS = frozenset(
+    {
+        ("projects", "region"),
+        ("projects", "owner_org_number"),
+        ("project_versions", "project_id"),
+        ("project_versions", "run_id"),
+        ("project_municipalities", "project_id"),
+        ("project_municipalities", "kommunkod"),
+        ("project_partners", "project_id"),
+        ("project_cofinanciers", "project_id"),
+        ("news_project_links", "news_id"),
+        ("url_state", "run_id"),
+        ("url_state", "project_id"),
+        ("url_state", "news_id"),
+        ("project_links", "project_id"),
+    }
+)
+
 # The natural key first, then where the page was read, then the other fields.
 _KEY_FIELDS = ("programme_period", "project_number")
 
