@@ -89,12 +89,10 @@ def _converted(
     return list(zip(*columns, strict=True))
 
 
-def _values(
-    conn: Connection, table: sa.Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
-) -> list[tuple[Any, ...]]:
+def _tuples(names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows' values in the order of `names`."""
     get = operator.itemgetter(*names)
-    tuples = [get(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows]
-    return _converted(conn, table, names, tuples)
+    return [get(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows]
 
 
 def _copy(
@@ -127,7 +125,7 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
     """INSERT every row (all with the same keys, column names) in the current transaction."""
     if rows:
         names = list(rows[0])
-        _insert(conn, table, names, _values(conn, table, names, rows))
+        insert_tuples(conn, table, names, _tuples(names, rows))
 
 
 def insert_tuples(
@@ -163,10 +161,34 @@ def upsert_rows(
     those in `keep_when_null`, which keep the stored one when the new one is NULL; with
     `update_when` (SQL over the table and `excluded`), only stored rows meeting it change.
     (PostgreSQL: COPY into a temporary table, then one INSERT … SELECT.)"""
-    if not rows:
+    if rows:
+        names = list(rows[0])
+        tuples = _tuples(names, rows)
+        upsert_tuples(
+            conn,
+            table,
+            names,
+            tuples,
+            key=key,
+            keep_when_null=keep_when_null,
+            update_when=update_when,
+        )
+
+
+def upsert_tuples(
+    conn: Connection,
+    table: sa.Table,
+    names: Sequence[str],
+    tuples: list[tuple[Any, ...]],
+    *,
+    key: str,
+    keep_when_null: Sequence[str] = (),
+    update_when: str | None = None,
+) -> None:
+    """`upsert_rows` of rows given as tuples in the order of `names` (as `insert_tuples`)."""
+    if not tuples:
         return
-    names = list(rows[0])
-    values = _values(conn, table, names, rows)
+    values = _converted(conn, table, names, tuples)
     updates = ", ".join(
         f"{n} = COALESCE(excluded.{n}, {table.name}.{n})"
         if n in keep_when_null

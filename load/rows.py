@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import operator
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -47,6 +48,16 @@ _CONTENT_FIELDS: dict[type, tuple[str, ...]] = {
 _CONTENT_GETTERS: dict[type, Callable[[Record], tuple[Any, ...]]] = {
     cls: operator.attrgetter(*names) for cls, names in _CONTENT_FIELDS.items()
 }
+# Per record type: the hashed fields whose type admits a float, the only places a record holds
+# one (mypy holds the parsers to the types).
+_FLOAT_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(
+        name
+        for name, hint in typing.get_type_hints(cls).items()
+        if name in names and float in (hint, *typing.get_args(hint))
+    )
+    for cls, names in _CONTENT_FIELDS.items()
+}
 
 
 def _json_default(value: Any) -> Any:
@@ -66,38 +77,38 @@ _CANONICAL = json.JSONEncoder(
 _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS
 
 
-def _canonical(content: dict[str, Any]) -> str:
+def _canonical(kind: type, content: dict[str, Any]) -> str:
     """The canonical JSON of a record's content."""
-    encoded = _orjson_canonical(content)
+    encoded = _orjson_canonical(kind, content)
     return _CANONICAL.encode(content) if encoded is None else encoded.decode()
 
 
-def _orjson_canonical(content: dict[str, Any]) -> bytes | None:
-    """The canonical JSON of a record's content as orjson writes it (UTF-8), ten times faster
-    than _CANONICAL; None where the two would differ, as stored hashes depend on every byte:
-    floats that Python writes in exponent form (below 1e-4, from 1e16), NaN and infinities
-    (floats occur only as top-level fields of a record), and what orjson refuses (integers
-    beyond 64 bits, lone surrogates)."""
-    values = content.values()
-    if float in map(type, values) and not all(
-        v == 0 or 1e-4 <= abs(v) < 1e16 for v in values if type(v) is float
-    ):
-        return None
+def _orjson_canonical(kind: type, content: dict[str, Any]) -> bytes | None:
+    """The canonical JSON of the content of a record of type `kind` as orjson writes it (UTF-8),
+    ten times faster than _CANONICAL; None where the two would differ, as stored hashes depend
+    on every byte: floats that Python writes in exponent form (below 1e-4, from 1e16), NaN and
+    infinities (floats occur only in the top-level fields typed so, _FLOAT_FIELDS), and what
+    orjson refuses (integers beyond 64 bits, lone surrogates)."""
+    for name in _FLOAT_FIELDS[kind]:
+        value = content[name]
+        if type(value) is float and not (value == 0 or 1e-4 <= abs(value) < 1e16):
+            return None
     try:
         return orjson.dumps(content, default=_json_default, option=_ORJSON_OPTIONS)
     except orjson.JSONEncodeError:
         return None
 
 
-def _content(record: Record) -> dict[str, Any]:
-    kind = type(record)
-    return dict(zip(_CONTENT_FIELDS[kind], _CONTENT_GETTERS[kind](record), strict=True))
+def _content(kind: type, record: Record) -> dict[str, Any]:
+    """The hashed fields of a record of type `kind` (one getter: as many names as values)."""
+    return dict(zip(_CONTENT_FIELDS[kind], _CONTENT_GETTERS[kind](record), strict=False))
 
 
 def content_json(record: Record) -> JsonText:
     """The normalised record, canonical JSON (keys sorted): the contract's fields without
     where the page came from and `errors`. This is what is hashed and kept as a version."""
-    return JsonText(_canonical(_content(record)))
+    kind = type(record)
+    return JsonText(_canonical(kind, _content(kind, record)))
 
 
 def content_hash(text: str) -> str:
@@ -107,8 +118,9 @@ def content_hash(text: str) -> str:
 
 def _json_and_hash(record: Record) -> tuple[JsonText, str]:
     """`content_json` and its `content_hash`, the UTF-8 bytes made once."""
-    content = _content(record)
-    encoded = _orjson_canonical(content)
+    kind = type(record)
+    content = _content(kind, record)
+    encoded = _orjson_canonical(kind, content)
     if encoded is None:
         text = JsonText(_CANONICAL.encode(content))
         return text, content_hash(text)
@@ -162,7 +174,7 @@ def prepare(record: Record, url: str | None, key: str) -> Prepared:
     else:
         raise TypeError(f"only projects and news with a URL are stored, not {record.kind}")
     text, digest = _json_and_hash(record)
-    return Prepared(key=key, hash=digest, content_json=text, values=values)
+    return Prepared(key, digest, text, values)  # by position: quicker, made by the thousand
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
