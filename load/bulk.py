@@ -21,7 +21,7 @@ from load.schema import plain_type
 if TYPE_CHECKING:
     import psycopg
 
-Convert = Callable[[Any], Any]
+ConvertColumn = Callable[[Sequence[Any]], Sequence[Any]]  # a column's values, converted
 
 
 class JsonText(str):
@@ -57,21 +57,33 @@ def _sqlite_datetime(value: dt.datetime | None) -> str | None:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _sqlite_date(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _json_column(values: Sequence[Any]) -> Sequence[Any]:
+    """A JSON column's texts (`_json`), the common case without a Python call per value."""
+    try:
+        return [v if v is None or type(v) is JsonText else orjson.dumps(v).decode() for v in values]
+    except orjson.JSONEncodeError:
+        return list(map(_json, values))
 
 
-def _converter(column_type: sa.types.TypeEngine[Any], dialect: str) -> Convert | None:
-    """How a value of this column type is handed to the driver (None: as it is; sqlite3
-    binds booleans as the integers 0 and 1 itself)."""
+def _sqlite_dates(values: Sequence[dt.date | None]) -> Sequence[str | None]:
+    return [None if v is None else v.isoformat() for v in values]
+
+
+def _sqlite_datetimes(values: Sequence[dt.datetime | None]) -> Sequence[str | None]:
+    return list(map(_sqlite_datetime, values))
+
+
+def _converter(column_type: sa.types.TypeEngine[Any], dialect: str) -> ConvertColumn | None:
+    """How a column's values are handed to the driver (None: as they are; sqlite3 binds
+    booleans as the integers 0 and 1 itself)."""
     if isinstance(column_type, sa.JSON):
-        return _json
+        return _json_column
     if dialect != "sqlite":
         return None  # psycopg adapts dates, timestamps and booleans itself
     if isinstance(column_type, sa.DateTime):
-        return _sqlite_datetime
+        return _sqlite_datetimes
     if isinstance(column_type, sa.Date):
-        return _sqlite_date
+        return _sqlite_dates
     return None
 
 
@@ -82,10 +94,10 @@ def _converted(
     converters = [_converter(plain_type(table.c[name].type), conn.dialect.name) for name in names]
     if not any(converters):
         return tuples
-    columns = list(zip(*tuples, strict=True))
+    columns: list[Sequence[Any]] = list(zip(*tuples, strict=True))
     for index, convert in enumerate(converters):
         if convert is not None:
-            columns[index] = tuple(map(convert, columns[index]))
+            columns[index] = convert(columns[index])
     return list(zip(*columns, strict=True))
 
 
