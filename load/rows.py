@@ -37,16 +37,27 @@ _PROJECT_SCALARS = tuple(
 # The columns a record fills (besides `source_url`), in the order of `Prepared.values`.
 PROJECT_COLUMNS: tuple[str, ...] = (*_PROJECT_SCALARS, *_PROJECT_JSON)
 NEWS_COLUMNS: tuple[str, ...] = ("title", "published_date", "body", "unknown_labels")
-_PROJECT_SCALAR_VALUES = operator.attrgetter(*_PROJECT_SCALARS)
+_COLUMNS: dict[type, tuple[str, ...]] = {
+    ProjectRecord: PROJECT_COLUMNS,
+    NewsRecord: NEWS_COLUMNS,
+    PageRecord: (),
+}
+_SECTIONS = PROJECT_COLUMNS.index("sections")
 
 
-# Per record type: the hashed field names in sorted order, and a getter of their values.
+# Per record type: the hashed field names in sorted order (orjson's sort of the keys is then a
+# single pass), a getter of their values, and where its table's columns are among them.
 _CONTENT_FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(sorted(f.name for f in dataclasses.fields(cls) if f.name not in NOT_HASHED))
-    for cls in (ProjectRecord, NewsRecord, PageRecord)
+    for cls in _COLUMNS
 }
 _CONTENT_GETTERS: dict[type, Callable[[Record], tuple[Any, ...]]] = {
     cls: operator.attrgetter(*names) for cls, names in _CONTENT_FIELDS.items()
+}
+_COLUMN_PICKERS: dict[type, Callable[[tuple[Any, ...]], tuple[Any, ...]]] = {
+    cls: operator.itemgetter(*(_CONTENT_FIELDS[cls].index(name) for name in columns))
+    for cls, columns in _COLUMNS.items()
+    if len(columns) > 1
 }
 # Per record type: the hashed fields whose type admits a float, the only places a record holds
 # one (mypy holds the parsers to the types).
@@ -99,16 +110,16 @@ def _orjson_canonical(kind: type, content: dict[str, Any]) -> bytes | None:
         return None
 
 
-def _content(kind: type, record: Record) -> dict[str, Any]:
-    """The hashed fields of a record of type `kind` (one getter: as many names as values)."""
-    return dict(zip(_CONTENT_FIELDS[kind], _CONTENT_GETTERS[kind](record), strict=False))
+def _content(kind: type, values: tuple[Any, ...]) -> dict[str, Any]:
+    """The hashed fields of a record of type `kind`, given their values (`_CONTENT_GETTERS`)."""
+    return dict(zip(_CONTENT_FIELDS[kind], values, strict=False))  # as many as the getter reads
 
 
 def content_json(record: Record) -> JsonText:
     """The normalised record, canonical JSON (keys sorted): the contract's fields without
     where the page came from and `errors`. This is what is hashed and kept as a version."""
     kind = type(record)
-    return JsonText(_canonical(kind, _content(kind, record)))
+    return JsonText(_canonical(kind, _content(kind, _CONTENT_GETTERS[kind](record))))
 
 
 def content_hash(text: str) -> str:
@@ -116,10 +127,9 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _json_and_hash(record: Record) -> tuple[JsonText, str]:
-    """`content_json` and its `content_hash`, the UTF-8 bytes made once."""
-    kind = type(record)
-    content = _content(kind, record)
+def _json_and_hash(kind: type, content: dict[str, Any]) -> tuple[JsonText, str]:
+    """`content_json` and its `content_hash` of a record of type `kind` from its `_content`,
+    the UTF-8 bytes made once."""
     encoded = _orjson_canonical(kind, content)
     if encoded is None:
         text = JsonText(_CANONICAL.encode(content))
@@ -152,29 +162,19 @@ class Prepared(NamedTuple):
     values: tuple[Any, ...]
 
 
-def project_values(record: ProjectRecord) -> tuple[Any, ...]:
-    """The projects columns of a record (its lists go to the child tables). `sections` as a
-    dict: a read-only mapping is no JSON object to the encoders."""
-    sections = record.sections
-    if type(sections) is not dict:
-        sections = dict(sections)
-    return (*_PROJECT_SCALAR_VALUES(record), sections, record.unknown_labels)
-
-
-def news_values(record: NewsRecord) -> tuple[Any, ...]:
-    return (record.title, record.published_date, record.body, record.unknown_labels)
-
-
 def prepare(record: Record, url: str | None, key: str) -> Prepared:
-    """Key, hash and column values of a project, or of a news record (which has its URL)."""
-    if isinstance(record, ProjectRecord):
-        values = project_values(record)
-    elif isinstance(record, NewsRecord) and url is not None:
-        values = news_values(record)
-    else:
+    """Key, hash and column values of a project, or of a news record (which has its URL).
+    Project `sections` as a dict: a read-only mapping is no JSON object to the encoders."""
+    kind = type(record)
+    if not (kind is ProjectRecord or (kind is NewsRecord and url is not None)):
         raise TypeError(f"only projects and news with a URL are stored, not {record.kind}")
-    text, digest = _json_and_hash(record)
-    return Prepared(key, digest, text, values)  # by position: quicker, made by the thousand
+    values = _CONTENT_GETTERS[kind](record)
+    text, digest = _json_and_hash(kind, _content(kind, values))
+    columns = _COLUMN_PICKERS[kind](values)
+    if kind is ProjectRecord and type(columns[_SECTIONS]) is not dict:
+        sections = dict(columns[_SECTIONS])
+        columns = (*columns[:_SECTIONS], sections, *columns[_SECTIONS + 1 :])
+    return Prepared(key, digest, text, columns)  # by position: quicker, made by the thousand
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
