@@ -21,7 +21,7 @@ from load.schema import plain_type
 if TYPE_CHECKING:
     import psycopg
 
-Convert = Callable[[Any], Any]
+ConvertColumn = Callable[[Sequence[Any]], Sequence[Any]]  # a column's values, converted
 
 
 class JsonText(str):
@@ -57,21 +57,33 @@ def _sqlite_datetime(value: dt.datetime | None) -> str | None:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _sqlite_date(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _json_column(values: Sequence[Any]) -> Sequence[Any]:
+    """A JSON column's texts (`_json`), the common case without a Python call per value."""
+    try:
+        return [v if v is None or type(v) is JsonText else orjson.dumps(v).decode() for v in values]
+    except orjson.JSONEncodeError:
+        return list(map(_json, values))
 
 
-def _converter(column_type: sa.types.TypeEngine[Any], dialect: str) -> Convert | None:
-    """How a value of this column type is handed to the driver (None: as it is; sqlite3
-    binds booleans as the integers 0 and 1 itself)."""
+def _sqlite_dates(values: Sequence[dt.date | None]) -> Sequence[str | None]:
+    return [None if v is None else v.isoformat() for v in values]
+
+
+def _sqlite_datetimes(values: Sequence[dt.datetime | None]) -> Sequence[str | None]:
+    return list(map(_sqlite_datetime, values))
+
+
+def _converter(column_type: sa.types.TypeEngine[Any], dialect: str) -> ConvertColumn | None:
+    """How a column's values are handed to the driver (None: as they are; sqlite3 binds
+    booleans as the integers 0 and 1 itself)."""
     if isinstance(column_type, sa.JSON):
-        return _json
+        return _json_column
     if dialect != "sqlite":
         return None  # psycopg adapts dates, timestamps and booleans itself
     if isinstance(column_type, sa.DateTime):
-        return _sqlite_datetime
+        return _sqlite_datetimes
     if isinstance(column_type, sa.Date):
-        return _sqlite_date
+        return _sqlite_dates
     return None
 
 
@@ -82,19 +94,17 @@ def _converted(
     converters = [_converter(plain_type(table.c[name].type), conn.dialect.name) for name in names]
     if not any(converters):
         return tuples
-    columns = list(zip(*tuples, strict=True))
+    columns: list[Sequence[Any]] = list(zip(*tuples, strict=True))
     for index, convert in enumerate(converters):
         if convert is not None:
-            columns[index] = tuple(map(convert, columns[index]))
+            columns[index] = convert(columns[index])
     return list(zip(*columns, strict=True))
 
 
-def _values(
-    conn: Connection, table: sa.Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
-) -> list[tuple[Any, ...]]:
+def _tuples(names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows' values in the order of `names`."""
     get = operator.itemgetter(*names)
-    tuples = [get(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows]
-    return _converted(conn, table, names, tuples)
+    return [get(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows]
 
 
 def _copy(
@@ -127,7 +137,7 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
     """INSERT every row (all with the same keys, column names) in the current transaction."""
     if rows:
         names = list(rows[0])
-        _insert(conn, table, names, _values(conn, table, names, rows))
+        insert_tuples(conn, table, names, _tuples(names, rows))
 
 
 def insert_tuples(
@@ -163,10 +173,34 @@ def upsert_rows(
     those in `keep_when_null`, which keep the stored one when the new one is NULL; with
     `update_when` (SQL over the table and `excluded`), only stored rows meeting it change.
     (PostgreSQL: COPY into a temporary table, then one INSERT … SELECT.)"""
-    if not rows:
+    if rows:
+        names = list(rows[0])
+        tuples = _tuples(names, rows)
+        upsert_tuples(
+            conn,
+            table,
+            names,
+            tuples,
+            key=key,
+            keep_when_null=keep_when_null,
+            update_when=update_when,
+        )
+
+
+def upsert_tuples(
+    conn: Connection,
+    table: sa.Table,
+    names: Sequence[str],
+    tuples: list[tuple[Any, ...]],
+    *,
+    key: str,
+    keep_when_null: Sequence[str] = (),
+    update_when: str | None = None,
+) -> None:
+    """`upsert_rows` of rows given as tuples in the order of `names` (as `insert_tuples`)."""
+    if not tuples:
         return
-    names = list(rows[0])
-    values = _values(conn, table, names, rows)
+    values = _converted(conn, table, names, tuples)
     updates = ", ".join(
         f"{n} = COALESCE(excluded.{n}, {table.name}.{n})"
         if n in keep_when_null

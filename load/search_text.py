@@ -22,6 +22,7 @@ import snowballstemmer
 _WORD = re.compile(r"[^\W_]+")
 # Longer "words" are no words (a hash, a run of letters): both sides skip them alike.
 MAX_WORD_CHARS = 80
+_STEMS_KEPT = 262_144  # distinct words whose stems are kept (about a corpus' vocabulary)
 MAX_QUERY_CHARS = 500
 MAX_QUERY_TERMS = 32
 QUOTES = str.maketrans({"”": '"', "“": '"', "„": '"'})
@@ -66,7 +67,7 @@ def words(text: str | None) -> list[str]:
     return kept
 
 
-@functools.lru_cache(maxsize=262_144)
+@functools.lru_cache(maxsize=_STEMS_KEPT)
 def stem(word: str) -> str:
     """The Snowball Swedish stem of a lower-cased word; words with digits are kept as they are
     (PostgreSQL files them under its `simple` dictionary)."""
@@ -94,10 +95,30 @@ def document(title: str | None, texts: Iterable[str | None]) -> Document:
     return Document(tuple(words(title)), tuple(words("\n".join(filter(None, texts)))))
 
 
+class _IndexStems(dict[str, str | None]):
+    """Lower-cased word → its stem, or None for a word left out of the index (a stop word, an
+    over-long one): `words` and `stem` in one look-up made in C for a word met before, as a
+    load stems every page it writes. Pure, so never stale; emptied when it grows as large as
+    `stem`'s own cache."""
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) >= _STEMS_KEPT:
+            self.clear()
+        kept = len(word) <= MAX_WORD_CHARS and word not in STOP_WORDS
+        self[word] = found = stem(word) if kept else None
+        return found
+
+
+_INDEX_STEMS = _IndexStems()
+
+
 def stemmed(texts: Iterable[str | None]) -> str:
     """The stems of the texts' words, space-separated, in order: `document(first, rest).stems()`
-    without keeping title and body apart, for SQLite's FTS5 column of every page a load writes."""
-    return " ".join(map(stem, words("\n".join(filter(None, texts)))))
+    without keeping title and body apart, for SQLite's FTS5 column of every page a load writes.
+    (A stem is never empty: Snowball removes no suffix within a word's first three letters.)"""
+    text = "\n".join(filter(None, texts))
+    found = _WORD.findall(unicodedata.normalize("NFC", text).lower())
+    return " ".join(filter(None, map(_INDEX_STEMS.__getitem__, found)))
 
 
 def project_texts(owner: str | None, sections: Mapping[str, str] | None) -> list[str | None]:

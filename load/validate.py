@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from parsers.records import ProjectRecord
 
 PERIODS = frozenset({"2007-2013", "2014-2020", "2021-2027"})
 _AMOUNTS = ("total_budget_sek", "granted_esf_sek", "total_costs_sek", "planned_participants")
+_AMOUNT_VALUES = operator.attrgetter(*_AMOUNTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +38,7 @@ def project_violations(
         )
     elif key is None:
         found.append(Violation("project_number", None, "missing key: no number and no URL"))
-    for name in _AMOUNTS:
-        amount = getattr(record, name)
+    for name, amount in zip(_AMOUNTS, _AMOUNT_VALUES(record), strict=True):
         if amount is not None and amount < 0:
             found.append(Violation(name, str(amount), "negative amount"))
     rate = record.eu_cofinancing_rate_pct

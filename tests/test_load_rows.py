@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from load.rows import NOT_HASHED, content_hash, content_json, prepare
+from load.rows import NOT_HASHED, PROJECT_COLUMNS, content_hash, content_json, prepare
 from parsers.page import parse_path
 from parsers.records import NewsRecord, PageRecord, Record, Source
 from tests.plugins.db import synthetic_project
@@ -75,3 +75,16 @@ def test_prepare_hashes_the_canonical_json() -> None:
     prepared = prepare(record, record.source.url, "key")
     assert prepared.content_json == stdlib_canonical(record)
     assert prepared.hash == content_hash(stdlib_canonical(record))
+
+
+def test_prepare_gives_the_column_values_in_their_order_with_sections_as_a_dict() -> None:
+    """One read of the record gives the hashed content and the projects columns alike."""
+    sections = MappingProxyType({"Syfte": "Ö", "Bakgrund": "A"})
+    record = synthetic_project(4, sections=sections, unknown_labels=("Övrigt",))
+    prepared = prepare(record, record.source.url, "key")
+    assert prepared.content_json == stdlib_canonical(record)
+    values = dict(zip(PROJECT_COLUMNS, prepared.values, strict=True))
+    assert values == {name: getattr(record, name) for name in PROJECT_COLUMNS} | {
+        "sections": dict(sections)
+    }
+    assert type(values["sections"]) is dict

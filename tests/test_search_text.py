@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from load import search_text
 from load.search_text import (
     MAX_QUERY_CHARS,
     SearchQueryError,
@@ -158,3 +159,15 @@ def test_texts_split_as_one_give_the_words_of_each_in_turn() -> None:
         assert doc.body == alone
         assert doc.title == tuple(words(title))
         assert stemmed([title, *texts]) == " ".join(map(stem, (*words(title), *alone)))
+
+
+def test_the_index_stems_stay_right_when_their_table_is_emptied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The load's word → stem table is emptied when full: stems made after are the same."""
+    texts = ["Arbetslösa ungdomar och kvinnor", "ungdomar i arbete, kvinnor i stöd", "x" * 81]
+    expected = stemmed(texts)
+    monkeypatch.setattr("load.search_text._STEMS_KEPT", 2)
+    monkeypatch.setattr("load.search_text._INDEX_STEMS", type(search_text._INDEX_STEMS)())
+    assert stemmed(texts) == expected == " ".join(map(stem, words("\n".join(texts[:2]))))
+    assert len(search_text._INDEX_STEMS) <= 2

@@ -140,11 +140,7 @@ class Store:
             upserts.write_projects(conn, batch, run_id, now, self._kommunkod)
         if batch.news:
             upserts.write_news(conn, batch, now)
-        if batch.url_rows:
-            for url, (column, key) in batch.url_units.items():
-                units = batch.projects if column == "project_id" else batch.news
-                batch.url_rows[url][column] = units[key].id
-            url_state.write_rows(conn, list(batch.url_rows.values()))
+        url_state.write_items(conn, url_state.item_rows(plan.pages(batch), run_id, now))
         quarantine.resolve_errors(conn, batch.urls, batch.paths, run_id, now)
         quarantine.record_errors(conn, list(batch.error_rows.values()))
         runs.progress(conn, run_id, now)

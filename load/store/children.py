@@ -4,6 +4,7 @@ co-financiers, each at its position on the page."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import count, repeat
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,47 +23,46 @@ def _fold(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-class Kommunkoder:
-    """Municipality names as pages write them → SCB code, memoised per name."""
+class Kommunkoder(dict[str, str | None]):
+    """Municipality names as pages write them → SCB code, each name worked out once (a dict:
+    the names met before are looked up in C, a batch names tens of thousands)."""
 
     def __init__(self, codes: Mapping[str, str | None]) -> None:
+        super().__init__()
         self._codes = {_fold(name): code for name, code in codes.items()}
-        self._seen: dict[str, str | None] = {}  # names as written → code
 
     @classmethod
     def load(cls, conn: Connection) -> Kommunkoder:
         m = t.municipalities
         return cls(dict(conn.execute(sa.select(m.c.name, m.c.kommunkod)).all()))
 
-    def __call__(self, name: str) -> str | None:
+    def __missing__(self, name: str) -> str | None:
         """SCB code of a municipality as pages write it: `Mjölby`, `Mjölby kommun`,
         `Stockholms stad`; None when the name is no municipality's (`Hela Sverige`)."""
-        if name in self._seen:
-            return self._seen[name]
         folded = _fold(name)
         for suffix in (" kommun", " stad"):
             folded = folded.removesuffix(suffix)
         code = self._codes.get(folded)
         if code is None and folded.endswith("s"):
             code = self._codes.get(folded[:-1])
-        self._seen[name] = code
+        self[name] = code
         return code
 
 
 def write(conn: Connection, units: Sequence[Unit], kommunkod: Kommunkoder) -> None:
-    """Insert the child rows of written projects (their old ones are already deleted)."""
+    """Insert the child rows of written projects (their old ones are already deleted). The rows
+    are zipped in C: a batch has some six per project."""
     municipalities: list[tuple[Any, ...]] = []
     partners: list[tuple[Any, ...]] = []
     cofinanciers: list[tuple[Any, ...]] = []
+    code = kommunkod.__getitem__
     for unit in units:
         record, project_id = unit.item.record, unit.id
         assert isinstance(record, ProjectRecord)
-        municipalities += [
-            (project_id, position, name, kommunkod(name))
-            for position, name in enumerate(record.municipalities)
-        ]
-        partners += [(project_id, *entry) for entry in enumerate(record.partners)]
-        cofinanciers += [(project_id, *entry) for entry in enumerate(record.cofinanciers)]
+        names = record.municipalities
+        municipalities += zip(repeat(project_id), count(), names, map(code, names))
+        partners += zip(repeat(project_id), count(), record.partners)
+        cofinanciers += zip(repeat(project_id), count(), record.cofinanciers)
     columns = ("project_id", "position", "name")
     insert_tuples(conn, t.project_municipalities, (*columns, "kommunkod"), municipalities)
     insert_tuples(conn, t.project_partners, columns, partners)

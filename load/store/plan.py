@@ -4,7 +4,7 @@ quarantine, url_state rows, and the counts."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +34,12 @@ class Plan:
 
     projects: dict[str, Unit] = field(default_factory=dict)
     news: dict[str, Unit] = field(default_factory=dict)
-    url_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
-    url_units: dict[str, tuple[str, str]] = field(default_factory=dict)  # url → (column, key)
+    # url → the page loaded from it, its content hash, and the key of the unit it was loaded
+    # into among `projects` (True) or `news` (False): its url_state row is made once the
+    # unit's id is known.
+    pages: dict[str, tuple[LoadItem, str | None, tuple[bool, str] | None]] = field(
+        default_factory=dict
+    )
     error_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Where the batch's pages came from: URLs, and files for records without one. Their open
     # parse errors that the batch does not raise again are resolved.
@@ -86,10 +90,23 @@ def build(
             target[key] = unit
             digest = unit.prepared.hash
             if url is not None:
-                plan.url_units[url] = ("project_id" if is_project else "news_id", key)
-        if url is not None:
-            plan.url_rows[url] = urls.item_row(item, url, run_id, now, digest)
+                plan.pages[url] = (item, digest, (is_project, key))
+                continue
+        if url is not None:  # what an earlier record of the URL was loaded into stays
+            earlier = plan.pages.get(url)
+            plan.pages[url] = (item, digest, None if earlier is None else earlier[2])
     return plan
+
+
+def pages(plan: Plan) -> Iterator[urls.Page]:
+    """The plan's pages with the ids of what they carry, once its units are written."""
+    for url, (item, digest, unit) in plan.pages.items():
+        if unit is None:
+            yield url, item, digest, None, None
+        elif unit[0]:
+            yield url, item, digest, plan.projects[unit[1]].id, None
+        else:
+            yield url, item, digest, None, plan.news[unit[1]].id
 
 
 def refused(item: LoadItem, run_id: int, now: dt.datetime, message: str) -> Plan:
@@ -99,7 +116,7 @@ def refused(item: LoadItem, run_id: int, now: dt.datetime, message: str) -> Plan
     plan.add_error(item, run_id, now, Violation(None, None, f"database refused: {message}"))
     url = item.page_url
     if url is not None:
-        plan.url_rows[url] = urls.item_row(item, url, run_id, now, None)
+        plan.pages[url] = (item, None, None)
     return plan
 
 

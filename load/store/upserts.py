@@ -24,6 +24,8 @@ from load.store.sql import among, chunks, first
 from parsers.records import NewsRecord, ProjectRecord
 
 _STAMPS = ("first_seen_at", "last_changed_at", "removed_at")
+# project_versions' columns, in the order of the rows `write_projects` makes.
+_VERSIONS = ("project_id", "run_id", "seen_at", "content_hash", "record", "change", "changed")
 
 
 @dataclass(slots=True)
@@ -75,20 +77,10 @@ def write_projects(
         children.write(conn, written, kommunkod)
         search.index_projects(conn, [(_id(u), r) for u, r in zip(written, records, strict=True)])
         versions = [
-            {
-                "project_id": u.id,
-                "run_id": run_id,
-                "seen_at": now,
-                "change": "changed" if u.id in previous else "new",
-                "content_hash": u.prepared.hash,
-                "record": u.prepared.content_json,
-                "changed": changed_fields(previous[u.id], json.loads(u.prepared.content_json))
-                if u.id in previous
-                else None,
-            }
+            (u.id, run_id, now, u.prepared.hash, u.prepared.content_json, *_change(previous, u))
             for u in written
         ]
-        insert_rows(conn, t.project_versions, versions)
+        insert_tuples(conn, t.project_versions, _VERSIONS, versions)
 
 
 def write_news(conn: Connection, plan: Plan, now: dt.datetime) -> None:
@@ -200,6 +192,15 @@ def write_sorted(
             sa.update(table).where(table.c.id == sa.bindparam("target_id")),
             [{"target_id": u.id, "source_url": u.source_url} for u in sorted_out.relinked],
         )
+
+
+def _change(previous: Mapping[int, Any], unit: Unit) -> tuple[str, dict[str, Any] | None]:
+    """A project version's `change` and `changed`: new, or the fields changed since the
+    record of its `previous` version."""
+    record = previous.get(_id(unit))
+    if record is None:
+        return "new", None
+    return "changed", changed_fields(record, json.loads(unit.prepared.content_json))
 
 
 def _project(unit: Unit) -> ProjectRecord:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from load import schema as t
-from load.bulk import upsert_rows
+from load.bulk import upsert_rows, upsert_tuples
 from load.store.items import LoadItem, Redirect, UrlState
 from load.store.sql import among, chunks
 
@@ -43,11 +43,6 @@ def url_states(conn: Connection, urls: Iterable[str]) -> dict[str, UrlState]:
                 capture_url=row["capture_url"],
             )
     return found
-
-
-def write_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Upsert the url_state rows of loaded pages, keeping what a fetch did not send."""
-    upsert_rows(conn, t.url_state, rows, key="url", keep_when_null=KEPT)
 
 
 def redirect_rows(
@@ -104,24 +99,30 @@ def touch_seen(
             )
 
 
-def item_row(
-    item: LoadItem, url: str, run_id: int, now: dt.datetime, digest: str | None
-) -> dict[str, Any]:
-    return url_state_row(
-        url,
-        run_id,
-        now,
-        kind=item.record.kind,
-        last_fetched_at=item.fetched_at,
-        http_status=item.http_status,
-        etag=item.etag,
-        last_modified=item.last_modified,
-        sitemap_lastmod=item.sitemap_lastmod,
-        content_hash=digest,
-        archive_key=item.archive_key,
-        capture_url=item.capture_url,
-        captured_at=item.captured_at,
-    )
+# The url_state columns of a loaded page's row, in the order of `item_rows`' values.
+ITEM_COLUMNS = ("url", "kind", "run_id", "last_fetched_at", "last_seen_at", "http_status", "etag",
+                "last_modified", "sitemap_lastmod", "content_hash", "archive_key", "removed",
+                "removed_at", "project_id", "news_id", "redirected_to", "capture_url",
+                "captured_at")  # fmt: skip
+# A loaded page: its URL, the item, its content hash, the project or news id it carries.
+Page = tuple[str, LoadItem, str | None, int | None, int | None]
+
+
+def item_rows(pages: Iterable[Page], run_id: int, now: dt.datetime) -> list[tuple[Any, ...]]:
+    """The url_state rows of loaded pages: `url_state_row`'s nulls and what the fetch knew, as
+    tuples (ITEM_COLUMNS), made by the thousand."""
+    return [
+        (url, item.record.kind, run_id, item.fetched_at, now, item.http_status, item.etag,
+         item.last_modified, item.sitemap_lastmod, digest, item.archive_key, False, None,
+         project_id, news_id, None, item.capture_url, item.captured_at)
+        for url, item, digest, project_id, news_id in pages
+    ]  # fmt: skip
+
+
+def write_items(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Upsert the url_state rows of loaded pages (`item_rows`), keeping what a fetch did not
+    send."""
+    upsert_tuples(conn, t.url_state, ITEM_COLUMNS, rows, key="url", keep_when_null=KEPT)
 
 
 def url_state_row(url: str, run_id: int, now: dt.datetime, **values: Any) -> dict[str, Any]:
