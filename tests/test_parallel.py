@@ -194,13 +194,15 @@ def test_progress_interval_zero_prints_nothing() -> None:
     assert out.getvalue() == ""
 
 
-@pytest.mark.parametrize("command", ["reparse", "load"])
+@pytest.mark.parametrize("command", ["reparse", "load", "parse"])
 @pytest.mark.parametrize("value", ["0", "-1", "two"])
 def test_jobs_must_be_a_positive_number(
     command: str, value: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exit_:
-        main([command, "x", "--jobs", value] if command == "load" else [command, "--jobs", value])
+        main(
+            [command, "x", "--jobs", value] if command != "reparse" else [command, "--jobs", value]
+        )
     assert exit_.value.code == 2
     assert f"--jobs: {value!r} is not a whole number of processes" in capsys.readouterr().err
 
