@@ -47,9 +47,9 @@ class WorkerDiedError(RunFailedError):
     """A worker process ended without an answer (killed, out of memory, a crash in C code)."""
 
 
-def chunk_size(count: int, jobs: int) -> int:
-    """Small enough that every worker gets several chunks, at most MAX_CHUNK."""
-    return max(1, min(MAX_CHUNK, count // (jobs * 4)))
+def chunk_size(count: int, jobs: int, most: int = MAX_CHUNK) -> int:
+    """Small enough that every worker gets several chunks, at most `most`."""
+    return max(1, min(most, count // (jobs * 4)))
 
 
 @contextmanager
@@ -60,6 +60,7 @@ def ordered_map(
     *,
     ahead: int = 0,
     preload: Sequence[str] = (),
+    max_chunk: int = MAX_CHUNK,
 ) -> Iterator[Iterator[R]]:
     """`func(x)` for each input, in input order, computed by `jobs` processes (fewer when
     there are fewer chunks of input; none when only one).
@@ -68,12 +69,14 @@ def ordered_map(
     more than one job the workers start (and the first chunks are sent) on entering, so
     parsing overlaps whatever the caller does before it reads the results. Workers run up to
     `ahead` inputs (the caller's batch) beyond a few chunks each ahead of what was read.
-    `preload`: modules `func` needs, imported here once rather than in every worker. A worker
-    that dies raises WorkerDiedError; an exception `func` raises is raised again here.
+    `preload`: modules `func` needs, imported here once rather than in every worker.
+    `max_chunk`: inputs per task at most; a smaller one evens out the workers' last tasks (one
+    idles while another ends its last) when the caller has no batch to write. A worker that
+    dies raises WorkerDiedError; an exception `func` raises is raised again here.
     """
     for module in preload:
         importlib.import_module(module)
-    size = chunk_size(len(inputs), jobs)
+    size = chunk_size(len(inputs), jobs, max_chunk)
     chunks = -(-len(inputs) // size)
     if jobs <= 1 or chunks <= 1:  # one file, say: a worker would only add its start-up
         yield map(func, inputs)
@@ -84,7 +87,7 @@ def ordered_map(
         min(jobs, chunks), mp_context=_context(preload), initializer=_ignore_ctrl_c
     )
     try:
-        yield _ordered(pool, func, inputs, jobs, ahead)
+        yield _ordered(pool, func, inputs, jobs, ahead, size=size)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -115,8 +118,10 @@ def _ordered(
     inputs: Sequence[T],
     jobs: int,
     ahead: int = 0,
+    *,
+    size: int | None = None,
 ) -> Iterator[R]:
-    size = chunk_size(len(inputs), jobs)
+    size = size or chunk_size(len(inputs), jobs)
     starts = iter(range(0, len(inputs), size))
     window: deque[Future[list[R]]] = deque()
 

@@ -20,8 +20,10 @@ from esfbank.cli import main
 from esfbank.errors import UsageError
 from esfbank.parallel import (
     CHUNKS_PER_WORKER,
+    MAX_CHUNK,
     WorkerDiedError,
     _ordered,
+    chunk_size,
     ordered_map,
     start_method,
     window_size,
@@ -83,6 +85,15 @@ def test_results_come_in_input_order(jobs: int) -> None:
     with ordered_map(_square, inputs, jobs) as results:
         assert list(results) == [x * x for x in inputs]
     assert multiprocessing.active_children() == []
+
+
+def test_the_caller_caps_the_inputs_per_task() -> None:
+    assert chunk_size(1000, 2) == MAX_CHUNK
+    assert chunk_size(1000, 2, 16) == 16
+    assert chunk_size(40, 2, 16) == 5  # still several chunks a worker
+    inputs = list(range(500))
+    with ordered_map(_square, inputs, 2, max_chunk=7) as results:
+        assert list(results) == [x * x for x in inputs]
 
 
 @pytest.mark.parametrize(("inputs", "workers"), [(1, 0), (2, 2), (500, 3)])
