@@ -76,13 +76,14 @@ def crash_on_some() -> None:
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "table"])
 def test_three_jobs_print_what_one_prints(pages: Path, fmt: str) -> None:
-    one = _parse(str(pages), "--format", fmt, "--jobs", "1", setup="crash_on_some")
-    three = _parse(str(pages), "--format", fmt, "--jobs", "3", setup="crash_on_some")
+    twice = (str(pages), str(pages))  # enough pages for workers, each met twice
+    one = _parse(*twice, "--format", fmt, "--jobs", "1", setup="crash_on_some")
+    three = _parse(*twice, "--format", fmt, "--jobs", "3", setup="crash_on_some")
     assert one.returncode == 1, one.stderr
-    assert len(one.stdout.splitlines()) > 60
+    assert len(one.stdout.splitlines()) > parse.MIN_PAGES_FOR_WORKERS
     assert "broken.html: field page" in one.stderr
     crashed = [line for line in one.stderr.splitlines() if "parser crashed: KeyError" in line]
-    assert len(crashed) == 3
+    assert len(crashed) == 6
     assert (three.returncode, three.stdout, three.stderr) == (
         one.returncode,
         one.stdout,
@@ -92,8 +93,9 @@ def test_three_jobs_print_what_one_prints(pages: Path, fmt: str) -> None:
 
 @pytest.mark.skipif(not REAL_PAGES.is_dir(), reason="needs the shared page texts")
 def test_three_jobs_print_what_one_prints_on_real_pages() -> None:
-    one = _parse(str(REAL_PAGES), "--jobs", "1")
-    three = _parse(str(REAL_PAGES), "--jobs", "3")
+    thrice = (str(REAL_PAGES),) * 3  # enough pages for workers
+    one = _parse(*thrice, "--jobs", "1")
+    three = _parse(*thrice, "--jobs", "3")
     assert len(one.stdout.splitlines()) >= parse.MIN_PAGES_FOR_WORKERS
     assert (three.returncode, three.stdout, three.stderr) == (
         one.returncode,
@@ -121,11 +123,11 @@ def test_a_handful_of_files_starts_no_worker(
     pages: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     used = _jobs_used(monkeypatch)
-    few = sorted(pages.rglob("*.txt"))[: parse.MIN_PAGES_FOR_WORKERS - 1]
-    main(["parse", "--jobs", "3", *map(str, few)])
-    main(["parse", "--jobs", "3", str(pages)])
+    few = [str(pages / "esf2007" / "visioncenter.txt")] * (parse.MIN_PAGES_FOR_WORKERS - 1)
+    main(["parse", "--jobs", "3", *few])
+    main(["parse", "--jobs", "3", *few, str(pages / "empty.txt")])
     monkeypatch.setenv("ESFBANK_JOBS", "2")
-    main(["parse", str(pages)])
+    main(["parse", *few, str(pages / "empty.txt")])
     assert len(capsys.readouterr().out.splitlines()) > len(few)
     assert used == [1, 3, 2]
 
@@ -152,7 +154,7 @@ def press_ctrl_c() -> None:
 
 
 def test_ctrl_c_stops_the_workers_in_one_line(pages: Path) -> None:
-    done = _parse(str(pages), "--jobs", "2", setup="press_ctrl_c")
+    done = _parse(str(pages), str(pages), "--jobs", "2", setup="press_ctrl_c")
     assert done.returncode == 130, done.stderr
     assert done.stderr.splitlines()[-1] == "esfbank parse: interrupted"
     assert "Traceback" not in done.stderr
@@ -168,7 +170,7 @@ def kill_the_workers() -> None:
 
 
 def test_a_dead_worker_fails_the_run_in_one_line(pages: Path) -> None:
-    done = _parse(str(pages), "--jobs", "2", setup="kill_the_workers")
+    done = _parse(str(pages), str(pages), "--jobs", "2", setup="kill_the_workers")
     assert done.returncode == 1
     assert done.stderr.startswith("esfbank parse: error: a parse worker process died")
     assert len(done.stderr.splitlines()) == 1
