@@ -25,7 +25,6 @@ from parsers.vocabulary import is_chrome
 _HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<[!?a-zA-Z]", re.S)
 _HTML_OPEN = re.compile(rb"<html\b", re.I)
 _HTML_CLOSE = re.compile(rb"</html\s*>", re.I)
-_CLOSE_START = b"</html"
 _CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 _SNIFF = 8192
 _MAX_CONTROL_SHARE = 0.02
@@ -102,15 +101,11 @@ def parse_bytes(data: bytes, source: Source, *, is_html: bool | None = None) -> 
 
 
 def _closed(tail: bytes) -> bool:
-    """`_HTML_CLOSE.search(tail)`, faster: a case-blind regex tries every byte, while only
-    where the lower-cased bytes read `</html` can it match (re.I folds ASCII letters alone)."""
-    folded = tail.lower()
-    at = folded.find(_CLOSE_START)
-    while at >= 0:
-        if _HTML_CLOSE.match(tail, at):
-            return True
-        at = folded.find(_CLOSE_START, at + 1)
-    return False
+    """`_HTML_CLOSE.search(tail)`, faster: the case-blind regex tries each of the 8 KB, while a
+    plain `</html>`, which almost every page ends with, is found at once searching backwards."""
+    if tail.rfind(b"</html>") >= 0 or tail.rfind(b"</HTML>") >= 0:
+        return True
+    return _HTML_CLOSE.search(tail) is not None
 
 
 def parse_path(path: Path, *, display_path: str | None = None) -> Record:
