@@ -6,13 +6,16 @@ the free text of real pages; lxml's visible-text extraction alone is timed too, 
 The 1,000 pages are the golden HTML pages padded to 50 KB with inline menu data, as bench_crawl's
 site pads them (real pages carry tens of KB of it). `esfbank parse` over them is timed as a whole
 process (start-up included) beside a bare lxml loop in a fresh interpreter that reads the same
-files and only extracts their visible text (target: at most 2x). The runs alternate and the
-medians count, as the machine is shared.
+files and only extracts their visible text: with its default jobs (one per core, the target: at
+most 2x) and with `--jobs 1` (the one-core cost, printed for what it is). The runs alternate and
+the medians count, as the machine is shared; CPU seconds (user + system, workers included) are
+printed beside the wall clock.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -20,7 +23,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
+from esfbank import config
 from esfbank.fixture_site.synthetic import _weighed
 from parsers.decoding import decode_page
 from parsers.html_text import visible_text
@@ -97,49 +102,78 @@ def folder_of_pages(folder: Path, count: int = FOLDER_PAGES) -> None:
 PROCESS_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def process_seconds(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Wall-clock seconds of one whole process (start-up included), and how it ended."""
+class Timed(NamedTuple):
+    """One whole process: wall-clock and CPU seconds (its children included), how it ended."""
+
+    wall: float
+    cpu: float
+    proc: subprocess.CompletedProcess[str]
+
+
+def timed_process(command: list[str]) -> Timed:
+    """One whole process (start-up included), timed by the clock and by the CPU it used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, check=False, env=PROCESS_ENV)
-    return time.perf_counter() - start, proc
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Timed(wall, cpu, proc)
 
 
 def compare_processes(folder: Path) -> None:
-    """`esfbank parse` and the bare lxml loop over `folder`, alternating, medians and ratio."""
-    esfbank = [sys.executable, "-m", "esfbank", "parse", str(folder)]
-    lxml_loop = [sys.executable, "-c", LXML_LOOP, str(folder)]
-    process_seconds(esfbank)  # untimed: fills the bytecode and file caches for both
-    process_seconds(lxml_loop)
-    parse_times: list[float] = []
-    lxml_times: list[float] = []
+    """`esfbank parse` (default jobs, and one job) and the bare lxml loop over `folder`,
+    alternating; medians and ratios."""
+    jobs = config.jobs()
+    commands = {
+        f"esfbank parse, {jobs} jobs": [sys.executable, "-m", "esfbank", "parse", str(folder)],
+        "esfbank parse, 1 job": [
+            sys.executable,
+            "-m",
+            "esfbank",
+            "parse",
+            "--jobs",
+            "1",
+            str(folder),
+        ],
+        "bare lxml visible-text loop": [sys.executable, "-c", LXML_LOOP, str(folder)],
+    }
+    for command in commands.values():  # untimed: fills the bytecode and file caches
+        timed_process(command)
+    runs: dict[str, list[Timed]] = {name: [] for name in commands}
     for run in range(1, PROCESS_RUNS + 1):
-        parse_s, proc = process_seconds(esfbank)
-        lxml_s, floor = process_seconds(lxml_loop)
-        if proc.returncode != 0 or floor.returncode != 0:
-            sys.exit(f"bench_parse: a run failed: {proc.stderr[-500:]}{floor.stderr[-500:]}")
-        parsed = len(proc.stdout.splitlines())
-        assert parsed == FOLDER_PAGES, parsed
-        parse_times.append(parse_s)
-        lxml_times.append(lxml_s)
+        for name, command in commands.items():
+            timed = timed_process(command)
+            if timed.proc.returncode != 0:
+                sys.exit(f"bench_parse: {name} failed: {timed.proc.stderr[-500:]}")
+            runs[name].append(timed)
+        default, one, lxml = (runs[name][-1] for name in commands)
+        assert default.proc.stdout == one.proc.stdout  # the same records, in the same order
+        assert len(one.proc.stdout.splitlines()) == FOLDER_PAGES
         print(
-            f"  run {run}: esfbank parse {parse_s:.2f} s, lxml loop {lxml_s:.2f} s"
-            f"  ({parse_s / lxml_s:.2f}x)"
+            f"  run {run}: {jobs} jobs {default.wall:.2f} s, 1 job {one.wall:.2f} s, "
+            f"lxml loop {lxml.wall:.2f} s  ({default.wall / lxml.wall:.2f}x, "
+            f"1 job {one.wall / lxml.wall:.2f}x)"
         )
-    parse_median = statistics.median(parse_times)
-    lxml_median = statistics.median(lxml_times)
-    ratio = parse_median / lxml_median
+    wall = {name: statistics.median(t.wall for t in timed) for name, timed in runs.items()}
+    cpu = {name: statistics.median(t.cpu for t in timed) for name, timed in runs.items()}
+    print(f"cores this process may use: {len(os.sched_getaffinity(0))}; default jobs: {jobs}")
+    for name in commands:
+        print(
+            f"{name:<30} {FOLDER_PAGES} pages in {wall[name]:.2f} s = "
+            f"{FOLDER_PAGES / wall[name]:.0f} pages/s, CPU {cpu[name]:.2f} s "
+            f"(medians of {PROCESS_RUNS}, start-up included)"
+        )
+    default_name, one_name, lxml_name = commands
+    ratio = wall[default_name] / wall[lxml_name]
     verdict = "ok" if ratio <= TARGET_PROCESS_RATIO else "SLOWER THAN TARGET"
     print(
-        f"esfbank parse, 1 process       {FOLDER_PAGES} pages in {parse_median:.2f} s = "
-        f"{FOLDER_PAGES / parse_median:.0f} pages/s (median of {PROCESS_RUNS}, start-up included)"
+        f"esfbank parse / lxml loop      {ratio:.2f}x with {jobs} jobs  "
+        f"(target ≤ {TARGET_PROCESS_RATIO:.0f}x: {verdict})"
     )
     print(
-        f"bare lxml visible-text loop    {FOLDER_PAGES} pages in {lxml_median:.2f} s = "
-        f"{FOLDER_PAGES / lxml_median:.0f} pages/s (median of {PROCESS_RUNS}, start-up included)"
-    )
-    print(
-        f"esfbank parse / lxml loop      {ratio:.2f}x  (target ≤ {TARGET_PROCESS_RATIO:.0f}x: "
-        f"{verdict})"
+        f"one core: 1 job / lxml loop    {wall[one_name] / wall[lxml_name]:.2f}x wall, "
+        f"{cpu[one_name] / cpu[lxml_name]:.2f}x CPU  (the one-core cost; no target)"
     )
 
 

@@ -20,8 +20,10 @@ from esfbank.cli import main
 from esfbank.errors import UsageError
 from esfbank.parallel import (
     CHUNKS_PER_WORKER,
+    MAX_CHUNK,
     WorkerDiedError,
     _ordered,
+    chunk_size,
     ordered_map,
     start_method,
     window_size,
@@ -83,6 +85,15 @@ def test_results_come_in_input_order(jobs: int) -> None:
     with ordered_map(_square, inputs, jobs) as results:
         assert list(results) == [x * x for x in inputs]
     assert multiprocessing.active_children() == []
+
+
+def test_the_caller_caps_the_inputs_per_task() -> None:
+    assert chunk_size(1000, 2) == MAX_CHUNK
+    assert chunk_size(1000, 2, 16) == 16
+    assert chunk_size(40, 2, 16) == 5  # still several chunks a worker
+    inputs = list(range(500))
+    with ordered_map(_square, inputs, 2, max_chunk=7) as results:
+        assert list(results) == [x * x for x in inputs]
 
 
 @pytest.mark.parametrize(("inputs", "workers"), [(1, 0), (2, 2), (500, 3)])
@@ -194,13 +205,15 @@ def test_progress_interval_zero_prints_nothing() -> None:
     assert out.getvalue() == ""
 
 
-@pytest.mark.parametrize("command", ["reparse", "load"])
+@pytest.mark.parametrize("command", ["reparse", "load", "parse"])
 @pytest.mark.parametrize("value", ["0", "-1", "two"])
 def test_jobs_must_be_a_positive_number(
     command: str, value: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exit_:
-        main([command, "x", "--jobs", value] if command == "load" else [command, "--jobs", value])
+        main(
+            [command, "x", "--jobs", value] if command != "reparse" else [command, "--jobs", value]
+        )
     assert exit_.value.code == 2
     assert f"--jobs: {value!r} is not a whole number of processes" in capsys.readouterr().err
 

@@ -6,8 +6,10 @@ import codecs
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from parsers.page import parse_bytes, parse_path
+from parsers.page import _HTML_CLOSE, _closed, parse_bytes, parse_path
 from parsers.records import Source
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
@@ -52,3 +54,32 @@ def test_source_url_from_header_canonical_link_or_the_crawl() -> None:
     )
     crawled = parse_bytes(HTML.encode("utf-8"), Source(url="https://www.esf.se/crawled/"))
     assert crawled.source.url == "https://www.esf.se/crawled/"
+
+
+_CLOSING_PIECES = [
+    b"</html>",
+    b"</HTML >",
+    b"</Html\n\t>",
+    b"</html",
+    b"</htm>",
+    b"</html x>",
+    b"<",
+    b"/",
+    b"h",
+    b"T",
+    b"m",
+    b"L",
+    b">",
+    b" ",
+    b"\x0b",
+    b"\x1c",
+    b"\x85",
+    b"\xc3\x85",
+    b"x",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_CLOSING_PIECES), max_size=10).map(b"".join))
+def test_a_closing_tag_is_found_where_the_case_blind_regex_finds_it(tail: bytes) -> None:
+    assert _closed(tail) == bool(_HTML_CLOSE.search(tail))
