@@ -80,15 +80,18 @@ KEYS: tuple[tuple[str, str, str, str, str, str], ...] = (
 
 # Shared by every key; a trigger's arguments say which key it checks:
 # constraint, referring table, column, referred table, referred column, ON DELETE.
-FUNCTIONS = (
-    r"""CREATE FUNCTION esfbank_fk_check_referring() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
+_KEY_ARGUMENTS = """DECLARE
     name text := TG_ARGV[0];
     child text := TG_ARGV[1];
     col text := TG_ARGV[2];
     parent text := TG_ARGV[3];
     pcol text := TG_ARGV[4];
-    incoming text;
+"""
+FUNCTIONS = (
+    r"""CREATE FUNCTION esfbank_fk_check_referring() RETURNS trigger LANGUAGE plpgsql AS $$
+"""
+    + _KEY_ARGUMENTS
+    + r"""    incoming text;
     missing text;
 BEGIN
     -- An update keeps a key some row held before it: only values new to the table are checked.
@@ -113,13 +116,9 @@ BEGIN
     RETURN NULL;
 END $$""",
     r"""CREATE FUNCTION esfbank_fk_check_referred() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    name text := TG_ARGV[0];
-    child text := TG_ARGV[1];
-    col text := TG_ARGV[2];
-    parent text := TG_ARGV[3];
-    pcol text := TG_ARGV[4];
-    on_delete text := TG_ARGV[5];
+"""
+    + _KEY_ARGUMENTS
+    + r"""    on_delete text := TG_ARGV[5];
     gone text;
     referred text;
 BEGIN
