@@ -139,7 +139,7 @@ _pressed = multiprocessing.Lock()
 _render = parse.render
 
 
-def _render_and_press(fmt: str, page: tuple[Path, str]) -> parse.Rendered:
+def _render_and_press(fmt: str, page: str) -> parse.Rendered:
     """In a worker, on its first page, once: Ctrl-C, which a terminal sends to every process of
     the command (this worker and the writer, its parent)."""
     if _pressed.acquire(block=False):
@@ -175,3 +175,15 @@ def test_a_dead_worker_fails_the_run_in_one_line(pages: Path) -> None:
     assert done.stderr.startswith("esfbank parse: error: a parse worker process died")
     assert len(done.stderr.splitlines()) == 1
     assert done.stdout == ""
+
+
+def test_folder_pages_come_in_the_order_path_comparison_gives(tmp_path: Path) -> None:
+    """expand_paths sorts by a key compared in C; the order is still sorted(Paths)'s, where
+    '/' and '-' or '.' order differently in strings and in parts."""
+    names = ["a/b.html", "a-b.html", "a/b/c.html", "A.html", "a.html", "a.b/c.html", "é/a.htm"]
+    names += ["e/a.txt", "a/ä.html", "a/Z.html", "x y/z.html", "a/b-c/d.html", "a/b/d.html"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("URL: x\n")
+    expanded = [path for path, _ in parse.expand_paths([str(tmp_path)])]
+    assert expanded == sorted(tmp_path / name for name in names)
