@@ -139,13 +139,13 @@ _pressed = multiprocessing.Lock()
 _render = parse.render
 
 
-def _render_and_press(fmt: str, page: str) -> parse.Rendered:
+def _render_and_press(fmt: str, given: str) -> parse.Rendered:
     """In a worker, on its first page, once: Ctrl-C, which a terminal sends to every process of
     the command (this worker and the writer, its parent)."""
     if _pressed.acquire(block=False):
         os.kill(os.getppid(), signal.SIGINT)
         os.kill(os.getpid(), signal.SIGINT)
-    return _render(fmt, page)
+    return _render(fmt, given)
 
 
 def press_ctrl_c() -> None:
@@ -160,7 +160,7 @@ def test_ctrl_c_stops_the_workers_in_one_line(pages: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def _die(fmt: str, page: tuple[Path, str]) -> parse.Rendered:
+def _die(fmt: str, given: str) -> parse.Rendered:
     os._exit(9)
 
 
