@@ -187,3 +187,25 @@ def test_folder_pages_come_in_the_order_path_comparison_gives(tmp_path: Path) ->
         (tmp_path / name).write_text("URL: x\n")
     expanded = [path for path, _ in parse.expand_paths([str(tmp_path)])]
     assert expanded == sorted(tmp_path / name for name in names)
+
+
+def test_folder_pages_are_the_page_files_rglob_finds(tmp_path: Path) -> None:
+    """expand_paths reads folders with os.scandir; it finds what Path.rglob finds: dot files,
+    suffixes in any case, files through symlinks, no folders named like pages, no broken links,
+    no fifos, nothing inside symlinked folders."""
+    for name in ["a/x.html", "a/b/y.HTM", "a/b/z.txt", ".dot.html", "..html", "c.html/in.html"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("URL: x\n")
+    for name in ["d/.hid/q.htm", "a/b/n.html.", "a/noext", "e/m.Html"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("URL: x\n")
+    (tmp_path / "e" / "link").symlink_to(tmp_path / "a")
+    (tmp_path / "f.html").symlink_to(tmp_path / "a" / "x.html")
+    (tmp_path / "g.html").symlink_to(tmp_path / "missing.html")
+    (tmp_path / "i.html").symlink_to(tmp_path / "c.html")
+    os.mkfifo(tmp_path / "h.html")
+    found = sorted(
+        p for p in tmp_path.rglob("*") if p.suffix.lower() in parse.PAGE_SUFFIXES and p.is_file()
+    )
+    assert len(found) == 9
+    assert [path for path, _ in parse.expand_paths([str(tmp_path)])] == found
