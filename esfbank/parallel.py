@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 from esfbank.errors import RunFailedError
+from esfbank.lifetime import long_lived_imports
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -74,8 +75,9 @@ def ordered_map(
     idles while another ends its last) when the caller has no batch to write. A worker that
     dies raises WorkerDiedError; an exception `func` raises is raised again here.
     """
-    for module in preload:
-        importlib.import_module(module)
+    with long_lived_imports():
+        for module in preload:
+            importlib.import_module(module)
     size = chunk_size(len(inputs), jobs, max_chunk)
     chunks = -(-len(inputs) // size)
     if jobs <= 1 or chunks <= 1:  # one file, say: a worker would only add its start-up

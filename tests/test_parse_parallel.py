@@ -139,13 +139,13 @@ _pressed = multiprocessing.Lock()
 _render = parse.render
 
 
-def _render_and_press(fmt: str, page: tuple[Path, str]) -> parse.Rendered:
+def _render_and_press(fmt: str, given: str) -> parse.Rendered:
     """In a worker, on its first page, once: Ctrl-C, which a terminal sends to every process of
     the command (this worker and the writer, its parent)."""
     if _pressed.acquire(block=False):
         os.kill(os.getppid(), signal.SIGINT)
         os.kill(os.getpid(), signal.SIGINT)
-    return _render(fmt, page)
+    return _render(fmt, given)
 
 
 def press_ctrl_c() -> None:
@@ -160,7 +160,7 @@ def test_ctrl_c_stops_the_workers_in_one_line(pages: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def _die(fmt: str, page: tuple[Path, str]) -> parse.Rendered:
+def _die(fmt: str, given: str) -> parse.Rendered:
     os._exit(9)
 
 
@@ -175,3 +175,37 @@ def test_a_dead_worker_fails_the_run_in_one_line(pages: Path) -> None:
     assert done.stderr.startswith("esfbank parse: error: a parse worker process died")
     assert len(done.stderr.splitlines()) == 1
     assert done.stdout == ""
+
+
+def test_folder_pages_come_in_the_order_path_comparison_gives(tmp_path: Path) -> None:
+    """expand_paths sorts by a key compared in C; the order is still sorted(Paths)'s, where
+    '/' and '-' or '.' order differently in strings and in parts."""
+    names = ["a/b.html", "a-b.html", "a/b/c.html", "A.html", "a.html", "a.b/c.html", "é/a.htm"]
+    names += ["e/a.txt", "a/ä.html", "a/Z.html", "x y/z.html", "a/b-c/d.html", "a/b/d.html"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("URL: x\n")
+    expanded = [path for path, _ in parse.expand_paths([str(tmp_path)])]
+    assert expanded == sorted(tmp_path / name for name in names)
+
+
+def test_folder_pages_are_the_page_files_rglob_finds(tmp_path: Path) -> None:
+    """expand_paths reads folders with os.scandir; it finds what Path.rglob finds: dot files,
+    suffixes in any case, files through symlinks, no folders named like pages, no broken links,
+    no fifos, nothing inside symlinked folders."""
+    for name in ["a/x.html", "a/b/y.HTM", "a/b/z.txt", ".dot.html", "..html", "c.html/in.html"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("URL: x\n")
+    for name in ["d/.hid/q.htm", "a/b/n.html.", "a/noext", "e/m.Html"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("URL: x\n")
+    (tmp_path / "e" / "link").symlink_to(tmp_path / "a")
+    (tmp_path / "f.html").symlink_to(tmp_path / "a" / "x.html")
+    (tmp_path / "g.html").symlink_to(tmp_path / "missing.html")
+    (tmp_path / "i.html").symlink_to(tmp_path / "c.html")
+    os.mkfifo(tmp_path / "h.html")
+    found = sorted(
+        p for p in tmp_path.rglob("*") if p.suffix.lower() in parse.PAGE_SUFFIXES and p.is_file()
+    )
+    assert len(found) == 9
+    assert [path for path, _ in parse.expand_paths([str(tmp_path)])] == found

@@ -14,14 +14,13 @@ import argparse
 import gc
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esfbank import config
 from esfbank.commands._options import add_archive_option, add_db_option
 from esfbank.errors import UsageError
+from esfbank.lifetime import long_lived_imports
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -196,20 +195,6 @@ def execute(
     if result.discovery_failures:
         return 1  # each named on stderr by the summary: the run is incomplete
     return 1 if result.failure_share() > threshold else 0
-
-
-@contextmanager
-def long_lived_imports() -> Iterator[None]:
-    """Import Scrapy, SQLAlchemy and the crawler with the cycle collector paused, then freeze
-    what the imports made. Modules live until exit, so collecting while importing them frees
-    nothing (a tenth of a second on a 2-core machine), and every later collection of the crawl
-    would walk them again."""
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
 
 
 def open_migrated_store(db_url: str) -> Store:

@@ -21,9 +21,9 @@ from esfbank.commands.crawl import (
     _base_url,
     add_fetch_arguments,
     fetch_flags,
-    long_lived_imports,
     settings_and_seeds,
 )
+from esfbank.lifetime import long_lived_imports
 
 if TYPE_CHECKING:
     from crawler.dryrun import Discovery
