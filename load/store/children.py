@@ -10,7 +10,6 @@ from sqlalchemy.engine import Connection
 
 from load import schema as t
 from load.bulk import insert_tuples
-from load.store.plan import Unit
 from parsers.records import ProjectRecord
 
 # Deleted when a project changes, then written afresh.
@@ -47,32 +46,27 @@ class Kommunkoder(dict[str, str | None]):
         return code
 
 
-def write(conn: Connection, units: Sequence[Unit], kommunkod: Kommunkoder) -> None:
-    """Insert the child rows of written projects (their old ones are already deleted): one
-    comprehension per table, as a batch has some six rows per project."""
-    records = [(unit.id, _record(unit)) for unit in units]
+def write(
+    conn: Connection, projects: Sequence[tuple[int, ProjectRecord]], kommunkod: Kommunkoder
+) -> None:
+    """Insert the child rows of written projects, (id, record) pairs (their old ones are already
+    deleted): one comprehension per table, as a batch has some six rows per project."""
     municipalities = [
         (project_id, position, name, kommunkod[name])
-        for project_id, record in records
+        for project_id, record in projects
         for position, name in enumerate(record.municipalities)
     ]
     partners = [
         (project_id, position, name)
-        for project_id, record in records
+        for project_id, record in projects
         for position, name in enumerate(record.partners)
     ]
     cofinanciers = [
         (project_id, position, name)
-        for project_id, record in records
+        for project_id, record in projects
         for position, name in enumerate(record.cofinanciers)
     ]
     columns = ("project_id", "position", "name")
     insert_tuples(conn, t.project_municipalities, (*columns, "kommunkod"), municipalities)
     insert_tuples(conn, t.project_partners, columns, partners)
     insert_tuples(conn, t.project_cofinanciers, columns, cofinanciers)
-
-
-def _record(unit: Unit) -> ProjectRecord:
-    record = unit.item.record
-    assert isinstance(record, ProjectRecord)
-    return record
