@@ -38,9 +38,11 @@ def project_violations(
         )
     elif key is None:
         found.append(Violation("project_number", None, "missing key: no number and no URL"))
-    for name, amount in zip(_AMOUNTS, _AMOUNT_VALUES(record), strict=True):
+    amounts = _AMOUNT_VALUES(record)
+    for amount in amounts:  # named only when one is negative: a zip per record costs more
         if amount is not None and amount < 0:
-            found.append(Violation(name, str(amount), "negative amount"))
+            found += _negative(amounts)
+            break
     rate = record.eu_cofinancing_rate_pct
     if rate is not None and not 0 <= rate <= 100:
         found.append(Violation("eu_cofinancing_rate_pct", str(rate), "not a percentage"))
@@ -56,6 +58,15 @@ def project_violations(
         found.append(Violation("owner_org_number", record.owner_org_number, "bad org number"))
     found.extend(_region_violations(record, regions))
     return found
+
+
+def _negative(amounts: tuple[int | None, ...]) -> list[Violation]:
+    """The negative ones among the values of _AMOUNTS."""
+    return [
+        Violation(name, str(amount), "negative amount")
+        for name, amount in zip(_AMOUNTS, amounts, strict=True)
+        if amount is not None and amount < 0
+    ]
 
 
 def missing_url(kind: str) -> Violation:

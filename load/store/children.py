@@ -4,15 +4,12 @@ co-financiers, each at its position on the page."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from itertools import count, repeat
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from load import schema as t
 from load.bulk import insert_tuples
-from load.store.plan import Unit
 from parsers.records import ProjectRecord
 
 # Deleted when a project changes, then written afresh.
@@ -49,20 +46,26 @@ class Kommunkoder(dict[str, str | None]):
         return code
 
 
-def write(conn: Connection, units: Sequence[Unit], kommunkod: Kommunkoder) -> None:
-    """Insert the child rows of written projects (their old ones are already deleted). The rows
-    are zipped in C: a batch has some six per project."""
-    municipalities: list[tuple[Any, ...]] = []
-    partners: list[tuple[Any, ...]] = []
-    cofinanciers: list[tuple[Any, ...]] = []
-    code = kommunkod.__getitem__
-    for unit in units:
-        record, project_id = unit.item.record, unit.id
-        assert isinstance(record, ProjectRecord)
-        names = record.municipalities
-        municipalities += zip(repeat(project_id), count(), names, map(code, names))
-        partners += zip(repeat(project_id), count(), record.partners)
-        cofinanciers += zip(repeat(project_id), count(), record.cofinanciers)
+def write(
+    conn: Connection, projects: Sequence[tuple[int, ProjectRecord]], kommunkod: Kommunkoder
+) -> None:
+    """Insert the child rows of written projects, (id, record) pairs (their old ones are already
+    deleted): one comprehension per table, as a batch has some six rows per project."""
+    municipalities = [
+        (project_id, position, name, kommunkod[name])
+        for project_id, record in projects
+        for position, name in enumerate(record.municipalities)
+    ]
+    partners = [
+        (project_id, position, name)
+        for project_id, record in projects
+        for position, name in enumerate(record.partners)
+    ]
+    cofinanciers = [
+        (project_id, position, name)
+        for project_id, record in projects
+        for position, name in enumerate(record.cofinanciers)
+    ]
     columns = ("project_id", "position", "name")
     insert_tuples(conn, t.project_municipalities, (*columns, "kommunkod"), municipalities)
     insert_tuples(conn, t.project_partners, columns, partners)

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from parsers.records import NewsRecord, ProjectRecord
 _STAMPS = ("first_seen_at", "last_changed_at", "removed_at")
 # project_versions' columns, in the order of the rows `write_projects` makes.
 _VERSIONS = ("project_id", "run_id", "seen_at", "content_hash", "record", "change", "changed")
+_NEW = ("new", None)  # a project version's `change` and `changed` without a previous version
 
 
 @dataclass(slots=True)
@@ -74,11 +76,14 @@ def write_projects(
         child_key="project_id",
     )
     if written:
-        children.write(conn, written, kommunkod)
-        search.index_projects(conn, [(_id(u), r) for u, r in zip(written, records, strict=True)])
+        projects = [(_id(u), r) for u, r in zip(written, records, strict=True)]
+        children.write(conn, projects, kommunkod)
+        search.index_projects(conn, projects)
+        # A first load has no previous versions: no look-up per project.
+        changes = [_change(previous, u) for u in written] if previous else repeat(_NEW)
         versions = [
-            (u.id, run_id, now, u.prepared.hash, u.prepared.content_json, *_change(previous, u))
-            for u in written
+            (u.id, run_id, now, u.prepared.hash, u.prepared.content_json, *change)
+            for u, change in zip(written, changes, strict=False)  # `repeat` is endless
         ]
         insert_tuples(conn, t.project_versions, _VERSIONS, versions)
 
@@ -199,7 +204,7 @@ def _change(previous: Mapping[int, Any], unit: Unit) -> tuple[str, dict[str, Any
     record of its `previous` version."""
     record = previous.get(_id(unit))
     if record is None:
-        return "new", None
+        return _NEW
     return "changed", changed_fields(record, json.loads(unit.prepared.content_json))
 
 
