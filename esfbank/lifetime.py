@@ -13,10 +13,13 @@ def long_lived_imports() -> Iterator[None]:
     until exit, so collecting while importing them frees nothing (a tenth of a second of a
     crawl's start-up on a 2-core machine), and every later collection, the one at exit too,
     would walk them again; a forked parse worker walking them would also write to memory it
-    shares with its parent, which the kernel must then copy."""
+    shares with its parent, which the kernel must then copy. The collector is left as the
+    caller had it (paused, say, by a caller that pauses it itself)."""
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         gc.freeze()
-        gc.enable()
+        if was_enabled:
+            gc.enable()
