@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from load import schema as t
 from load.store import LoadItem, Redirect, RunCounts, Store, open_store
+from load.store.urls import ITEM_COLUMNS, item_rows, url_state_row
 from parsers.records import FieldError, NewsRecord, Source
 from tests.plugins.db import FreshDb, synthetic_project
 
@@ -371,3 +372,19 @@ def test_quarantine_rows_by_value_and_resolved_once_fixed(
         (PAGE.format(1), later, fixed),
         (PAGE.format(7), None, None),
     ]
+
+
+def test_a_loaded_pages_url_state_tuple_is_url_state_row_with_what_the_fetch_knew() -> None:
+    # item_rows builds its tuples by position for speed; they must stay url_state_row's row.
+    item = LoadItem(
+        record=synthetic_project(1), url=PAGE.format(1), fetched_at=T0, archive_key="k",
+        http_status=200, etag='"e"', last_modified="Mon", sitemap_lastmod="2026-01-01",
+        capture_url="https://web.archive.org/web/2019/x", captured_at=T0,
+    )  # fmt: skip
+    (row,) = item_rows([(PAGE.format(1), item, "hash", 7, None)], run_id=3, now=T0)
+    assert dict(zip(ITEM_COLUMNS, row, strict=True)) == url_state_row(
+        PAGE.format(1), 3, T0, kind="project", last_fetched_at=T0, http_status=200,
+        etag='"e"', last_modified="Mon", sitemap_lastmod="2026-01-01", content_hash="hash",
+        archive_key="k", capture_url="https://web.archive.org/web/2019/x", captured_at=T0,
+        project_id=7,
+    )  # fmt: skip

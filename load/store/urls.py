@@ -99,18 +99,13 @@ def touch_seen(
             )
 
 
-# The url_state columns of a loaded page's row, in the order of `item_rows`' values.
-ITEM_COLUMNS = ("url", "kind", "run_id", "last_fetched_at", "last_seen_at", "http_status", "etag",
-                "last_modified", "sitemap_lastmod", "content_hash", "archive_key", "removed",
-                "removed_at", "project_id", "news_id", "redirected_to", "capture_url",
-                "captured_at")  # fmt: skip
 # A loaded page: its URL, the item, its content hash, the project or news id it carries.
 Page = tuple[str, LoadItem, str | None, int | None, int | None]
 
 
 def item_rows(pages: Iterable[Page], run_id: int, now: dt.datetime) -> list[tuple[Any, ...]]:
     """The url_state rows of loaded pages: `url_state_row`'s nulls and what the fetch knew, as
-    tuples (ITEM_COLUMNS), made by the thousand."""
+    tuples in the order of its columns (ITEM_COLUMNS), made by the thousand."""
     return [
         (url, item.record.kind, run_id, item.fetched_at, now, item.http_status, item.etag,
          item.last_modified, item.sitemap_lastmod, digest, item.archive_key, False, None,
@@ -149,3 +144,7 @@ def url_state_row(url: str, run_id: int, now: dt.datetime, **values: Any) -> dic
         "captured_at": None,
         **values,
     }
+
+
+# The url_state columns of a loaded page's row: `url_state_row`'s, in its order.
+ITEM_COLUMNS = tuple(url_state_row("", 0, dt.datetime.min))
