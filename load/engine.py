@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from load import pgsend
+
 BUSY_TIMEOUT_MS = 60_000
 # Page cache of a writing connection: room for a whole batch's dirty pages (a thousand records
 # write a few MiB), so a write transaction does not spill pages to the WAL before its commit.
@@ -54,6 +56,7 @@ def create_engine(url: str | sa.URL) -> Engine:
             # Batch plain executemany INSERTs into multi-row VALUES too, not only RETURNING ones:
             # psycopg would otherwise send one statement per row.
             engine.dialect.use_insertmanyvalues_wo_returning = True
+            pgsend.install(engine)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise DatabaseUnavailableError(f"database {describe(url)}: {exc}") from None
     return engine
