@@ -48,7 +48,12 @@ def install(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     def _commit(conn: Connection) -> None:
-        settle(conn.connection.driver_connection)
+        raw = conn.connection.driver_connection
+        try:
+            settle(raw)
+        except sa.exc.DBAPIError:
+            raw.rollback()  # as a failed COMMIT leaves it: no transaction, the connection usable
+            raise
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Connection) -> None:
