@@ -48,7 +48,7 @@ def install(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     def _commit(conn: Connection) -> None:
-        raw = conn.connection.driver_connection
+        raw: Any = conn.connection.driver_connection
         try:
             settle(raw)
         except sa.exc.DBAPIError:
