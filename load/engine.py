@@ -56,6 +56,7 @@ def create_engine(url: str | sa.URL) -> Engine:
             # Batch plain executemany INSERTs into multi-row VALUES too, not only RETURNING ones:
             # psycopg would otherwise send one statement per row.
             engine.dialect.use_insertmanyvalues_wo_returning = True
+            _configure_postgresql(engine)
             pgsend.install(engine)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise DatabaseUnavailableError(f"database {describe(url)}: {exc}") from None
@@ -200,6 +201,18 @@ def _check_foreign_keys(conn: Connection) -> None:
             f"migration left {len(broken)} row(s) referring to missing rows, the first in "
             f"{table} (rowid {rowid}) referring to {parent}"
         )
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Lists (the `= ANY(array)` of IN lists: a batch's keys, URLs, ids) go as binary
+        # arrays: psycopg's text arrays escape each string through a regular expression, 11 ms
+        # per thousand URLs against under 1 ms, a tenth of a load's own work on PostgreSQL.
+        # The last dumper registered for a type is the one `%s` parameters use.
+        from psycopg.types.array import ListBinaryDumper  # noqa: PLC0415
+
+        dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def _configure_sqlite(engine: Engine) -> None:
