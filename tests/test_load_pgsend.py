@@ -2,7 +2,7 @@
 SELECT is read when the connection is next used. A load that sends ahead leaves the database a
 load that waits for each result leaves, history, quarantine and url_state included; an error
 of a statement in flight surfaces at the next statement or the commit, and its transaction
-leaves nothing behind."""
+leaves nothing behind. IN lists, sent to PostgreSQL as binary arrays, find what they name."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from load import bulk, pgsend
 from load import schema as t
 from load.engine import create_engine
 from load.store import LoadItem, UpsertCounts, open_store
+from load.store.sql import among
 from parsers.records import NewsRecord, Source
 from tests.plugins.db import synthetic_project, table_snapshot
 
-pytestmark = pytest.mark.postgres
 _NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 _PARTNERS = ["project_id", "position", "name"]
 
@@ -62,6 +62,7 @@ def _load(url: str) -> tuple[list[UpsertCounts], dict[str, list[tuple[Any, ...]]
     return counts, snapshot
 
 
+@pytest.mark.postgres
 def test_a_load_sending_ahead_leaves_what_a_load_waiting_for_each_result_leaves(
     migrated_db_url: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -103,6 +104,7 @@ def _organisations(engine: sa.Engine) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(t.organisations)).scalar_one()
 
 
+@pytest.mark.postgres
 def test_an_error_in_flight_is_raised_at_the_next_statement_and_its_batch_leaves_nothing(
     migrated_db_url: Callable[[str], str],
 ) -> None:
@@ -122,6 +124,7 @@ def _commit_dangling(engine: sa.Engine) -> None:
         _in_flight_dangling(conn)
 
 
+@pytest.mark.postgres
 def test_an_error_in_flight_at_the_commit_fails_the_commit(
     migrated_db_url: Callable[[str], str],
 ) -> None:
@@ -145,6 +148,7 @@ def _crash_mid_batch(engine: sa.Engine) -> None:
         raise RuntimeError("a crash mid-batch")
 
 
+@pytest.mark.postgres
 def test_a_python_error_with_a_statement_in_flight_rolls_the_batch_back(
     migrated_db_url: Callable[[str], str],
 ) -> None:
@@ -152,4 +156,34 @@ def test_a_python_error_with_a_statement_in_flight_rolls_the_batch_back(
     with pytest.raises(RuntimeError, match="a crash mid-batch"):
         _crash_mid_batch(engine)
     assert _organisations(engine) == 0
+    engine.dispose()
+
+
+_AWKWARD = ["NULL", 'a "quoted", {braced} \\ back\\slash', "tab\tand\nnewline", "åäö", ""]
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_lists_of_any_strings_and_integers_find_their_rows(
+    migrated_db_url: Callable[[str], str], backend: str
+) -> None:
+    """IN lists go to PostgreSQL as binary arrays (load/engine.py): no value needs escaping,
+    and what a text array would spell as its NULL or its delimiters finds its own row."""
+    engine = create_engine(migrated_db_url(backend))
+    orgs = [{"org_number": f"55600{i:05d}"[:11], "name": name} for i, name in enumerate(_AWKWARD)]
+    o = t.organisations
+    with engine.begin() as conn:
+        bulk.insert_rows(conn, o, orgs)
+    with engine.connect() as conn:
+        by_name = conn.execute(sa.select(o.c.name).where(among(conn, o.c.name, _AWKWARD)))
+        assert sorted(by_name.scalars()) == sorted(_AWKWARD)
+        one = conn.execute(sa.select(o.c.name).where(among(conn, o.c.name, ["NULL", "x"])))
+        assert one.scalars().all() == ["NULL"]
+        runs = conn.execute(
+            sa.select(t.crawl_runs.c.id).where(
+                among(conn, t.crawl_runs.c.id, [7, 70_000, 2**31 - 1])
+            )
+        )
+        assert runs.scalars().all() == []
     engine.dispose()
