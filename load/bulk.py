@@ -10,16 +10,14 @@ import functools
 import json
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from load import pgsend
 from load.schema import plain_type
-
-if TYPE_CHECKING:
-    import psycopg
 
 ConvertColumn = Callable[[Sequence[Any]], Sequence[Any]]  # a column's values, converted
 
@@ -110,24 +108,20 @@ def _tuples(names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tup
 def _copy(
     conn: Connection, target: str, names: Sequence[str], values: list[tuple[Any, ...]]
 ) -> None:
-    import psycopg  # noqa: PLC0415 (only PostgreSQL loads pay for importing its driver)
-
-    raw = cast("psycopg.Connection[Any]", conn.connection.driver_connection)
-    statement = f"COPY {target} ({', '.join(names)}) FROM STDIN"
-    try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in values:
-                copy.write_row(row)
-    except psycopg.Error as exc:  # wrapped as SQLAlchemy would: IntegrityError, DataError…
-        raise sa.exc.DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+    """COPY the rows into `target`, the result read later (see load/pgsend.py)."""
+    pgsend.copy(conn, f"COPY {target} ({', '.join(names)}) FROM STDIN", values)
 
 
 def allocate_ids(conn: Connection, table: sa.Table, count: int) -> list[int]:
     """`count` new values of the table's integer `id`, for rows written by `insert_rows`.
     On SQLite the caller must hold the write lock (BEGIN IMMEDIATE), as every writer here does."""
     if conn.dialect.name == "postgresql":
-        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
-        sql = f"SELECT nextval({sequence}) FROM generate_series(1, {count:d})"
+        # The sequence looked up once (OFFSET 0 keeps the sub-select apart), not once per value.
+        sequence = f"CAST(pg_get_serial_sequence('{table.name}', 'id') AS regclass)"
+        sql = (
+            f"SELECT nextval(q.s) FROM (SELECT {sequence} AS s OFFSET 0) q,"
+            f" generate_series(1, {count:d})"
+        )
         return list(conn.exec_driver_sql(sql).scalars())
     last = conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar_one()
     return list(range(last + 1, last + 1 + count))
@@ -214,13 +208,14 @@ def upsert_tuples(
     columns = ", ".join(names)
     if conn.dialect.name == "postgresql":
         staging = f"incoming_{table.name}"
-        conn.exec_driver_sql(
+        pgsend.execute(
+            conn,
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging}"
-            f" (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            f" (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
         )
-        _copy(conn, staging, names, values)
-        conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} {conflict}"
+        pgsend.copy(conn, f"COPY {staging} ({columns}) FROM STDIN", values)
+        pgsend.execute(
+            conn, f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} {conflict}"
         )
     else:
         placeholders = ", ".join("?" * len(names))

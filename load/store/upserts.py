@@ -76,16 +76,18 @@ def write_projects(
         child_key="project_id",
     )
     if written:
-        projects = [(_id(u), r) for u, r in zip(written, records, strict=True)]
-        children.write(conn, projects, kommunkod)
-        search.index_projects(conn, projects)
         # A first load has no previous versions: no look-up per project.
         changes = [_change(previous, u) for u in written] if previous else repeat(_NEW)
         versions = [
             (u.id, run_id, now, u.prepared.hash, u.prepared.content_json, *change)
             for u, change in zip(written, changes, strict=False)  # `repeat` is endless
         ]
+        # The versions before the search index and the child rows: on PostgreSQL the server
+        # stores them (the batch's heaviest statement) while the pages' words are stemmed.
         insert_tuples(conn, t.project_versions, _VERSIONS, versions)
+        projects = [(_id(u), r) for u, r in zip(written, records, strict=True)]
+        search.index_projects(conn, projects)
+        children.write(conn, projects, kommunkod)
 
 
 def write_news(conn: Connection, plan: Plan, now: dt.datetime) -> None:

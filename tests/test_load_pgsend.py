@@ -1,0 +1,189 @@
+"""PostgreSQL bulk statements sent ahead (load/pgsend.py): the result of a COPY or INSERT …
+SELECT is read when the connection is next used. A load that sends ahead leaves the database a
+load that waits for each result leaves, history, quarantine and url_state included; an error
+of a statement in flight surfaces at the next statement or the commit, and its transaction
+leaves nothing behind. IN lists, sent to PostgreSQL as binary arrays, find what they name."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from load import bulk, pgsend
+from load import schema as t
+from load.engine import create_engine
+from load.store import LoadItem, UpsertCounts, open_store
+from load.store.sql import among
+from parsers.records import NewsRecord, Source
+from tests.plugins.db import synthetic_project, table_snapshot
+
+_NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+_PARTNERS = ["project_id", "position", "name"]
+
+
+def _items() -> list[LoadItem]:
+    """Projects in batches of two: one met again in a later batch, changed (a second version);
+    one twice in a batch; one the database refuses (a negative cost let past validation);
+    a news article."""
+
+    def item(record: Any) -> LoadItem:
+        return LoadItem(record=record, url=record.source.url, fetched_at=_NOW, http_status=200)
+
+    news = NewsRecord(
+        title="Nyhet",
+        body="Projektet 2019/00001 fick stöd.",
+        published_date=dt.date(2026, 1, 2),
+        mentioned_project_numbers=("2019/00001",),
+        source=Source(url="https://www.esf.se/nyheter/nyhet/"),
+    )
+    return [
+        item(synthetic_project(1)),
+        item(synthetic_project(2)),
+        item(synthetic_project(3)),
+        item(synthetic_project(3, title="Samma projekt, ny titel")),
+        item(synthetic_project(4, total_costs_sek=-1)),
+        item(synthetic_project(5)),
+        item(synthetic_project(1, title="Ändrad titel")),
+        item(news),
+    ]
+
+
+def _load(url: str) -> tuple[list[UpsertCounts], dict[str, list[tuple[Any, ...]]]]:
+    """The items loaded in batches of two, twice: the counts and every row."""
+    store = open_store(url, upgrade=False, clock=lambda: _NOW)
+    counts = [store.upsert(_items(), store.begin_run("load"), batch_size=2) for _ in range(2)]
+    snapshot = table_snapshot(store.engine, exclude=frozenset())
+    store.close()
+    return counts, snapshot
+
+
+@pytest.mark.postgres
+def test_a_load_sending_ahead_leaves_what_a_load_waiting_for_each_result_leaves(
+    migrated_db_url: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("load.store.plan.project_violations", lambda *_args: [])
+    settled: list[bool] = []
+    settle = pgsend.settle
+
+    def spy(raw: Any) -> None:
+        settled.append(raw in pgsend._in_flight)
+        settle(raw)
+
+    monkeypatch.setattr(pgsend, "settle", spy)
+    ahead = _load(migrated_db_url("postgresql"))
+    assert any(settled), "nothing was sent ahead"
+    monkeypatch.setattr(pgsend, "install", lambda _engine: None)  # engines wait for each result
+    settled.clear()
+    waiting = _load(migrated_db_url("postgresql"))
+    assert not any(settled)
+    assert ahead == waiting
+    counts, snapshot = ahead
+    # new, changed, unchanged, failed, skipped; project 1 changes twice more the second time
+    assert [dataclasses.astuple(c) for c in counts] == [(5, 1, 0, 1, 0), (0, 2, 4, 1, 0)]
+    change = list(t.project_versions.c.keys()).index("change")
+    assert [row[change] for row in snapshot["project_versions"]].count("changed") == 3
+    number = list(t.projects.c.keys()).index("project_number")
+    assert "2019/00004" not in [row[number] for row in snapshot["projects"]]  # refused
+    assert len(snapshot["projects"]) == 4
+
+
+def _in_flight_dangling(conn: sa.Connection) -> None:
+    """An organisation, then a COPY of a partner of no project, left in flight."""
+    bulk.insert_rows(conn, t.organisations, [{"org_number": "556000-0001", "name": "A"}])
+    bulk.insert_tuples(conn, t.project_partners, _PARTNERS, [(12345, 0, "Ingen")])
+    assert pgsend._in_flight, "the COPY's result was waited for"
+
+
+def _organisations(engine: sa.Engine) -> int:
+    with engine.connect() as conn:  # the connection is usable again
+        return conn.execute(sa.select(sa.func.count()).select_from(t.organisations)).scalar_one()
+
+
+@pytest.mark.postgres
+def test_an_error_in_flight_is_raised_at_the_next_statement_and_its_batch_leaves_nothing(
+    migrated_db_url: Callable[[str], str],
+) -> None:
+    engine = create_engine(migrated_db_url("postgresql"))
+    with engine.begin() as conn:
+        _in_flight_dangling(conn)
+        with pytest.raises(sa.exc.IntegrityError) as caught:
+            conn.execute(sa.select(1))  # reads the COPY's result: the missing project
+    assert "COPY project_partners" in str(caught.value)
+    assert "fk_project_partners_project_id_projects" in str(caught.value)
+    assert _organisations(engine) == 0
+    engine.dispose()
+
+
+def _commit_dangling(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        _in_flight_dangling(conn)
+
+
+@pytest.mark.postgres
+def test_an_error_in_flight_at_the_commit_fails_the_commit(
+    migrated_db_url: Callable[[str], str],
+) -> None:
+    engine = create_engine(migrated_db_url("postgresql"))
+    with pytest.raises(sa.exc.IntegrityError, match="fk_project_partners_project_id_projects"):
+        _commit_dangling(engine)
+    assert _organisations(engine) == 0
+    with engine.connect() as conn:  # a commit of its own, as SQLAlchemy lets a caller make it
+        transaction = conn.begin()
+        _in_flight_dangling(conn)
+        with pytest.raises(sa.exc.IntegrityError):
+            transaction.commit()
+    assert _organisations(engine) == 0
+    engine.dispose()
+
+
+def _crash_mid_batch(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        bulk.insert_rows(conn, t.organisations, [{"org_number": "556000-0001", "name": "A"}])
+        assert pgsend._in_flight
+        raise RuntimeError("a crash mid-batch")
+
+
+@pytest.mark.postgres
+def test_a_python_error_with_a_statement_in_flight_rolls_the_batch_back(
+    migrated_db_url: Callable[[str], str],
+) -> None:
+    engine = create_engine(migrated_db_url("postgresql"))
+    with pytest.raises(RuntimeError, match="a crash mid-batch"):
+        _crash_mid_batch(engine)
+    assert _organisations(engine) == 0
+    engine.dispose()
+
+
+_AWKWARD = ["NULL", 'a "quoted", {braced} \\ back\\slash', "tab\tand\nnewline", "åäö", ""]
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_lists_of_any_strings_and_integers_find_their_rows(
+    migrated_db_url: Callable[[str], str], backend: str
+) -> None:
+    """IN lists go to PostgreSQL as binary arrays (load/engine.py): no value needs escaping,
+    and what a text array would spell as its NULL or its delimiters finds its own row."""
+    engine = create_engine(migrated_db_url(backend))
+    orgs = [{"org_number": f"55600{i:05d}"[:11], "name": name} for i, name in enumerate(_AWKWARD)]
+    o = t.organisations
+    with engine.begin() as conn:
+        bulk.insert_rows(conn, o, orgs)
+    with engine.connect() as conn:
+        by_name = conn.execute(sa.select(o.c.name).where(among(conn, o.c.name, _AWKWARD)))
+        assert sorted(by_name.scalars()) == sorted(_AWKWARD)
+        one = conn.execute(sa.select(o.c.name).where(among(conn, o.c.name, ["NULL", "x"])))
+        assert one.scalars().all() == ["NULL"]
+        runs = conn.execute(
+            sa.select(t.crawl_runs.c.id).where(
+                among(conn, t.crawl_runs.c.id, [7, 70_000, 2**31 - 1])
+            )
+        )
+        assert runs.scalars().all() == []
+    engine.dispose()
