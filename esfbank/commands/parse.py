@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from esfbank import config
 from esfbank.commands._options import add_jobs_option
@@ -129,9 +129,11 @@ def _table_row(record: dict[str, Any]) -> str:
     return f"{'  '.join(cells)}  {record['source_path']}"
 
 
-# A rendered page: its text on stdout (a JSON line, an indented array item or a table row) and
-# its error lines on stderr. Workers send these rather than records: strings cost least to send.
-Rendered = tuple[str, list[str]]
+# A rendered page: its text for stdout (a JSON line, an indented array item or a table row),
+# encoded as stdout encodes text, and its error lines for stderr. Workers send bytes, which the
+# writer passes to stdout's buffer as they are: text would be decoded from the worker's message
+# and encoded again on its way out, both in the one writer process.
+Rendered = tuple[bytes, list[str]]
 
 
 def render(fmt: str, given: str) -> Rendered:
@@ -148,24 +150,30 @@ def render(fmt: str, given: str) -> Rendered:
         text = "  " + json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
     else:
         text = _table_row(record) + "\n"
-    return text, list(error_lines(given, record["errors"]))
+    return _encoded(text), list(error_lines(given, record["errors"]))
 
 
-def _write(texts: Iterable[str], fmt: str, out: TextIO) -> None:
+def _encoded(text: str) -> bytes:
+    """`text` as stdout writes it (a forked worker's stdout is the writer's)."""
+    return text.encode(sys.stdout.encoding, sys.stdout.errors or "strict")
+
+
+def _write(data: Iterable[bytes], fmt: str, out: BinaryIO) -> None:
+    """The rendered pages, in the format's frame."""
     if fmt == "json":
-        out.write("[")
-        separator = "\n"
-        for text in texts:
+        out.write(_encoded("["))
+        separator, between = _encoded("\n"), _encoded(",\n")
+        for chunk in data:
             out.write(separator)
-            out.write(text)
-            separator = ",\n"
-        out.write("\n]\n" if separator == ",\n" else "]\n")
+            out.write(chunk)
+            separator = between
+        out.write(_encoded("\n]\n" if separator is between else "]\n"))
         return
     if fmt == "table":
         header = "  ".join(name[:width].ljust(width) for name, width in _TABLE_COLUMNS)
-        out.write(f"{header}  source_path\n")
-    for text in texts:
-        out.write(text)
+        out.write(_encoded(f"{header}  source_path\n"))
+    for chunk in data:
+        out.write(chunk)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -182,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     progress = sys.stderr.isatty()
 
-    def texts(rendered: Iterable[Rendered]) -> Iterator[str]:
+    def texts(rendered: Iterable[Rendered]) -> Iterator[bytes]:
         nonlocal failed
         for count, (text, errors) in enumerate(rendered, start=1):
             if errors:
@@ -199,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
         ordered_map(render_in, pages, jobs, preload=preload, max_chunk=_PAGES_PER_TASK) as rendered,
         writing_stdout(),
     ):
-        _write(texts(rendered), args.format, sys.stdout)
+        sys.stdout.flush()  # what its text layer holds goes first
+        _write(texts(rendered), args.format, sys.stdout.buffer)
         sys.stdout.flush()
     return 1 if failed else 0
