@@ -88,7 +88,8 @@ def words(text: str | None) -> list[str]:
 def stem(word: str) -> str:
     """The Snowball Swedish stem of a lower-cased word; words with digits are kept as they are
     (PostgreSQL files them under its `simple` dictionary)."""
-    if not word.isalpha() and any(c.isdigit() for c in word):  # isalpha: quick, in C
+    # isalpha and isdigit (a number, as every page has some): quick, in C
+    if not word.isalpha() and (word.isdigit() or any(c.isdigit() for c in word)):
         return word
     result: str = _STEMMER.stemWord(word)
     return result
