@@ -46,18 +46,31 @@ _SECTIONS = PROJECT_COLUMNS.index("sections")
 
 
 # Per record type: the hashed field names in sorted order (orjson's sort of the keys is then a
-# single pass), a getter of their values, and where its table's columns are among them.
+# single pass), the maker of a record's content from them, and the picker of its table's
+# columns from that content.
 _CONTENT_FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(sorted(f.name for f in dataclasses.fields(cls) if f.name not in NOT_HASHED))
     for cls in _COLUMNS
 }
-_CONTENT_GETTERS: dict[type, Callable[[Record], tuple[Any, ...]]] = {
-    cls: operator.attrgetter(*names) for cls, names in _CONTENT_FIELDS.items()
+
+
+def _content_maker(names: tuple[str, ...]) -> Callable[[Record], dict[str, Any]]:
+    """The function making `{name: record.name}` of a record for `names` (a record class's
+    fields), written out as a dict display: Python builds that in one presized step, where
+    `dict(zip(names, attrgetter(*names)(record)))` cost a quarter more, a third of a project's
+    preparation for the database (callgrind)."""
+    if not all(name.isidentifier() for name in names):
+        raise ValueError(f"not field names: {names}")
+    display = ", ".join(f"{name!r}: record.{name}" for name in names)
+    maker: Callable[[Record], dict[str, Any]] = eval(f"lambda record: {{{display}}}")
+    return maker
+
+
+_CONTENT_MAKERS: dict[type, Callable[[Record], dict[str, Any]]] = {
+    cls: _content_maker(names) for cls, names in _CONTENT_FIELDS.items()
 }
-_COLUMN_PICKERS: dict[type, Callable[[tuple[Any, ...]], tuple[Any, ...]]] = {
-    cls: operator.itemgetter(*(_CONTENT_FIELDS[cls].index(name) for name in columns))
-    for cls, columns in _COLUMNS.items()
-    if len(columns) > 1
+_COLUMN_PICKERS: dict[type, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
+    cls: operator.itemgetter(*columns) for cls, columns in _COLUMNS.items() if len(columns) > 1
 }
 # Per record type: the hashed fields whose type admits a float, the only places a record holds
 # one (mypy holds the parsers to the types).
@@ -110,16 +123,11 @@ def _orjson_canonical(kind: type, content: dict[str, Any]) -> bytes | None:
         return None
 
 
-def _content(kind: type, values: tuple[Any, ...]) -> dict[str, Any]:
-    """The hashed fields of a record of type `kind`, given their values (`_CONTENT_GETTERS`)."""
-    return dict(zip(_CONTENT_FIELDS[kind], values, strict=False))  # as many as the getter reads
-
-
 def content_json(record: Record) -> JsonText:
     """The normalised record, canonical JSON (keys sorted): the contract's fields without
     where the page came from and `errors`. This is what is hashed and kept as a version."""
     kind = type(record)
-    return JsonText(_canonical(kind, _content(kind, _CONTENT_GETTERS[kind](record))))
+    return JsonText(_canonical(kind, _CONTENT_MAKERS[kind](record)))
 
 
 def content_hash(text: str) -> str:
@@ -128,8 +136,8 @@ def content_hash(text: str) -> str:
 
 
 def _json_and_hash(kind: type, content: dict[str, Any]) -> tuple[JsonText, str]:
-    """`content_json` and its `content_hash` of a record of type `kind` from its `_content`,
-    the UTF-8 bytes made once."""
+    """`content_json` and its `content_hash` of a record of type `kind` from its content
+    (`_CONTENT_MAKERS`), the UTF-8 bytes made once."""
     encoded = _orjson_canonical(kind, content)
     if encoded is None:
         text = JsonText(_CANONICAL.encode(content))
@@ -168,9 +176,9 @@ def prepare(record: Record, url: str | None, key: str) -> Prepared:
     kind = type(record)
     if not (kind is ProjectRecord or (kind is NewsRecord and url is not None)):
         raise TypeError(f"only projects and news with a URL are stored, not {record.kind}")
-    values = _CONTENT_GETTERS[kind](record)
-    text, digest = _json_and_hash(kind, _content(kind, values))
-    columns = _COLUMN_PICKERS[kind](values)
+    content = _CONTENT_MAKERS[kind](record)
+    text, digest = _json_and_hash(kind, content)
+    columns = _COLUMN_PICKERS[kind](content)
     if kind is ProjectRecord and type(columns[_SECTIONS]) is not dict:
         sections = dict(columns[_SECTIONS])
         columns = (*columns[:_SECTIONS], sections, *columns[_SECTIONS + 1 :])

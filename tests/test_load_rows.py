@@ -88,3 +88,31 @@ def test_prepare_gives_the_column_values_in_their_order_with_sections_as_a_dict(
         "sections": dict(sections)
     }
     assert type(values["sections"]) is dict
+
+
+@pytest.mark.parametrize(
+    ("record", "stored"),
+    [
+        (synthetic_project(3), "5e1f9cc0b93eadb72e8e8df3cb217ac3d8b02471c1eb1a91d3d58378c699f9fa"),
+        (
+            synthetic_project(4, eu_cofinancing_rate_pct=33.33, unknown_labels=("Övrigt",)),
+            "3b0e12cc077332da2d14a19a253341e1b4929766b89621c59f59f116c225ed65",
+        ),
+        (
+            NewsRecord(
+                source=Source(url="https://www.esf.se/n"),
+                title="Nyhet",
+                published_date=dt.date(2020, 1, 21),
+                body="Text",
+            ),
+            "35b57b43d29e7711ffd9b585feacfaf291e94041a5eed5f8041d3d15508b9be9",
+        ),
+    ],
+    ids=["project", "project-float", "news"],
+)
+def test_the_hash_of_a_fixed_record_is_the_one_databases_already_hold(
+    record: Record, stored: str
+) -> None:
+    """The hashes earlier releases stored: a changed one would make every page look changed."""
+    assert prepare(record, record.source.url, "key").hash == stored
+    assert content_hash(content_json(record)) == stored

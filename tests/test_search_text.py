@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
 
 from load import search_text
@@ -171,3 +174,20 @@ def test_the_index_stems_stay_right_when_their_table_is_emptied(
     monkeypatch.setattr("load.search_text._INDEX_STEMS", type(search_text._INDEX_STEMS)())
     assert stemmed(texts) == expected == " ".join(map(stem, words("\n".join(texts[:2]))))
     assert len(search_text._INDEX_STEMS) <= 2
+
+
+def test_words_are_the_runs_of_letters_and_digits_within_latin1_and_beyond() -> None:
+    """Latin-1 text is split by a byte table, other text by the regular expression: both give
+    the runs of characters that are letters or digits (`[^\\W_]+`) for every character, such
+    as `ª`, `²`, `½`, `µ`, `×` and `_`, next to words and next to characters beyond Latin-1."""
+    reference = re.compile(r"[^\W_]+")
+    every = "".join(f"a{chr(c)}b " for c in range(256))
+    for text in (every, every + "Ωmega – ÅÄÖ", "Ωmega – " + every):
+        normal = unicodedata.normalize("NFC", text).lower()
+        expected = [
+            w
+            for w in reference.findall(normal)
+            if len(w) <= search_text.MAX_WORD_CHARS and w not in search_text.STOP_WORDS
+        ]
+        assert words(text) == expected
+        assert stemmed([text]) == " ".join(map(stem, expected))

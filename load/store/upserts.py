@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from load import schema as t
 from load import search
-from load.bulk import allocate_ids, insert_rows, insert_tuples, upsert_rows
+from load.bulk import allocate_ids, insert_rows, insert_tuples, upsert_tuples
 from load.rows import NEWS_COLUMNS, PROJECT_COLUMNS, changed_fields
 from load.store import children
 from load.store.items import UpsertCounts
@@ -56,10 +56,11 @@ def write_projects(
     if orgs:
         # The alphabetically first spelling wins, compared by code point as Python's min().
         binary = 'COLLATE "C"' if conn.dialect.name == "postgresql" else "COLLATE BINARY"
-        upsert_rows(
+        upsert_tuples(
             conn,
             t.organisations,
-            [{"org_number": k, "name": v} for k, v in orgs.items()],
+            ("org_number", "name"),
+            list(orgs.items()),  # a batch has about as many owners as projects: no dict each
             key="org_number",
             update_when=f"organisations.name IS NULL"
             f" OR excluded.name {binary} < organisations.name {binary}",
