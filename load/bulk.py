@@ -115,13 +115,6 @@ def _tuples(names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tup
     return [get(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows]
 
 
-def _copy(
-    conn: Connection, target: str, names: Sequence[str], values: list[tuple[Any, ...]]
-) -> None:
-    """COPY the rows into `target`, the result read later (see load/pgsend.py)."""
-    pgsend.copy(conn, f"COPY {target} ({', '.join(names)}) FROM STDIN", values)
-
-
 def allocate_ids(conn: Connection, table: sa.Table, count: int) -> list[int]:
     """`count` new values of the table's integer `id`, for rows written by `insert_rows`.
     On SQLite the caller must hold the write lock (BEGIN IMMEDIATE), as every writer here does."""
@@ -157,7 +150,7 @@ def _insert(
     conn: Connection, table: sa.Table, names: Sequence[str], values: list[tuple[Any, ...]]
 ) -> None:
     if conn.dialect.name == "postgresql":
-        _copy(conn, table.name, names, values)
+        pgsend.copy(conn, table.name, names, values)
     else:
         placeholders = ", ".join("?" * len(names))
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
@@ -223,7 +216,7 @@ def upsert_tuples(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging}"
             f" (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
         )
-        pgsend.copy(conn, f"COPY {staging} ({columns}) FROM STDIN", values)
+        pgsend.copy(conn, staging, names, values)
         pgsend.execute(
             conn, f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} {conflict}"
         )

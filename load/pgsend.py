@@ -77,13 +77,16 @@ def settle(raw: Any) -> None:
             raise sa.exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
-def copy(conn: Connection, statement: str, rows: Iterable[Sequence[Any]]) -> None:
-    """Run `COPY … FROM STDIN` with the rows; its result is read later when the connection
-    sends ahead, at once otherwise. psycopg formats the rows and sends them a chunk at a time,
-    so the server stores the first while the next are formatted."""
+def copy(
+    conn: Connection, target: str, names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """COPY the rows (values of the columns `names`) into the table `target`; the result is
+    read later when the connection sends ahead, at once otherwise. psycopg formats the rows and
+    sends them a chunk at a time, so the server stores the first while the next are formatted."""
     import psycopg  # noqa: PLC0415
     from psycopg.copy import LibpqWriter  # noqa: PLC0415
 
+    statement = f"COPY {target} ({', '.join(names)}) FROM STDIN"
     raw = _raw(conn)
     settle(raw)
     ahead = _sends_ahead(conn)

@@ -101,7 +101,7 @@ def _write(conn: Connection, kind: str, pages: Sequence[tuple[int, list[str | No
         rows = [(i, " ".join(d.title), " ".join(d.body)) for i, d in docs]
         conn.execute(sa.text(f"DELETE FROM {table} WHERE {id_column} = ANY(:ids)"), {"ids": ids})
         pgsend.execute(conn, _PG_STAGE.format(table=table))
-        pgsend.copy(conn, f"COPY incoming_{table} (id, title, body) FROM STDIN", rows)
+        pgsend.copy(conn, f"incoming_{table}", ("id", "title", "body"), rows)
         pgsend.execute(conn, _PG_INSERT.format(table=table, id_column=id_column))
         return
     conn.exec_driver_sql(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i in ids])
