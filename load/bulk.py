@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import sqlalchemy as sa
@@ -61,6 +61,52 @@ def _json_column(values: Sequence[Any]) -> Sequence[Any]:
         return list(map(_json, values))
 
 
+_JSONB_VERSION = b"\x01"  # jsonb's binary form: this byte, then the JSON text
+
+
+def _jsonb_column(values: Sequence[Any]) -> Sequence[Any]:
+    """A JSON column's values in jsonb's binary form, for a binary COPY (`_json` otherwise)."""
+    try:
+        return [
+            None
+            if v is None
+            else _JSONB_VERSION + (v.encode() if type(v) is JsonText else orjson.dumps(v))
+            for v in values
+        ]
+    except orjson.JSONEncodeError:
+        return [None if t is None else _JSONB_VERSION + t.encode() for t in map(_json, values)]
+
+
+# The type a binary COPY sends each kind of column as (psycopg's names; the first that
+# matches, subclasses first). `text` is also `varchar`'s binary form; JSON columns go as the
+# bytes `_jsonb_column` makes. A table with another kind of column is copied as text.
+_BINARY_TYPES: tuple[tuple[type[sa.types.TypeEngine[Any]], str], ...] = (
+    (sa.JSON, "bytea"),
+    (sa.Boolean, "bool"),
+    (sa.SmallInteger, "int2"),
+    (sa.BigInteger, "int8"),
+    (sa.Integer, "int4"),
+    (sa.Float, "float8"),
+    (sa.Date, "date"),
+    (sa.String, "text"),
+)
+
+
+def _binary_type(column_type: sa.types.TypeEngine[Any]) -> str | None:
+    if isinstance(column_type, sa.DateTime):
+        return "timestamptz" if column_type.timezone else "timestamp"
+    return next((name for kind, name in _BINARY_TYPES if isinstance(column_type, kind)), None)
+
+
+def _binary_types(conn: Connection, table: sa.Table, names: Sequence[str]) -> list[str] | None:
+    """The types a PostgreSQL COPY of these columns sends in binary; None when one has no
+    binary form here (the COPY is then text) or on SQLite."""
+    if conn.dialect.name != "postgresql":
+        return None
+    types = [_binary_type(plain_type(table.c[name].type)) for name in names]
+    return None if None in types else cast("list[str]", types)
+
+
 _DATES = frozenset({dt.date, type(None)})
 
 
@@ -81,11 +127,13 @@ def _sqlite_datetimes(values: Sequence[dt.datetime | None]) -> Sequence[str | No
     return list(map(texts.__getitem__, values))
 
 
-def _converter(column_type: sa.types.TypeEngine[Any], dialect: str) -> ConvertColumn | None:
+def _converter(
+    column_type: sa.types.TypeEngine[Any], dialect: str, binary: bool
+) -> ConvertColumn | None:
     """How a column's values are handed to the driver (None: as they are; sqlite3 binds
-    booleans as the integers 0 and 1 itself)."""
+    booleans as the integers 0 and 1 itself); `binary`: for a binary COPY."""
     if isinstance(column_type, sa.JSON):
-        return _json_column
+        return _jsonb_column if binary else _json_column
     if dialect != "sqlite":
         return None  # psycopg adapts dates, timestamps and booleans itself
     if isinstance(column_type, sa.DateTime):
@@ -96,10 +144,16 @@ def _converter(column_type: sa.types.TypeEngine[Any], dialect: str) -> ConvertCo
 
 
 def _converted(
-    conn: Connection, table: sa.Table, names: Sequence[str], tuples: list[tuple[Any, ...]]
+    conn: Connection,
+    table: sa.Table,
+    names: Sequence[str],
+    tuples: list[tuple[Any, ...]],
+    *,
+    binary: bool,
 ) -> list[tuple[Any, ...]]:
     """The tuples with each value converted for its column, column by column."""
-    converters = [_converter(plain_type(table.c[name].type), conn.dialect.name) for name in names]
+    dialect = conn.dialect.name
+    converters = [_converter(plain_type(table.c[n].type), dialect, binary) for n in names]
     if not any(converters):
         return tuples
     columns: list[Sequence[Any]] = list(zip(*tuples, strict=True))
@@ -142,15 +196,12 @@ def insert_tuples(
 ) -> None:
     """INSERT rows given as tuples in the order of `names`: for rows built by the thousand,
     where a dict per row would cost more than the row's write."""
-    if tuples:
-        _insert(conn, table, names, _converted(conn, table, names, tuples))
-
-
-def _insert(
-    conn: Connection, table: sa.Table, names: Sequence[str], values: list[tuple[Any, ...]]
-) -> None:
+    if not tuples:
+        return
+    types = _binary_types(conn, table, names)
+    values = _converted(conn, table, names, tuples, binary=types is not None)
     if conn.dialect.name == "postgresql":
-        pgsend.copy(conn, table.name, names, values)
+        pgsend.copy(conn, table.name, names, values, types)
     else:
         placeholders = ", ".join("?" * len(names))
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
@@ -197,7 +248,8 @@ def upsert_tuples(
     """`upsert_rows` of rows given as tuples in the order of `names` (as `insert_tuples`)."""
     if not tuples:
         return
-    values = _converted(conn, table, names, tuples)
+    types = _binary_types(conn, table, names)
+    values = _converted(conn, table, names, tuples, binary=types is not None)
     updates = ", ".join(
         f"{n} = COALESCE(excluded.{n}, {table.name}.{n})"
         if n in keep_when_null
@@ -216,7 +268,7 @@ def upsert_tuples(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging}"
             f" (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
         )
-        pgsend.copy(conn, staging, names, values)
+        pgsend.copy(conn, staging, names, values, types)
         pgsend.execute(
             conn, f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} {conflict}"
         )

@@ -78,15 +78,27 @@ def settle(raw: Any) -> None:
 
 
 def copy(
-    conn: Connection, target: str, names: Sequence[str], rows: Iterable[Sequence[Any]]
+    conn: Connection,
+    target: str,
+    names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    types: Sequence[str] | None = None,
 ) -> None:
     """COPY the rows (values of the columns `names`) into the table `target`; the result is
     read later when the connection sends ahead, at once otherwise. psycopg formats the rows and
-    sends them a chunk at a time, so the server stores the first while the next are formatted."""
+    sends them a chunk at a time, so the server stores the first while the next are formatted.
+
+    With `types` (a PostgreSQL type name per column, as psycopg knows them), the rows go in
+    COPY's binary format: the server takes each value as it comes instead of splitting lines
+    into fields and parsing numbers, dates and times from text (a tenth of its work in a
+    load). The types must be the columns' own, or a type with the same binary form: `text`
+    for `varchar`, `bytea` for values already in their column's binary form (a `jsonb` value
+    is the byte 1 and the JSON text)."""
     import psycopg  # noqa: PLC0415
     from psycopg.copy import LibpqWriter  # noqa: PLC0415
 
-    statement = f"COPY {target} ({', '.join(names)}) FROM STDIN"
+    binary = " (FORMAT BINARY)" if types is not None else ""
+    statement = f"COPY {target} ({', '.join(names)}) FROM STDIN{binary}"
     raw = _raw(conn)
     settle(raw)
     ahead = _sends_ahead(conn)
@@ -94,6 +106,8 @@ def copy(
         with raw.cursor() as cursor:
             writer = _end_without_result()(cursor) if ahead else LibpqWriter(cursor)
             with cursor.copy(statement, writer=writer) as copying:
+                if types is not None:
+                    copying.set_types(types)
                 for row in rows:
                     copying.write_row(row)
     except psycopg.Error as exc:  # wrapped as SQLAlchemy would: IntegrityError, DataError…

@@ -47,6 +47,7 @@ _PG_STAGE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS incoming_{table}"
     " (id integer, title text, body text) ON COMMIT DELETE ROWS"
 )
+_PG_STAGE_TYPES = ("int4", "text", "text")  # the staging table's, for a binary COPY
 _PG_INSERT = (
     "WITH d AS (DELETE FROM incoming_{table} RETURNING id, title, body)"
     " INSERT INTO {table} ({id_column}, document)"
@@ -101,7 +102,7 @@ def _write(conn: Connection, kind: str, pages: Sequence[tuple[int, list[str | No
         rows = [(i, " ".join(d.title), " ".join(d.body)) for i, d in docs]
         conn.execute(sa.text(f"DELETE FROM {table} WHERE {id_column} = ANY(:ids)"), {"ids": ids})
         pgsend.execute(conn, _PG_STAGE.format(table=table))
-        pgsend.copy(conn, f"incoming_{table}", ("id", "title", "body"), rows)
+        pgsend.copy(conn, f"incoming_{table}", ("id", "title", "body"), rows, _PG_STAGE_TYPES)
         pgsend.execute(conn, _PG_INSERT.format(table=table, id_column=id_column))
         return
     conn.exec_driver_sql(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i in ids])

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from load import schema as t
 from load.bulk import insert_rows as bulk_insert
+from load.engine import WRITER_LOCK_KEY
 from load.store import LoadItem, Redirect, Store, open_store
 from parsers.page import parse_path
 from parsers.records import FieldError, NewsRecord, ProjectRecord, Record, Source
@@ -414,3 +415,58 @@ def test_a_project_met_under_two_urls_keeps_the_first_in_code_point_order(
         assert conn.execute(sa.select(t.projects.c.source_url)).scalar_one() == min(
             old_url, new_url
         )
+
+
+def test_the_next_batch_is_planned_before_the_batch_commits(fresh_db: FreshDb) -> None:
+    """Its time is taken (and its plan made) in the transaction, after the last statement is
+    sent: the database stores that statement meanwhile."""
+    events: list[str] = []
+
+    def clock() -> dt.datetime:
+        events.append("plan")
+        return dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+
+    opened = open_store(fresh_db.url, clock=clock)
+    run = opened.begin_run("load")
+    sa.event.listen(opened.engine, "commit", lambda _conn: events.append("commit"))
+    events.clear()
+    opened.upsert(items(synthetic_project(i) for i in range(3)), run, batch_size=1)
+    opened.close()
+    assert events == ["plan", "plan", "commit", "plan", "commit", "commit"]
+    assert count(fresh_db.engine, t.projects) == 3
+
+
+def _writer_lock_free(fresh_db: FreshDb) -> bool:
+    """Whether another connection could start writing now (no write transaction is open)."""
+    waits = {"timeout": 0} if fresh_db.backend == "sqlite" else {}
+    engine = sa.create_engine(fresh_db.url, connect_args=waits, poolclass=sa.NullPool)
+    try:
+        with engine.connect() as conn:
+            if fresh_db.backend == "postgresql":
+                try_lock = sa.text("SELECT pg_try_advisory_xact_lock(:key)")
+                return bool(conn.execute(try_lock, {"key": WRITER_LOCK_KEY}).scalar_one())
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except sa.exc.OperationalError:
+                return False
+            conn.exec_driver_sql("ROLLBACK")
+            return True
+    finally:
+        engine.dispose()
+
+
+def test_a_batchs_items_are_taken_while_no_write_transaction_is_open(
+    store: Store, fresh_db: FreshDb
+) -> None:
+    """A parser or crawler slow to give the next batch does not keep the writers waiting."""
+    run = store.begin_run("load")
+    free: list[bool] = []
+
+    def given() -> Iterator[LoadItem]:
+        for i in range(4):
+            free.append(_writer_lock_free(fresh_db))
+            yield LoadItem(record=synthetic_project(i))
+
+    store.upsert(given(), run, batch_size=2)
+    assert free == [True] * 4
+    assert count(fresh_db.engine, t.projects) == 4

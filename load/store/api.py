@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -48,6 +51,15 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """A batch's items, the time it is written at, and its plan."""
+
+    items: Sequence[LoadItem]
+    now: dt.datetime
+    batch: plan.Plan
 
 
 class Store:
@@ -108,42 +120,75 @@ class Store:
 
         A database error on a batch (a constraint the validation did not foresee) retries it
         in halves, down to single records, so only the offending record is quarantined.
+
+        Each batch after the first is planned (validated, hashed, its rows made) while the
+        database stores the last statement of the one before, which PostgreSQL sends ahead.
         """
         total = UpsertCounts()
-        for batch in chunks(items, batch_size):
+        batches = chunks(items, batch_size)
+        planned = self._plan(next(batches, None), run_id)
+        while planned is not None:
+            # The next batch's items are taken before the transaction (a parser or crawler
+            # slow to give them does not hold it open); its plan is made once, in the
+            # transaction after the last statement is sent, or after a batch that failed first.
+            following = functools.cache(functools.partial(self._plan, next(batches, None), run_id))
             with _collector_paused():
-                total.add(self._upsert_batch(batch, run_id))
+                total.add(self._upsert_batch(planned, run_id, meanwhile=following))
+                planned = following()
         return total
 
-    def _upsert_batch(self, items: Sequence[LoadItem], run_id: int) -> UpsertCounts:
+    @overload
+    def _plan(self, items: Sequence[LoadItem], run_id: int) -> _Planned: ...
+    @overload
+    def _plan(self, items: None, run_id: int) -> None: ...
+    def _plan(self, items: Sequence[LoadItem] | None, run_id: int) -> _Planned | None:
+        """The batch's plan, at the time it is made (None: no batch)."""
+        if items is None:
+            return None
         now = self._clock()
-        batch = plan.build(items, run_id, now, self._regions)
+        return _Planned(items, now, plan.build(items, run_id, now, self._regions))
+
+    def _upsert_batch(
+        self, planned: _Planned, run_id: int, *, meanwhile: Callable[[], object] | None = None
+    ) -> UpsertCounts:
+        items, now = planned.items, planned.now
         try:
             with self._writer.begin() as conn:
                 lock_writers(conn)
-                self._write(conn, batch, run_id, now)
+                self._write(conn, planned.batch, run_id, now, meanwhile)
         except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
             if len(items) > 1:  # halve until the offending record stands alone
                 middle = len(items) // 2
-                counts = self._upsert_batch(items[:middle], run_id)
-                counts.add(self._upsert_batch(items[middle:], run_id))
+                counts = self._upsert_batch(self._plan(items[:middle], run_id), run_id)
+                counts.add(self._upsert_batch(self._plan(items[middle:], run_id), run_id))
                 return counts
             refused = plan.refused(items[0], run_id, now, db_message(exc))
             with self._writer.begin() as conn:
                 lock_writers(conn)
                 self._write(conn, refused, run_id, now)
             return refused.counts
-        return batch.counts
+        return planned.batch.counts
 
-    def _write(self, conn: Connection, batch: plan.Plan, run_id: int, now: dt.datetime) -> None:
+    def _write(
+        self,
+        conn: Connection,
+        batch: plan.Plan,
+        run_id: int,
+        now: dt.datetime,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> None:
+        """Write the batch; `meanwhile` runs while the database stores its last statement."""
         if batch.projects:
             upserts.write_projects(conn, batch, run_id, now, self._kommunkod)
         if batch.news:
             upserts.write_news(conn, batch, now)
-        url_state.write_items(conn, url_state.item_rows(plan.pages(batch), run_id, now))
+        pages = url_state.item_rows(plan.pages(batch), run_id, now)
         quarantine.resolve_errors(conn, batch.urls, batch.paths, run_id, now)
         quarantine.record_errors(conn, list(batch.error_rows.values()))
         runs.progress(conn, run_id, now)
+        url_state.write_items(conn, pages)  # the last, and the heaviest of the small statements
+        if meanwhile is not None:
+            meanwhile()
 
     # -- URL bookkeeping --------------------------------------------------------------------
 
