@@ -58,7 +58,7 @@ def _maker(names: tuple[str, ...], columns: tuple[str, ...]) -> Maker:
     """The function making a record's content for `names` (its class's hashed fields) and its
     values of `columns`, written out: the content a copy of a dict holding the keys (one
     presized copy of its table), each value then assigned in place; the columns a tuple display
-    of the attributes. A dict display of more than sixteen keys is built key by key, its table
+    of the attributes. A dict display of more than fifteen keys is built key by key, its table
     grown as it fills, and cost two thirds more; `dict(zip(names, attrgetter(*names)(record)))`
     more still; picking the columns from the content a dict look-up each (callgrind, a
     project's 36 fields and 33 columns)."""
@@ -68,8 +68,7 @@ def _maker(names: tuple[str, ...], columns: tuple[str, ...]) -> Maker:
     values = "".join(f"record.{name}, " for name in columns)
     namespace: dict[str, Any] = {"_keys": dict.fromkeys(names).copy}
     exec(
-        f"def make(record):\n    content = _keys()\n{assignments}"
-        f"    return content, ({values})\n",
+        f"def make(record):\n    content = _keys()\n{assignments}    return content, ({values})\n",
         namespace,
     )
     maker: Maker = namespace["make"]
