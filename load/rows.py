@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import operator
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -46,31 +45,38 @@ _SECTIONS = PROJECT_COLUMNS.index("sections")
 
 
 # Per record type: the hashed field names in sorted order (orjson's sort of the keys is then a
-# single pass), the maker of a record's content from them, and the picker of its table's
-# columns from that content.
+# single pass), and the maker of a record's content from them and of its table's columns.
 _CONTENT_FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(sorted(f.name for f in dataclasses.fields(cls) if f.name not in NOT_HASHED))
     for cls in _COLUMNS
 }
+# A record's content (`{name: record.name}` of its hashed fields) and its table's column values.
+Maker = Callable[[Record], tuple[dict[str, Any], tuple[Any, ...]]]
 
 
-def _content_maker(names: tuple[str, ...]) -> Callable[[Record], dict[str, Any]]:
-    """The function making `{name: record.name}` of a record for `names` (a record class's
-    fields), written out as a dict display: Python builds that in one presized step, where
-    `dict(zip(names, attrgetter(*names)(record)))` cost a quarter more, a third of a project's
-    preparation for the database (callgrind)."""
-    if not all(name.isidentifier() for name in names):
-        raise ValueError(f"not field names: {names}")
-    display = ", ".join(f"{name!r}: record.{name}" for name in names)
-    maker: Callable[[Record], dict[str, Any]] = eval(f"lambda record: {{{display}}}")
+def _maker(names: tuple[str, ...], columns: tuple[str, ...]) -> Maker:
+    """The function making a record's content for `names` (its class's hashed fields) and its
+    values of `columns`, written out: the content a copy of a dict holding the keys (one
+    presized copy of its table), each value then assigned in place; the columns a tuple display
+    of the attributes. A dict display of more than fifteen keys is built key by key, its table
+    grown as it fills, and cost two thirds more; `dict(zip(names, attrgetter(*names)(record)))`
+    more still; picking the columns from the content a dict look-up each (callgrind, a
+    project's 36 fields and 33 columns)."""
+    if not all(name.isidentifier() for name in (*names, *columns)):
+        raise ValueError(f"not field names: {names} {columns}")
+    assignments = "".join(f"    content[{name!r}] = record.{name}\n" for name in names)
+    values = "".join(f"record.{name}, " for name in columns)
+    namespace: dict[str, Any] = {"_keys": dict.fromkeys(names).copy}
+    exec(
+        f"def make(record):\n    content = _keys()\n{assignments}    return content, ({values})\n",
+        namespace,
+    )
+    maker: Maker = namespace["make"]
     return maker
 
 
-_CONTENT_MAKERS: dict[type, Callable[[Record], dict[str, Any]]] = {
-    cls: _content_maker(names) for cls, names in _CONTENT_FIELDS.items()
-}
-_COLUMN_PICKERS: dict[type, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
-    cls: operator.itemgetter(*columns) for cls, columns in _COLUMNS.items() if len(columns) > 1
+_MAKERS: dict[type, Maker] = {
+    cls: _maker(names, _COLUMNS[cls]) for cls, names in _CONTENT_FIELDS.items()
 }
 # Per record type: the hashed fields whose type admits a float, the only places a record holds
 # one (mypy holds the parsers to the types).
@@ -127,22 +133,12 @@ def content_json(record: Record) -> JsonText:
     """The normalised record, canonical JSON (keys sorted): the contract's fields without
     where the page came from and `errors`. This is what is hashed and kept as a version."""
     kind = type(record)
-    return JsonText(_canonical(kind, _CONTENT_MAKERS[kind](record)))
+    return JsonText(_canonical(kind, _MAKERS[kind](record)[0]))
 
 
 def content_hash(text: str) -> str:
     """SHA-256 of the canonical JSON."""
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _json_and_hash(kind: type, content: dict[str, Any]) -> tuple[JsonText, str]:
-    """`content_json` and its `content_hash` of a record of type `kind` from its content
-    (`_CONTENT_MAKERS`), the UTF-8 bytes made once."""
-    encoded = _orjson_canonical(kind, content)
-    if encoded is None:
-        text = JsonText(_CANONICAL.encode(content))
-        return text, content_hash(text)
-    return JsonText(encoded, "utf-8"), hashlib.sha256(encoded).hexdigest()
 
 
 def url_key(url: str) -> str:
@@ -176,13 +172,18 @@ def prepare(record: Record, url: str | None, key: str) -> Prepared:
     kind = type(record)
     if not (kind is ProjectRecord or (kind is NewsRecord and url is not None)):
         raise TypeError(f"only projects and news with a URL are stored, not {record.kind}")
-    content = _CONTENT_MAKERS[kind](record)
-    text, digest = _json_and_hash(kind, content)
-    columns = _COLUMN_PICKERS[kind](content)
+    content, columns = _MAKERS[kind](record)
+    encoded = _orjson_canonical(kind, content)  # hashed as UTF-8 bytes, made once
+    if encoded is None:
+        text = JsonText(_CANONICAL.encode(content))
+        digest = content_hash(text)
+    else:
+        text, digest = JsonText(encoded, "utf-8"), hashlib.sha256(encoded).hexdigest()
     if kind is ProjectRecord and type(columns[_SECTIONS]) is not dict:
         sections = dict(columns[_SECTIONS])
         columns = (*columns[:_SECTIONS], sections, *columns[_SECTIONS + 1 :])
-    return Prepared(key, digest, text, columns)  # by position: quicker, made by the thousand
+    # tuple.__new__ as a named tuple's own constructor (a Python function) cost twice as much
+    return tuple.__new__(Prepared, (key, digest, text, columns))
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

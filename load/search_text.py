@@ -123,7 +123,11 @@ class _IndexStems(dict[str, str | None]):
         if len(self) >= _STEMS_KEPT:
             self.clear()
         kept = len(word) <= MAX_WORD_CHARS and word not in STOP_WORDS
-        self[word] = found = stem(word) if kept else None
+        if kept and word.isdigit():  # a number is its own stem (`stem`), and pages have many
+            found: str | None = word  # of their own: they would only crowd stem's cache
+        else:
+            found = stem(word) if kept else None
+        self[word] = found
         return found
 
 
