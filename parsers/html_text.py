@@ -157,6 +157,18 @@ def _attributes_say_chrome(attributes: Mapping[str, str]) -> bool:
     return _chrome_mark(get("class")) or _chrome_mark(get("id"))
 
 
+# The attributes `_attributes_say_chrome` reads: the fast walk looks up no others.
+_CHROME_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "class", "id"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _attribute_says_chrome(attribute: tuple[str, str]) -> bool:
+    """`_attributes_say_chrome` of one (name, value) attribute: an element is chrome when one
+    of its attributes says so (the parser keeps one attribute of a name). Cached by the pair:
+    templates repeat their classes and roles on every page."""
+    return _attributes_say_chrome(dict((attribute,)))
+
+
 @functools.lru_cache(maxsize=4096)
 def _chrome_mark(value: str | None) -> bool:
     """A class or id value naming site chrome (cached: templates repeat them on every page)."""
@@ -332,9 +344,10 @@ def _marked_text(root: etree._Element, main: etree._Element | None) -> str:
             if next(element.iterancestors(*_CONTENT), None) is None:
                 element.tag = _DROPPED
     for element in walk.iter():
-        attributes = element.items()
-        if attributes and _attributes_say_chrome(_attributes(attributes)):
-            element.tag = _DROPPED
+        for attribute in cast("list[tuple[str, str]]", element.items()):
+            if attribute[0] in _CHROME_ATTRIBUTES and _attribute_says_chrome(attribute):
+                element.tag = _DROPPED
+                break
     if main is None:
         text = str(_PAGE_TEXT(root))
     else:

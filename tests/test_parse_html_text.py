@@ -111,3 +111,57 @@ def test_a_vertical_tab_or_a_private_use_character_is_read_as_before() -> None:
 
 def test_the_main_element_read_alone_keeps_its_own_block_and_bullet() -> None:
     assert lines_of("<div>Meny</div><li role='main'>Bjuv</li>") == ("• Bjuv",)
+
+
+# Attributes that make an element chrome, or nearly do: case, spacing, Unicode case folding
+# (`ſ`, `ı`, the Kelvin sign), whole class tokens against substrings, class against id.
+_CHROME_ATTRIBUTES = {
+    "hidden": True,
+    "hidden=''": True,
+    "aria-hidden='true'": True,
+    "aria-hidden='TRUE'": False,
+    "aria-hidden='false'": False,
+    "role='navigation'": True,
+    "role='Navigation'": False,
+    "role='alertdialog'": True,
+    "role='main navigation'": False,
+    "style='DISPLAY : None'": True,
+    "style='color: red; visibility:\u00a0hidden'": True,
+    "style='display:block'": False,
+    "style='display-none'": False,
+    "style=''": False,
+    "class='COOKIE-notice'": True,
+    "class='conſent'": True,
+    "class='coo\u212aie'": True,
+    "class='skıplink'": True,
+    "class='v\u0130sually-hidden'": False,
+    "class='skip-links'": True,
+    "class='skip--links'": False,
+    "class='Site-Header wide'": True,
+    "class='site-headers'": False,
+    "class='x-header'": False,
+    "class='main\u2003MENU'": True,
+    "class='mainmenu2'": False,
+    "id='HEADER'": True,
+    "id='breadcrumbs'": True,
+    "class='top' id='footer'": True,
+    "class='topmenu' id='x'": True,
+    "lang='sv' title='menu'": False,
+}
+
+
+def test_the_fast_walk_drops_exactly_the_elements_the_attribute_rules_name(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    body = "".join(
+        f"<div {attributes}>text {index}</div>"
+        for index, attributes in enumerate(_CHROME_ATTRIBUTES)
+    )
+    kept = tuple(
+        f"text {index}" for index, chrome in enumerate(_CHROME_ATTRIBUTES.values()) if not chrome
+    )
+    assert lines_of(body) == kept
+    assert lines_of(f"<main>{body}</main>") == kept
+    monkeypatch.setattr(html_text, "_reserved", lambda utf8: True)  # the reference walk
+    assert lines_of(body) == kept
+    assert lines_of(f"<main>{body}</main>") == kept
