@@ -180,19 +180,21 @@ def _chrome_mark(value: str | None) -> bool:
 
 def _canonical_url(root: etree._Element) -> str | None:
     """`<link rel=canonical>`, else `og:url`; relative links resolved against `<base href>`."""
+    # `iter(tag)` rather than `iterfind(".//tag[@name]")`: the same elements (the root is
+    # `<html>`), without ElementPath's Python-level set-up for each search.
     url: str | None = None
-    for link in root.iterfind(".//link[@rel]"):
+    for link in root.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
             url = (link.get("href") or "").strip()
             break
     if not url:
-        for meta in root.iterfind(".//meta[@property]"):
+        for meta in root.iter("meta"):
             if (meta.get("property") or "").lower() == "og:url" and meta.get("content"):
                 url = (meta.get("content") or "").strip()
                 break
     if not url:
         return None
-    base = root.find(".//base[@href]")
+    base = next((base for base in root.iter("base") if base.get("href") is not None), None)
     if base is not None and "://" not in url:
         url = urljoin(base.get("href") or "", url)
     return url

@@ -165,3 +165,18 @@ def test_the_fast_walk_drops_exactly_the_elements_the_attribute_rules_name(
     monkeypatch.setattr(html_text, "_reserved", lambda utf8: True)  # the reference walk
     assert lines_of(body) == kept
     assert lines_of(f"<main>{body}</main>") == kept
+
+
+def test_the_canonical_link_is_the_first_that_names_it_and_the_first_base_with_href_counts() -> None:
+    head = (
+        '<link rel="" href="/empty/"><link rel="alternate" href="/alt/">'
+        '<link rel="Alternate CANONICAL" href=""><link rel="Alternate CANONICAL" href=" /c/ ">'
+        '<base target="_top"><base href=""><base href="https://www.esf.se/x/">'
+    )
+    # `<base href="">` is the first base with an href: the link stays relative to it.
+    assert visible_text(f"<html><head>{head}</head></html>").canonical_url == "/c/"
+    og = '<meta property="og:title" content="T"><meta property="OG:URL" content="/d/">'
+    base = '<base target="_top"><base href="https://www.esf.se/x/">'
+    assert visible_text(f"<html><head>{og}{base}</head></html>").canonical_url == (
+        "https://www.esf.se/d/"
+    )
