@@ -331,7 +331,7 @@ def _reserved(utf8: bytes) -> bool:
 
 
 def _marked_text(root: etree._Element, main: etree._Element | None) -> str:
-    """`_chunks`'s text (whitespace collapsed) from libxslt; renames elements of the tree."""
+    """`_chunks`'s text from libxslt, whitespace runs not yet collapsed; renames elements."""
     walk = root if main is None else main
     if _is_chrome(walk, main is not None):
         return ""
@@ -355,7 +355,7 @@ def _marked_text(root: etree._Element, main: etree._Element | None) -> str:
     else:
         main.set(_WALK_ROOT, "")
         text = str(_MAIN_TEXT(root))
-    return _collapsed(text.replace(_BREAK_MARK, _BREAK).replace(_TAB_MARK, _TAB))
+    return text.replace(_BREAK_MARK, _BREAK).replace(_TAB_MARK, _TAB)
 
 
 def _collapsed(text: str) -> str:
@@ -363,21 +363,25 @@ def _collapsed(text: str) -> str:
     does one per run of spaces (markup indentation makes hundreds a page), while each
     `replace` halves every run at C speed, a handful of passes in all."""
     for space in "\t\n\r\f\v":
-        text = text.replace(space, " ")
+        if space in text:  # most lines hold none: a search costs less than a call to replace
+            text = text.replace(space, " ")
     while "  " in text:
         text = text.replace("  ", " ")
     return text
 
 
-def _lines(text: str) -> tuple[str, ...]:
-    """The lines of the joined text (markers in place, whitespace runs collapsed)."""
+def _lines(text: str, *, collapse: bool = False) -> tuple[str, ...]:
+    """The lines of the joined text (markers in place); `collapse`: whitespace runs are still
+    there, to collapse. A line stripped and then collapsed is the line collapsed and then
+    stripped (no run reaches past its first or last visible character), and collapsing only
+    the lines kept skips the blank pieces between blocks, most of the text."""
     lines = []
     bullet = ""
-    for raw in text.split(_BREAK):
-        if _TAB in raw:
-            line = "\t".join(cell for cell in (c.strip() for c in raw.split(_TAB)) if cell)
-        else:
-            line = raw.strip()
+    # Blank pieces (every block breaks before and after) are dropped in C.
+    for piece in filter(None, map(str.strip, text.split(_BREAK))):
+        line = _collapsed(piece) if collapse else piece
+        if _TAB in line:
+            line = "\t".join(cell for cell in (c.strip() for c in line.split(_TAB)) if cell)
         if line == "•":  # `<li><p>text</p></li>`: the bullet belongs to the paragraph
             bullet = "• "
         elif line:
@@ -419,6 +423,5 @@ def visible_text(markup: str, utf8: bytes | None = None) -> VisibleText:
     if _reserved(utf8):
         chunks = _chunks(root, inside_content=False) if main is None else _chunks(main, True)
         text = _SPACE_RUNS.sub(" ", "".join([_collapse(chunk) for chunk in chunks]))
-    else:
-        text = _marked_text(root, main)
-    return VisibleText(lines=_lines(text), canonical_url=url)
+        return VisibleText(lines=_lines(text), canonical_url=url)
+    return VisibleText(lines=_lines(_marked_text(root, main), collapse=True), canonical_url=url)

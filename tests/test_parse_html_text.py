@@ -167,7 +167,7 @@ def test_the_fast_walk_drops_exactly_the_elements_the_attribute_rules_name(
     assert lines_of(f"<main>{body}</main>") == kept
 
 
-def test_the_canonical_link_is_the_first_that_names_it_and_the_first_base_with_href_counts() -> None:
+def test_the_first_link_naming_canonical_and_the_first_base_with_an_href_count() -> None:
     head = (
         '<link rel="" href="/empty/"><link rel="alternate" href="/alt/">'
         '<link rel="Alternate CANONICAL" href=""><link rel="Alternate CANONICAL" href=" /c/ ">'
@@ -180,3 +180,17 @@ def test_the_canonical_link_is_the_first_that_names_it_and_the_first_base_with_h
     assert visible_text(f"<html><head>{og}{base}</head></html>").canonical_url == (
         "https://www.esf.se/d/"
     )
+
+
+def test_whitespace_collapses_line_by_line_as_the_reference_walk_collapses_it(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    body = (
+        "<p> \u00a0 a \n\t b \u00a0\r\n</p>\n  <div>\f c\u2003 \u2003d  </div>"
+        "<table><tr><th> x \n  y </th><td>\u00a0</td><td> \t z\u00a0 </td></tr></table>"
+        "<ul><li>\n  <p> e  f </p></li></ul>"
+    )
+    fast = lines_of(body)
+    assert fast == ("a b", "c\u2003 \u2003d", "x y\tz", "• e f")
+    monkeypatch.setattr(html_text, "_reserved", lambda utf8: True)
+    assert lines_of(body) == fast
