@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from urllib.parse import urlsplit
 
 from parsers.fields import ESF_SPECIFIC_FIELDS
@@ -114,10 +114,10 @@ def find_date_line(lines: Sequence[str], within: int = _TOP_LINES) -> DateLine |
     The title is the line above the date (below it when the date comes first); a date line may
     carry a `Publicerad:` prefix.
     """
-    content = [i for i, line in enumerate(lines) if not is_chrome(line)][:within]
+    content = list(islice((i for i, line in enumerate(lines) if not is_chrome(line)), within))
     for position, index in enumerate(content):
         line = _DATE_PREFIX.sub("", lines[index])
-        if len(line) > _MAX_DATE_LINE or not any(ch.isdigit() for ch in line):
+        if len(line) > _MAX_DATE_LINE or not any(map(str.isdigit, line)):
             continue
         try:
             date = parse_published_date(line)
@@ -130,29 +130,32 @@ def find_date_line(lines: Sequence[str], within: int = _TOP_LINES) -> DateLine |
     return None
 
 
-def _is_pager(line: str) -> bool:
-    return len(line) <= _MAX_DATE_LINE and bool(_PAGER.match(line) and _PAGING_WORD.search(line))
-
-
 def _is_listing(lines: Sequence[str], block: FieldBlock) -> bool:
     """Many project numbers at line starts, labels repeated per item, a pager, or many dates.
 
     Only lines outside the field block count: a project's own number and call number are there.
     """
-    repeats = Counter(label_key(pair.label) for pair in block.pairs)
+    repeats: dict[str, int] = {}  # a dict, not a Counter: this runs for every page
+    for pair in block.pairs:
+        key = label_key(pair.label)
+        repeats[key] = repeats.get(key, 0) + 1
     if repeats and max(repeats.values()) >= _LISTING_MIN:
         return True
     outside = [*lines[: block.start], *lines[block.end :]]
     numbers = {match.group() for line in outside if (match := _NUMBER_AT_START.match(line))}
-    if len(numbers) >= _LISTING_MIN or any(_is_pager(line) for line in outside):
+    if len(numbers) >= _LISTING_MIN:
         return True
-    return _date_lines(outside) >= _LISTED_DATES  # an index of news: one date per item
+    short = [line for line in outside if len(line) <= _MAX_DATE_LINE]  # a pager's or a date's
+    if any(_PAGER.match(line) and _PAGING_WORD.search(line) for line in short):
+        return True
+    return _date_lines(short) >= _LISTED_DATES  # an index of news: one date per item
 
 
 def _date_lines(lines: Sequence[str]) -> int:
+    """How many of the (short) lines are dates."""
     count = 0
     for line in lines:
-        if len(line) <= _MAX_DATE_LINE and any(ch.isdigit() for ch in line):
+        if any(map(str.isdigit, line)):
             try:
                 parse_published_date(_DATE_PREFIX.sub("", line))
             except NormaliseError:

@@ -157,6 +157,18 @@ def _attributes_say_chrome(attributes: Mapping[str, str]) -> bool:
     return _chrome_mark(get("class")) or _chrome_mark(get("id"))
 
 
+# The attributes `_attributes_say_chrome` reads: the fast walk looks up no others.
+_CHROME_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "class", "id"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _attribute_says_chrome(attribute: tuple[str, str]) -> bool:
+    """`_attributes_say_chrome` of one (name, value) attribute: an element is chrome when one
+    of its attributes says so (the parser keeps one attribute of a name). Cached by the pair:
+    templates repeat their classes and roles on every page."""
+    return _attributes_say_chrome(dict((attribute,)))
+
+
 @functools.lru_cache(maxsize=4096)
 def _chrome_mark(value: str | None) -> bool:
     """A class or id value naming site chrome (cached: templates repeat them on every page)."""
@@ -168,19 +180,21 @@ def _chrome_mark(value: str | None) -> bool:
 
 def _canonical_url(root: etree._Element) -> str | None:
     """`<link rel=canonical>`, else `og:url`; relative links resolved against `<base href>`."""
+    # `iter(tag)` rather than `iterfind(".//tag[@name]")`: the same elements (the root is
+    # `<html>`), without ElementPath's Python-level set-up for each search.
     url: str | None = None
-    for link in root.iterfind(".//link[@rel]"):
+    for link in root.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
             url = (link.get("href") or "").strip()
             break
     if not url:
-        for meta in root.iterfind(".//meta[@property]"):
+        for meta in root.iter("meta"):
             if (meta.get("property") or "").lower() == "og:url" and meta.get("content"):
                 url = (meta.get("content") or "").strip()
                 break
     if not url:
         return None
-    base = root.find(".//base[@href]")
+    base = next((base for base in root.iter("base") if base.get("href") is not None), None)
     if base is not None and "://" not in url:
         url = urljoin(base.get("href") or "", url)
     return url
@@ -317,7 +331,7 @@ def _reserved(utf8: bytes) -> bool:
 
 
 def _marked_text(root: etree._Element, main: etree._Element | None) -> str:
-    """`_chunks`'s text (whitespace collapsed) from libxslt; renames elements of the tree."""
+    """`_chunks`'s text from libxslt, whitespace runs not yet collapsed; renames elements."""
     walk = root if main is None else main
     if _is_chrome(walk, main is not None):
         return ""
@@ -332,15 +346,16 @@ def _marked_text(root: etree._Element, main: etree._Element | None) -> str:
             if next(element.iterancestors(*_CONTENT), None) is None:
                 element.tag = _DROPPED
     for element in walk.iter():
-        attributes = element.items()
-        if attributes and _attributes_say_chrome(_attributes(attributes)):
-            element.tag = _DROPPED
+        for attribute in cast("list[tuple[str, str]]", element.items()):
+            if attribute[0] in _CHROME_ATTRIBUTES and _attribute_says_chrome(attribute):
+                element.tag = _DROPPED
+                break
     if main is None:
         text = str(_PAGE_TEXT(root))
     else:
         main.set(_WALK_ROOT, "")
         text = str(_MAIN_TEXT(root))
-    return _collapsed(text.replace(_BREAK_MARK, _BREAK).replace(_TAB_MARK, _TAB))
+    return text.replace(_BREAK_MARK, _BREAK).replace(_TAB_MARK, _TAB)
 
 
 def _collapsed(text: str) -> str:
@@ -348,21 +363,25 @@ def _collapsed(text: str) -> str:
     does one per run of spaces (markup indentation makes hundreds a page), while each
     `replace` halves every run at C speed, a handful of passes in all."""
     for space in "\t\n\r\f\v":
-        text = text.replace(space, " ")
+        if space in text:  # most lines hold none: a search costs less than a call to replace
+            text = text.replace(space, " ")
     while "  " in text:
         text = text.replace("  ", " ")
     return text
 
 
-def _lines(text: str) -> tuple[str, ...]:
-    """The lines of the joined text (markers in place, whitespace runs collapsed)."""
+def _lines(text: str, *, collapse: bool = False) -> tuple[str, ...]:
+    """The lines of the joined text (markers in place); `collapse`: whitespace runs are still
+    there, to collapse. A line stripped and then collapsed is the line collapsed and then
+    stripped (no run reaches past its first or last visible character), and collapsing only
+    the lines kept skips the blank pieces between blocks, most of the text."""
     lines = []
     bullet = ""
-    for raw in text.split(_BREAK):
-        if _TAB in raw:
-            line = "\t".join(cell for cell in (c.strip() for c in raw.split(_TAB)) if cell)
-        else:
-            line = raw.strip()
+    # Blank pieces (every block breaks before and after) are dropped in C.
+    for piece in filter(None, map(str.strip, text.split(_BREAK))):
+        line = _collapsed(piece) if collapse else piece
+        if _TAB in line:
+            line = "\t".join(cell for cell in (c.strip() for c in line.split(_TAB)) if cell)
         if line == "•":  # `<li><p>text</p></li>`: the bullet belongs to the paragraph
             bullet = "• "
         elif line:
@@ -404,6 +423,5 @@ def visible_text(markup: str, utf8: bytes | None = None) -> VisibleText:
     if _reserved(utf8):
         chunks = _chunks(root, inside_content=False) if main is None else _chunks(main, True)
         text = _SPACE_RUNS.sub(" ", "".join([_collapse(chunk) for chunk in chunks]))
-    else:
-        text = _marked_text(root, main)
-    return VisibleText(lines=_lines(text), canonical_url=url)
+        return VisibleText(lines=_lines(text), canonical_url=url)
+    return VisibleText(lines=_lines(_marked_text(root, main), collapse=True), canonical_url=url)

@@ -38,7 +38,11 @@ def _unreadable(source: Source, message: str) -> PageRecord:
 
 def _looks_binary(data: bytes) -> bool:
     head = data[:_SNIFF]
-    controls = len(head) - len(head.translate(None, _CONTROL))  # C speed, unlike a regex
+    # Most pages hold no control byte at all: a search for each (memchr) costs a fraction of
+    # counting them all (translate reads the head byte by byte).
+    if not any(byte in head for byte in _CONTROL):
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL))
     return b"\x00" in head or controls > _MAX_CONTROL_SHARE * len(head)
 
 

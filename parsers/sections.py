@@ -19,7 +19,8 @@ from parsers.vocabulary import (
     is_chrome,
 )
 
-_BULLET = re.compile(r"^[•·▪●◦‣]\s*")
+_BULLETS = "•·▪●◦‣"
+_BULLET = re.compile(f"^[{_BULLETS}]\\s*")
 _LIST_BULLET = re.compile(r"^[•·▪●◦‣*–-]\s*")
 _TRUNCATION_KEY = TRUNCATION_MARKER.casefold()
 
@@ -63,7 +64,8 @@ def read_free_text(lines: Sequence[str]) -> FreeText:
             if item:
                 target.append(item)
         else:
-            target.append(_BULLET.sub("• ", line))
+            # The substitution only for lines that start with a bullet (most lines are text).
+            target.append(_BULLET.sub("• ", line) if line[:1] in _BULLETS else line)
     return FreeText(
         sections={heading: "\n".join(text) for heading, text in sections.items() if text},
         lists={field: tuple(items) for field, items in lists.items()},

@@ -111,3 +111,86 @@ def test_a_vertical_tab_or_a_private_use_character_is_read_as_before() -> None:
 
 def test_the_main_element_read_alone_keeps_its_own_block_and_bullet() -> None:
     assert lines_of("<div>Meny</div><li role='main'>Bjuv</li>") == ("• Bjuv",)
+
+
+# Attributes that make an element chrome, or nearly do: case, spacing, Unicode case folding
+# (`ſ`, `ı`, the Kelvin sign), whole class tokens against substrings, class against id.
+_CHROME_ATTRIBUTES = {
+    "hidden": True,
+    "hidden=''": True,
+    "aria-hidden='true'": True,
+    "aria-hidden='TRUE'": False,
+    "aria-hidden='false'": False,
+    "role='navigation'": True,
+    "role='Navigation'": False,
+    "role='alertdialog'": True,
+    "role='main navigation'": False,
+    "style='DISPLAY : None'": True,
+    "style='color: red; visibility:\u00a0hidden'": True,
+    "style='display:block'": False,
+    "style='display-none'": False,
+    "style=''": False,
+    "class='COOKIE-notice'": True,
+    "class='conſent'": True,
+    "class='coo\u212aie'": True,
+    "class='skıplink'": True,
+    "class='v\u0130sually-hidden'": False,
+    "class='skip-links'": True,
+    "class='skip--links'": False,
+    "class='Site-Header wide'": True,
+    "class='site-headers'": False,
+    "class='x-header'": False,
+    "class='main\u2003MENU'": True,
+    "class='mainmenu2'": False,
+    "id='HEADER'": True,
+    "id='breadcrumbs'": True,
+    "class='top' id='footer'": True,
+    "class='topmenu' id='x'": True,
+    "lang='sv' title='menu'": False,
+}
+
+
+def test_the_fast_walk_drops_exactly_the_elements_the_attribute_rules_name(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    body = "".join(
+        f"<div {attributes}>text {index}</div>"
+        for index, attributes in enumerate(_CHROME_ATTRIBUTES)
+    )
+    kept = tuple(
+        f"text {index}" for index, chrome in enumerate(_CHROME_ATTRIBUTES.values()) if not chrome
+    )
+    assert lines_of(body) == kept
+    assert lines_of(f"<main>{body}</main>") == kept
+    monkeypatch.setattr(html_text, "_reserved", lambda utf8: True)  # the reference walk
+    assert lines_of(body) == kept
+    assert lines_of(f"<main>{body}</main>") == kept
+
+
+def test_the_first_link_naming_canonical_and_the_first_base_with_an_href_count() -> None:
+    head = (
+        '<link rel="" href="/empty/"><link rel="alternate" href="/alt/">'
+        '<link rel="Alternate CANONICAL" href=""><link rel="Alternate CANONICAL" href=" /c/ ">'
+        '<base target="_top"><base href=""><base href="https://www.esf.se/x/">'
+    )
+    # `<base href="">` is the first base with an href: the link stays relative to it.
+    assert visible_text(f"<html><head>{head}</head></html>").canonical_url == "/c/"
+    og = '<meta property="og:title" content="T"><meta property="OG:URL" content="/d/">'
+    base = '<base target="_top"><base href="https://www.esf.se/x/">'
+    assert visible_text(f"<html><head>{og}{base}</head></html>").canonical_url == (
+        "https://www.esf.se/d/"
+    )
+
+
+def test_whitespace_collapses_line_by_line_as_the_reference_walk_collapses_it(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    body = (
+        "<p> \u00a0 a \n\t b \u00a0\r\n</p>\n  <div>\f c\u2003 \u2003d  </div>"
+        "<table><tr><th> x \n  y </th><td>\u00a0</td><td> \t z\u00a0 </td></tr></table>"
+        "<ul><li>\n  <p> e  f </p></li></ul>"
+    )
+    fast = lines_of(body)
+    assert fast == ("a b", "c\u2003 \u2003d", "x y\tz", "• e f")
+    monkeypatch.setattr(html_text, "_reserved", lambda utf8: True)
+    assert lines_of(body) == fast

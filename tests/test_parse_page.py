@@ -83,3 +83,24 @@ _CLOSING_PIECES = [
 @given(st.lists(st.sampled_from(_CLOSING_PIECES), max_size=10).map(b"".join))
 def test_a_closing_tag_is_found_where_the_case_blind_regex_finds_it(tail: bytes) -> None:
     assert _closed(tail) == bool(_HTML_CLOSE.search(tail))
+
+
+_BINARY = "binary data, not a saved page or text snapshot"
+
+
+@pytest.mark.parametrize(
+    ("data", "binary"),
+    [
+        (SNAPSHOT.encode("utf-8"), False),
+        (b"Rubrik\x01\n" + SNAPSHOT.encode("utf-8"), False),  # one stray control byte
+        (b"Rubrik\n\x00" + SNAPSHOT.encode("utf-8"), True),  # a NUL is never text
+        (b"\x1b" * 100 + b"a" * 4900, False),  # ESC (colour codes) is not counted
+        (b"\x02" * 100 + b"a" * 4900, False),  # 2 % of the head: still text
+        (b"\x02" * 101 + b"a" * 4899, True),  # past 2 %
+        (b"a" * 9000 + b"\x02" * 500, False),  # past the sniffed head
+        (b"\x0e\x1a\x1c\x1f" * 30 + b"a" * 4880, True),  # the ranges above \x08
+    ],
+)
+def test_binary_data_is_told_by_its_share_of_control_bytes(data: bytes, binary: bool) -> None:
+    errors = [error.message for error in parse_bytes(data, Source(path="p.txt")).errors]
+    assert (_BINARY in errors) is binary

@@ -252,3 +252,10 @@ def test_unnumbered_project_period_follows_its_start(period: str, expected: str 
         ]
     )
     assert record.programme_period == expected
+
+
+def test_a_section_line_starting_with_any_bullet_gets_the_one_bullet() -> None:
+    lines = ["• a", "▪b", "◦  c", "·\u00a0d", "‣\te", "●f", "- g", "* h", "i • j"]
+    fields = ["ProjektfasFörprojektering", "ProjektägareBjuvs kommun", "RegionSydsverige"]
+    record = project(["Visioncenter", *fields, "Sammanfattning", *lines])
+    assert record.sections == {"Sammanfattning": "• a\n• b\n• c\n• d\n• e\n• f\n- g\n* h\ni • j"}
