@@ -47,6 +47,8 @@ class FieldBlock:
 
 @dataclass(frozen=True, slots=True)
 class _Found:
+    """A label found on a line: its value, and whether it is in the vocabulary."""
+
     label: str
     value: str | None  # None: the value is on the next line (or the label is empty)
     known: bool
