@@ -47,51 +47,112 @@ class FieldBlock:
 
 @dataclass(frozen=True, slots=True)
 class _Found:
+    """A label found on a line: its value, and whether it is in the vocabulary."""
+
     label: str
     value: str | None  # None: the value is on the next line (or the label is empty)
     known: bool
 
 
-_Trie = dict[str, "_Trie"]  # next character → the rest; "" marks the end of a word
+# Known labels are found by slicing a line and looking the slices up among the aliases, not by a
+# regex alternating them all: compiling one (even as a trie) was a sixth of `esfbank parse`'s
+# start-up. Only slices as long as an alias that starts (glued labels) or ends (`Label:`) with
+# the same characters are looked up, the longest first, as such a regex tries them.
+# Aliases are written stripped, without a final colon (tests/test_parse_labels.py holds this).
+_PIECE = 3  # no alias is shorter
+_ALIAS_SET = frozenset(ALIASES)
+_HYPHEN_OR_UNDERSCORE = frozenset("-_")  # with letters and digits: what a label never follows
 
 
-def _trie(words: Iterable[str], after_first: str = "") -> str:
-    """A regex matching what `|`.join(words, longest first) matches, as a trie: one branch per
-    next character instead of one per word, and a longer word tried before its prefix (a
-    regex of hundreds of alternatives costs a comparison per word at every position, and
-    its compilation is a third of esfbank's start-up). `after_first` goes after the first
-    character: a lookbehind placed there lets the regex engine skip to possible first
-    characters (one in front hides them from it)."""
-    root: _Trie = {}
-    for word in words:
-        node = root
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _branches(root, after_first)
+def _grouped(aliases: Iterable[str], piece: slice) -> dict[str, list[str]]:
+    """`aliases` (in their order: longest first) by a piece of them, their start or end."""
+    groups: dict[str, list[str]] = {}
+    for alias in aliases:
+        groups.setdefault(alias[piece], []).append(alias)
+    return groups
 
 
-def _branches(node: _Trie, after_first: str = "") -> str:
-    branches = [
-        re.escape(char) + after_first + _branches(child) for char, child in node.items() if char
-    ]
-    if not branches:
-        return ""
-    group = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-    if "" in node:  # a word ends here: the longer words go first, backtracking to this one
-        return f"(?:{group})?" if len(branches) == 1 else f"{group}?"
-    return group
+def _lengths_by(aliases: Iterable[str], piece: slice) -> dict[str, tuple[int, ...]]:
+    """The distinct lengths of `aliases` (longest first) by a piece of them."""
+    return {
+        key: tuple(dict.fromkeys(len(alias) for alias in group))
+        for key, group in _grouped(aliases, piece).items()
+    }
 
 
-# A known label followed by a colon, anywhere on a line (one-line mirrors hold several); not
-# after a word character or a hyphen (the lookbehind sees that character and the first one).
-_NOT_AFTER_WORD = r"(?<![\w-].)"
-_INLINE = re.compile(rf"(?:{_trie(ALIASES, after_first=_NOT_AFTER_WORD)})\s*:")
-# A known label at the start of a line with its value glued on (2007 layout).
-_GLUED = re.compile(rf"^(?P<label>{_trie(ALIASES)})(?P<value>.*)$")
-# Tried before the long alternations above, which cost a comparison per alias: a line they
-# cannot match is passed over at once (most lines of a page are no label).
-_GLUED_FIRST = frozenset(alias[0] for alias in ALIASES)
+def _by_start() -> dict[str, tuple[int, dict[str, tuple[int, ...]]]]:
+    """By the first three characters of aliases: how long the shortest of them is, and their
+    lengths by that many first characters (38 aliases start `Pro`, a few `Projektfa`)."""
+    by_start: dict[str, tuple[int, dict[str, tuple[int, ...]]]] = {}
+    for piece, group in _grouped(ALIASES, slice(_PIECE)).items():
+        size = min(len(alias) for alias in group)
+        by_start[piece] = (size, _lengths_by(group, slice(size)))
+    return by_start
+
+
+_BY_START = _by_start()
+_LENGTHS_BY_END = _lengths_by(ALIASES, slice(-_PIECE, None))
+# The lengths of the aliases each alias ends with (its own first): all that end where it does.
+_ENDINGS = {
+    alias: tuple(len(other) for other in group if alias.endswith(other))
+    for group in _grouped(ALIASES, slice(-_PIECE, None)).values()
+    for alias in group
+}
+
+
+def _glued_label(line: str) -> tuple[str, str] | None:
+    """The longest alias the line starts with and the rest of the line, which holds a line
+    break only at its end (as `^(?:alias|...)(.*)$` reads a line)."""
+    group = _BY_START.get(line[:_PIECE])
+    if group is None:
+        return None
+    size, lengths = group
+    for length in lengths.get(line[:size], ()):
+        label = line[:length]
+        if label in _ALIAS_SET:
+            value, _, after_break = line[length:].partition("\n")
+            return None if after_break else (label, value)
+    return None
+
+
+def _inline_spans(line: str) -> list[tuple[int, int, int]]:
+    """Known labels followed by a colon on a line (one-line mirrors hold several), as a regex
+    finds them (left to right, not overlapping): (start, end, after the colon) of each. A label
+    does not follow a letter, digit, `_` or `-`; spaces may come before its colon."""
+    found: list[tuple[int, int, int]] = []  # every such label, found from each colon back
+    colon = line.find(":")
+    while colon >= 0:
+        end = colon
+        while end and line[end - 1].isspace():
+            end -= 1
+        longest = line[:end]  # the commonest: a line that starts with its label
+        if longest not in _ALIAS_SET:
+            longest = ""
+            piece = line[end - _PIECE : end]  # shorter than any key when end < 3
+            for length in _LENGTHS_BY_END.get(piece, ()):
+                if length < end and line[end - length : end] in _ALIAS_SET:
+                    longest = line[end - length : end]
+                    break
+        for length in _ENDINGS.get(longest, ()):
+            start = end - length
+            before = line[start - 1 : start]  # "" at the start of the line
+            if not before.isalnum() and before not in _HYPHEN_OR_UNDERSCORE:
+                found.append((start, end, colon + 1))
+        colon = line.find(":", colon + 1)
+    if len(found) < 2:
+        return found
+    spans: list[tuple[int, int, int]] = []
+    for span in sorted(found, key=_leftmost_longest):
+        if not spans or span[0] >= spans[-1][2]:
+            spans.append(span)
+    return spans
+
+
+def _leftmost_longest(span: tuple[int, int, int]) -> tuple[int, int]:
+    """The order a regex tries labels in: by where they start, the longest first."""
+    return span[0], -span[1]
+
+
 # An unknown glued label: words up to a lower-case letter directly followed by a capital/digit.
 _CAMEL = re.compile(r"^[A-ZÅÄÖ][\wåäöé]*(?:[ -][\wåäöÅÄÖé]+){0,3}?(?<=[a-zåäöé])(?=[A-ZÅÄÖ0-9])")
 # Something shaped like a label: a capitalised phrase of a few words, no sentence punctuation.
@@ -165,20 +226,19 @@ def _inline_pairs(line: str) -> tuple[str | None, list[_Found]] | None:
     """Known `Label:` occurrences on one line: (lead text, pairs), or None if not a label line."""
     if ":" not in line:
         return None
-    matches = list(_INLINE.finditer(line))
-    if not matches:
+    spans = _inline_spans(line)
+    if not spans:
         return None
-    lead = line[: matches[0].start()].strip().rstrip(_MIRROR_SEPARATORS) or None
-    if lead is not None and len(matches) < 2:
+    first = spans[0][0]  # most label lines start with their label: no lead text
+    lead = (line[:first].strip().rstrip(_MIRROR_SEPARATORS) or None) if first else None
+    if lead is not None and len(spans) < 2:
         return None  # one label word inside a sentence: text, not a label
     found: list[_Found] = []
-    for index, match in enumerate(matches):
-        label = match.group().rstrip().rstrip(":").rstrip()
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(line)
-        last = index + 1 == len(matches)
-        value = _clean_mirror_value(line[match.end() : end], last)
-        only = len(matches) == 1
-        found.append(_Found(label, value if value or not only else None, True))
+    for index, (start, end, after) in enumerate(spans):
+        last = index + 1 == len(spans)
+        value = _clean_mirror_value(line[after : len(line) if last else spans[index + 1][0]], last)
+        only = len(spans) == 1
+        found.append(_Found(line[start:end], value if value or not only else None, True))
     return lead, found
 
 
@@ -210,14 +270,15 @@ def _glued(line: str) -> _Found | None:
     """A label at the start of a 2007 field line, its value glued on (or after one space).
 
     Cached: looking for a block start asks it about each line up to five times."""
-    match = _GLUED.match(line) if line[:1] in _GLUED_FIRST else None
-    if match is not None:
-        label, value = match["label"], match["value"].lstrip(_SPACES)
+    glued = _glued_label(line)
+    if glued is not None:
+        label, value = glued[0], glued[1].lstrip(_SPACES)
         if not value:
             return _Found(label, None, True)
-        first = value[0]
-        is_email = LABELS[label_key(label)] == "contact_email"
-        if first not in ":\t" and (not first.islower() or is_email):
+        first = value[0]  # a lower-case value glued on is a word going on, or an address
+        if first not in ":\t" and (
+            not first.islower() or LABELS[label_key(label)] == "contact_email"
+        ):
             return _Found(label, value.strip(), True)
     camel = _CAMEL.match(line)
     if camel is not None and not _is_heading(line):

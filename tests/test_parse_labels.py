@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import random
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from parsers import labels
+from parsers.html_text import visible_text
 from parsers.labels import FieldBlock, extract_fields
+from parsers.snapshot import read_snapshot
 from parsers.vocabulary import ALIASES
+
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 
 
 def pairs(block: FieldBlock) -> list[tuple[str | None, str]]:
@@ -171,24 +178,84 @@ def test_unknown_labels_inside_the_block_do_not_end_it() -> None:
     assert block.unknown_labels == ("Kommun", "Län")
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "Projektägare org.nr.: 802518-5011 Projektägare: Coompanion",
-        "Projektägare org.nr: x",
-        "Projektägare org.nrX: y",
-        "xProjektägare: no, -Region: no, Region : yes",
-        "Beviljat ESF-stöd221 114 kr",
-        "Beviljat ESF-stödet: no colon after a label",
-        "Tel.: 1 Tel: 2 Telefonnr.: 3",
-    ],
-)
-def test_the_label_tries_match_as_the_plain_alternations_did(line: str) -> None:
-    """The tries are a faster form of `|`.join(aliases, longest first): same matches."""
+def _alias_regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """What the label look-ups must find, as a regex of every alias, longest first, finds it:
+    `Label:` anywhere on a line, not after a word character or a hyphen; a label glued on."""
     alternation = "|".join(re.escape(alias) for alias in ALIASES)
-    inline = re.compile(rf"(?<![\w-])(?:{alternation})\s*:")
-    glued = re.compile(rf"^(?P<label>{alternation})(?P<value>.*)$")
-    spans = [(m.span(), m.group()) for m in labels._INLINE.finditer(line)]
-    assert spans == [(m.span(), m.group()) for m in inline.finditer(line)]
-    ours, plain = labels._GLUED.match(line), glued.match(line)
-    assert (ours and ours.groupdict()) == (plain and plain.groupdict())
+    return (
+        re.compile(rf"(?<![\w-])(?:{alternation})\s*:"),
+        re.compile(rf"^(?P<label>{alternation})(?P<value>.*)$"),
+    )
+
+
+def _golden_lines() -> list[str]:
+    """Every line of the golden pages: raw (markup and text snapshots) and as visible text."""
+    lines: list[str] = []
+    for path in sorted(GOLDEN.rglob("*")):
+        if path.suffix in {".html", ".txt"}:
+            text = path.read_text("utf-8", errors="replace")
+            lines += text.splitlines()
+            page = visible_text(text) if path.suffix == ".html" else read_snapshot(text)
+            lines += page.lines
+    return lines
+
+
+def _tricky_lines() -> list[str]:
+    """Each alias where a look-up could go wrong (after a word character, a hyphen or a label,
+    glued, cut short, with a line break, beside another alias) and random mixes of aliases,
+    their pieces and the characters around labels."""
+    rng = random.Random(15)
+    lines: list[str] = []
+    for alias in ALIASES:
+        other = rng.choice(ALIASES)
+        lines += [
+            *(f"{before}{alias}:" for before in ("", " ", "x", "é", "1", "_", "-", "(", "/")),
+            *(
+                f"{alias}{between}:"
+                for between in (" ", "\u00a0", "\t", "\n", " x", "x", "\u00a0 ")
+            ),
+            *(f"{alias}{after}" for after in ("", "221 114 kr", " Värde", "\n", " x\ny", "\n\n")),
+            f"{alias}{other}:",
+            f"{alias}: 1 {other}: 2",
+            f"{alias}:{other}:",
+            f"{other} {alias}:",
+            f"{alias[:-1]}:",
+            f"{alias[1:]}:",
+            f"{alias.upper()}:",
+        ]
+    pieces = [*ALIASES, *(alias[:cut] for alias in ALIASES for cut in (3, 7, -1))]
+    pieces += [alias[cut:] for alias in ALIASES for cut in (1, -8, -3)]
+    around = [":", " :", ": ", " ", "", "x", "-", "_", "\t", "\n", ". ", "EU:s ", "Totalt "]
+    for _ in range(5_000):
+        parts = (rng.choice(pieces if rng.random() < 0.5 else around) for _ in range(6))
+        lines.append("".join(parts))
+    return lines
+
+
+@pytest.mark.parametrize("lines", [_golden_lines, _tricky_lines], ids=["golden", "tricky"])
+def test_the_label_look_ups_find_what_a_regex_of_the_aliases_finds(
+    lines: Callable[[], list[str]],
+) -> None:
+    """The look-ups are a faster start-up's form of that regex: the same labels, spans, values."""
+    inline, glued = _alias_regexes()
+    seen = 0
+    for line in lines():
+        spans = [
+            (start, after, line[start:end]) for start, end, after in labels._inline_spans(line)
+        ]
+        expected = [
+            (*m.span(), m.group().rstrip().rstrip(":").rstrip()) for m in inline.finditer(line)
+        ]
+        assert spans == expected, line
+        match = glued.match(line)
+        assert labels._glued_label(line) == (match and (match["label"], match["value"])), line
+        seen += bool(expected) + bool(match)
+    assert seen > 100  # the lines hold labels to find
+
+
+def test_aliases_are_written_as_the_label_look_ups_read_them() -> None:
+    """Stripped, without a final colon, and at least as long as the pieces they are found by."""
+    for alias in ALIASES:
+        assert alias == alias.strip(), alias
+        assert not alias.endswith(":"), alias
+        assert len(alias) >= labels._PIECE, alias
