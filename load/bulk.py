@@ -208,6 +208,16 @@ def insert_tuples(
         conn.exec_driver_sql(sql, values)
 
 
+def staging_table(name: str, columns: str) -> str:
+    """SQL that makes the temporary table `name` (of `columns`, SQL) ready to be filled: made
+    once per connection, emptied at each commit, and emptied here too, as a second fill in the
+    same transaction must not carry the first one's rows into the table filled from it."""
+    return (
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} {columns} ON COMMIT DELETE ROWS;"
+        f" DELETE FROM {name}"
+    )
+
+
 def upsert_rows(
     conn: Connection,
     table: sa.Table,
@@ -263,11 +273,7 @@ def upsert_tuples(
     columns = ", ".join(names)
     if conn.dialect.name == "postgresql":
         staging = f"incoming_{table.name}"
-        pgsend.execute(
-            conn,
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging}"
-            f" (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
-        )
+        pgsend.execute(conn, staging_table(staging, f"(LIKE {table.name} INCLUDING DEFAULTS)"))
         pgsend.copy(conn, staging, names, values, types)
         pgsend.execute(
             conn, f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} {conflict}"

@@ -1,5 +1,5 @@
 """The search index: kept current by every load (the store calls `index_projects` and
-`index_news` once per batch with what it wrote) and asked by `esfbank search` and `serve`.
+`index_news` once per batch with what it wrote, last) and asked by `esfbank search` and `serve`.
 
 SQLite: FTS5 tables of stemmed words (load/search_text.py stems), `rowid` = the page's id.
 PostgreSQL: tables of `tsvector`s made by the `swedish` configuration, with a GIN index. On
@@ -10,7 +10,7 @@ both, `search_projects(project_id, document)` and `search_news(news_id, document
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from load import pgsend
+from load.bulk import staging_table
 from load.search_text import Query, document, project_texts, snippet, stemmed
 from parsers.records import NewsRecord, ProjectRecord
 
@@ -41,18 +42,14 @@ def outside_schema(name: str | None, type_: str, _parents: object) -> bool:
 
 
 # The pages' words in one statement: an INSERT … VALUES per page cost more than the stemming.
-# They come through a staging table, COPY'd (formatting them as arrays for `unnest` cost the
-# client more than the COPY), which the INSERT empties.
-_PG_STAGE = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS incoming_{table}"
-    " (id integer, title text, body text) ON COMMIT DELETE ROWS"
-)
+# They come through a staging table (bulk.staging_table), COPY'd (formatting them as arrays for
+# `unnest` cost the client more than the COPY).
+_PG_STAGE_COLUMNS = "(id integer, title text, body text)"
 _PG_STAGE_TYPES = ("int4", "text", "text")  # the staging table's, for a binary COPY
 _PG_INSERT = (
-    "WITH d AS (DELETE FROM incoming_{table} RETURNING id, title, body)"
-    " INSERT INTO {table} ({id_column}, document)"
+    "INSERT INTO {table} ({id_column}, document)"
     " SELECT d.id, setweight(to_tsvector('swedish', d.title), 'A')"
-    " || setweight(to_tsvector('swedish', d.body), 'B') FROM d"
+    " || setweight(to_tsvector('swedish', d.body), 'B') FROM incoming_{table} d"
 )
 
 
@@ -79,33 +76,47 @@ class Hit:
         }
 
 
-def index_projects(conn: Connection, projects: Iterable[tuple[int, ProjectRecord]]) -> None:
-    """(Re-)index projects given as (id, record): title, then owner and sections. A changed
-    page's old text stops matching."""
+def index_projects(
+    conn: Connection, projects: Iterable[tuple[int, ProjectRecord]], replaced: Collection[int]
+) -> None:
+    """(Re-)index projects given as (id, record): title, then owner and sections. `replaced`:
+    the ids among them indexed before, whose old text stops matching."""
     pages = [(i, [r.title, *project_texts(r.owner, r.sections)]) for i, r in projects]
-    _write(conn, "project", pages)
+    _write(conn, "project", pages, replaced)
 
 
-def index_news(conn: Connection, news: Iterable[tuple[int, NewsRecord]]) -> None:
-    """(Re-)index news articles given as (id, record): title, then body."""
-    _write(conn, "news", [(i, [r.title, r.body]) for i, r in news])
+def index_news(
+    conn: Connection, news: Iterable[tuple[int, NewsRecord]], replaced: Collection[int]
+) -> None:
+    """(Re-)index news articles given as (id, record): title, then body (as `index_projects`)."""
+    _write(conn, "news", [(i, [r.title, r.body]) for i, r in news], replaced)
 
 
-def _write(conn: Connection, kind: str, pages: Sequence[tuple[int, list[str | None]]]) -> None:
-    """Index pages given as (id, [title, texts...])."""
+def _write(
+    conn: Connection,
+    kind: str,
+    pages: Sequence[tuple[int, list[str | None]]],
+    replaced: Collection[int],
+) -> None:
+    """Index pages given as (id, [title, texts...]). The old entries that go: on PostgreSQL
+    those of `replaced` (its sequences never give an id twice, and a deleted page's entry goes
+    with it, ON DELETE CASCADE), so a first load waits for no DELETE; on SQLite every page's
+    (FTS5 has no foreign key, and a new id, the largest plus one, may be a deleted page's)."""
     if not pages:
         return
     table, id_column, _ = INDEXES[kind]
-    ids = [i for i, _ in pages]
     if conn.dialect.name == "postgresql":
+        # The words first: the server is still storing the statement sent before.
         docs = [(i, document(title, texts)) for i, (title, *texts) in pages]
         rows = [(i, " ".join(d.title), " ".join(d.body)) for i, d in docs]
-        conn.execute(sa.text(f"DELETE FROM {table} WHERE {id_column} = ANY(:ids)"), {"ids": ids})
-        pgsend.execute(conn, _PG_STAGE.format(table=table))
+        if replaced:
+            delete = sa.text(f"DELETE FROM {table} WHERE {id_column} = ANY(:ids)")
+            conn.execute(delete, {"ids": list(replaced)})
+        pgsend.execute(conn, staging_table(f"incoming_{table}", _PG_STAGE_COLUMNS))
         pgsend.copy(conn, f"incoming_{table}", ("id", "title", "body"), rows, _PG_STAGE_TYPES)
         pgsend.execute(conn, _PG_INSERT.format(table=table, id_column=id_column))
         return
-    conn.exec_driver_sql(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i in ids])
+    conn.exec_driver_sql(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i, _ in pages])
     conn.exec_driver_sql(
         f"INSERT INTO {table} (rowid, {id_column}, document) VALUES (?, ?, ?)",
         [(i, i, stemmed(texts)) for i, texts in pages],

@@ -275,3 +275,24 @@ def test_a_binary_copy_stores_every_kind_of_column_as_sqlalchemy_stores_it(
         as_text = conn.execute(sa.select(*_AS_TEXT.c[:-1]).order_by("id")).all()
         assert as_text == expected
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_a_second_upsert_in_a_transaction_writes_only_its_own_rows(
+    migrated_db_url: Callable[[str], str], backend: str
+) -> None:
+    """PostgreSQL's upserts go through a staging table emptied at commit: a second upsert into
+    the same table in one transaction must not write the first one's rows again (here over a
+    change made between the two)."""
+    engine = create_engine(migrated_db_url(backend))
+    o = t.organisations
+    with engine.begin() as conn:
+        bulk.upsert_rows(conn, o, [{"org_number": "1", "name": "Först"}], key="org_number")
+        conn.execute(sa.update(o).where(o.c.org_number == "1").values(name="Ändrad"))
+        bulk.upsert_rows(conn, o, [{"org_number": "2", "name": "Sedan"}], key="org_number")
+    with engine.connect() as conn:
+        names = dict(conn.execute(sa.select(o.c.org_number, o.c.name)).all())
+    engine.dispose()
+    assert names == {"1": "Ändrad", "2": "Sedan"}

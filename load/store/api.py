@@ -14,7 +14,7 @@ from typing import overload
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from load import migrate
+from load import migrate, search
 from load import schema as t
 from load.engine import (
     DatabaseUnavailableError,
@@ -27,7 +27,15 @@ from load.engine import (
 )
 from load.store import children, plan, quarantine, removals, runs, upserts
 from load.store import urls as url_state  # not `urls`: the methods' parameter
-from load.store.items import UPSERT_BATCH, LoadItem, Redirect, RunCounts, UpsertCounts, UrlState
+from load.store.items import (
+    POSTGRES_UPSERT_BATCH,
+    UPSERT_BATCH,
+    LoadItem,
+    Redirect,
+    RunCounts,
+    UpsertCounts,
+    UrlState,
+)
 from load.store.runs import STALE_RUN_AFTER
 from load.store.sql import chunks, db_message
 
@@ -74,6 +82,8 @@ class Store:
     ) -> None:
         self.engine = engine
         self._writer = writer(engine)
+        postgres = engine.dialect.name == "postgresql"
+        self._batch_size = POSTGRES_UPSERT_BATCH if postgres else UPSERT_BATCH
         self._clock = clock
         self._stale_after = stale_after
         with engine.connect() as conn:
@@ -113,9 +123,10 @@ class Store:
     # -- loading ----------------------------------------------------------------------------
 
     def upsert(
-        self, items: Iterable[LoadItem], run_id: int, *, batch_size: int = UPSERT_BATCH
+        self, items: Iterable[LoadItem], run_id: int, *, batch_size: int | None = None
     ) -> UpsertCounts:
-        """Load projects and news, one transaction per batch; calls/listings/other and
+        """Load projects and news, one transaction per batch (of `batch_size` records, by
+        default UPSERT_BATCH, or POSTGRES_UPSERT_BATCH on PostgreSQL); calls/listings/other and
         unchanged records only update url_state; records breaking a rule go to parse_errors.
 
         A database error on a batch (a constraint the validation did not foresee) retries it
@@ -125,7 +136,7 @@ class Store:
         database stores the last statement of the one before, which PostgreSQL sends ahead.
         """
         total = UpsertCounts()
-        batches = chunks(items, batch_size)
+        batches = chunks(items, batch_size or self._batch_size)
         planned = self._plan(next(batches, None), run_id)
         while planned is not None:
             # The next batch's items are taken before the transaction (a parser or crawler
@@ -177,16 +188,20 @@ class Store:
         now: dt.datetime,
         meanwhile: Callable[[], object] | None = None,
     ) -> None:
-        """Write the batch; `meanwhile` runs while the database stores its last statement."""
-        if batch.projects:
-            upserts.write_projects(conn, batch, run_id, now, self._kommunkod)
-        if batch.news:
-            upserts.write_news(conn, batch, now)
-        pages = url_state.item_rows(plan.pages(batch), run_id, now)
+        """Write the batch; `meanwhile` runs while the database stores its last statement.
+
+        The order keeps PostgreSQL busy (load/pgsend.py sends a bulk statement and goes on):
+        first the small statements whose results are waited for, then the writes, each
+        sent while the rows of the next are made; the pages' words for the search index are
+        made while url_state is stored, and the index goes last."""
         quarantine.resolve_errors(conn, batch.urls, batch.paths, run_id, now)
         quarantine.record_errors(conn, list(batch.error_rows.values()))
         runs.progress(conn, run_id, now)
-        url_state.write_items(conn, pages)  # the last, and the heaviest of the small statements
+        projects = upserts.write_projects(conn, batch, run_id, now, self._kommunkod)
+        news = upserts.write_news(conn, batch, now)
+        url_state.write_items(conn, url_state.item_rows(plan.pages(batch), run_id, now))
+        search.index_projects(conn, projects.pages, projects.replaced)
+        search.index_news(conn, news.pages, news.replaced)
         if meanwhile is not None:
             meanwhile()
 

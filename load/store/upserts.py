@@ -1,6 +1,7 @@
 """Upserts and versions: projects and news against what is stored (new, changed, unchanged,
 returning), their owners in organisations, a project_versions row per new or changed
-project, and the search index and news→project links that follow them."""
+project, and the news→project links that follow them. The pages written are handed back for
+the search index, which the store writes last (see `Store._write`)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from load import schema as t
-from load import search
 from load.bulk import allocate_ids, insert_rows, insert_tuples, upsert_tuples
 from load.rows import NEWS_COLUMNS, PROJECT_COLUMNS, changed_fields
 from load.store import children
@@ -28,6 +28,7 @@ _STAMPS = ("first_seen_at", "last_changed_at", "removed_at")
 # project_versions' columns, in the order of the rows `write_projects` makes.
 _VERSIONS = ("project_id", "run_id", "seen_at", "content_hash", "record", "change", "changed")
 _NEW = ("new", None)  # a project version's `change` and `changed` without a previous version
+_R = TypeVar("_R", ProjectRecord, NewsRecord)
 
 
 @dataclass(slots=True)
@@ -41,13 +42,27 @@ class Sorted:
     relinked: list[Unit]
 
 
+@dataclass(frozen=True, slots=True)
+class Written(Generic[_R]):
+    """The pages a batch wrote, for the search index: (id, record) of each, and the ids among
+    them stored before (changed), whose old index entries go."""
+
+    pages: list[tuple[int, _R]]
+    replaced: list[int]
+
+
 def write_projects(
     conn: Connection, plan: Plan, run_id: int, now: dt.datetime, kommunkod: children.Kommunkoder
-) -> None:
+) -> Written[ProjectRecord]:
+    """Write the batch's projects. The statements whose results are needed (what is stored,
+    new ids, previous versions) go first; then the writes, which PostgreSQL takes one after
+    the other while the rows of the next are made (load/pgsend.py)."""
     p = t.projects
     sorted_out = sort_out(conn, p, p.c.project_key, plan.projects, plan.counts)
     written = sorted_out.new + sorted_out.changed
     records = _projects(written)
+    assign_ids(conn, p, sorted_out.new)
+    previous = latest_versions(conn, [u.id for u in sorted_out.changed])
     orgs: dict[str, str | None] = {}  # before the projects that refer to them
     for record in records:
         number, name = record.owner_org_number, record.owner
@@ -65,7 +80,6 @@ def write_projects(
             update_when=f"organisations.name IS NULL"
             f" OR excluded.name {binary} < organisations.name {binary}",
         )
-    previous = latest_versions(conn, [u.id for u in sorted_out.changed])
     write_sorted(
         conn,
         p,
@@ -76,6 +90,7 @@ def write_projects(
         child_tables=children.TABLES,
         child_key="project_id",
     )
+    projects = list(zip(_ids(written), records, strict=True))
     if written:
         # A first load has no previous versions: no look-up per project.
         changes = [_change(previous, u) for u in written] if previous else repeat(_NEW)
@@ -83,17 +98,16 @@ def write_projects(
             (u.id, run_id, now, u.prepared.hash, u.prepared.content_json, *change)
             for u, change in zip(written, changes, strict=False)  # `repeat` is endless
         ]
-        # The versions before the search index and the child rows: on PostgreSQL the server
-        # stores them (the batch's heaviest statement) while the pages' words are stemmed.
         insert_tuples(conn, t.project_versions, _VERSIONS, versions)
-        projects = list(zip(_ids(written), records, strict=True))
-        search.index_projects(conn, projects)
         children.write(conn, projects, kommunkod)
+    return Written(projects, _ids(sorted_out.changed))
 
 
-def write_news(conn: Connection, plan: Plan, now: dt.datetime) -> None:
+def write_news(conn: Connection, plan: Plan, now: dt.datetime) -> Written[NewsRecord]:
+    """Write the batch's news articles and their links to projects (as `write_projects`)."""
     n, links = t.news_articles, t.news_project_links
     sorted_out = sort_out(conn, n, n.c.article_key, plan.news, plan.counts)
+    assign_ids(conn, n, sorted_out.new)
     write_sorted(
         conn,
         n,
@@ -106,13 +120,13 @@ def write_news(conn: Connection, plan: Plan, now: dt.datetime) -> None:
     )
     written = [(_id(u), u.item.record) for u in sorted_out.new + sorted_out.changed]
     news = [(i, record) for i, record in written if isinstance(record, NewsRecord)]
-    search.index_news(conn, news)
     link_rows = [
         {"news_id": news_id, "project_number": number}
         for news_id, record in news
         for number in dict.fromkeys(record.mentioned_project_numbers)
     ]
     insert_rows(conn, links, link_rows)
+    return Written(news, _ids(sorted_out.changed))
 
 
 def sort_out(
@@ -159,14 +173,10 @@ def write_sorted(
     child_tables: Sequence[sa.Table],
     child_key: str,
 ) -> None:
-    """Insert the new rows (ids assigned), update the changed ones and drop their child rows
-    (the caller writes them afresh), and un-flag the unchanged ones that came back. `columns`
-    name the units' `prepared.values`."""
+    """Insert the new rows (their ids assigned by `assign_ids`), update the changed ones and
+    drop their child rows (the caller writes them afresh), and un-flag the unchanged ones that
+    came back. `columns` name the units' `prepared.values`."""
     if sorted_out.new:
-        for unit, new_id in zip(
-            sorted_out.new, allocate_ids(conn, table, len(sorted_out.new)), strict=True
-        ):
-            unit.id = new_id
         # Tuples, not a dict per row: a project's row has some forty columns. (A no-change
         # reload never gets here: its units are all sorted out as known.)
         names = ("id", "source_url", *columns, key_name, "content_hash", *_STAMPS)
@@ -200,6 +210,13 @@ def write_sorted(
             sa.update(table).where(table.c.id == sa.bindparam("target_id")),
             [{"target_id": u.id, "source_url": u.source_url} for u in sorted_out.relinked],
         )
+
+
+def assign_ids(conn: Connection, table: sa.Table, new: list[Unit]) -> None:
+    """Give the new units their ids in `table`."""
+    if new:
+        for unit, new_id in zip(new, allocate_ids(conn, table, len(new)), strict=True):
+            unit.id = new_id
 
 
 def _change(previous: Mapping[int, Any], unit: Unit) -> tuple[str, dict[str, Any] | None]:
