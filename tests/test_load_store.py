@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -434,6 +435,37 @@ def test_the_next_batch_is_planned_before_the_batch_commits(fresh_db: FreshDb) -
     opened.close()
     assert events == ["plan", "plan", "commit", "plan", "commit", "commit"]
     assert count(fresh_db.engine, t.projects) == 3
+
+
+def test_full_collections_wait_until_the_load_returns(fresh_db: FreshDb) -> None:
+    """The cycle collector's passes over everything the process holds fell between batches,
+    while PostgreSQL waited: a load keeps the collector paused from its first batch to its
+    last, collects only the young generations, after each batch is sent, and leaves the
+    collector running when it returns."""
+    opened = open_store(fresh_db.url)
+    run = opened.begin_run("load")
+    records = items(synthetic_project(i) for i in range(5))
+    events: list[object] = []
+
+    def collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":  # (generation, whether the collector was running)
+            events.append((info["generation"], gc.isenabled()))
+
+    sa.event.listen(opened.engine, "commit", lambda _conn: events.append("commit"))
+    threshold = gc.get_threshold()
+    gc.set_threshold(1, 1, 1)  # every pass as soon as it is due
+    gc.callbacks.append(collection)
+    try:
+        opened.upsert(records, run, batch_size=2)
+    finally:
+        gc.callbacks.remove(collection)
+        gc.set_threshold(*threshold)
+    opened.close()
+    first, last = events.index("commit"), len(events) - 1 - events[::-1].index("commit")
+    assert events[first : last + 1] == ["commit", (1, False), "commit", (1, False), "commit"]
+    assert events[:first][-1] == (1, False)  # the first batch's, before its commit
+    assert gc.isenabled()
+    assert count(fresh_db.engine, t.projects) == 5
 
 
 def _writer_lock_free(fresh_db: FreshDb) -> bool:

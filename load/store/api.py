@@ -45,18 +45,21 @@ def _utcnow() -> dt.datetime:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a batch is planned and written. A batch
-    makes some hundred thousand short-lived objects (rows, tuples, strings) that reference
-    counting frees, none in cycles; they set off the collector's passes over everything the
-    process holds, which took an eighth of a 10,000-record first load's CPU time (bench_upsert).
-    It runs again between batches, so a cycle made meanwhile waits one batch at most."""
+def _collector_paused() -> Iterator[Callable[[], object]]:
+    """Python's cyclic garbage collector paused for a load; yields what collects the young
+    objects, called after each batch is sent. A batch makes some hundred thousand short-lived
+    objects (rows, tuples, strings) that reference counting frees, none in cycles; they set off
+    the collector's passes, an eighth of a first load's CPU time (bench_upsert), and its full
+    passes over everything the process holds (160 ms over a caller's 10,000 records) fell
+    between batches, while PostgreSQL waited. The young generations are collected while the
+    database stores a batch, so a cycle made meanwhile waits one batch at most; the full passes
+    resume when the load returns."""
     if not gc.isenabled():  # someone else paused it: theirs to resume
-        yield
+        yield lambda: None
         return
     gc.disable()
     try:
-        yield
+        yield functools.partial(gc.collect, 1)
     finally:
         gc.enable()
 
@@ -137,14 +140,22 @@ class Store:
         """
         total = UpsertCounts()
         batches = chunks(items, batch_size or self._batch_size)
-        planned = self._plan(next(batches, None), run_id)
-        while planned is not None:
-            # The next batch's items are taken before the transaction (a parser or crawler
-            # slow to give them does not hold it open); its plan is made once, in the
-            # transaction after the last statement is sent, or after a batch that failed first.
-            following = functools.cache(functools.partial(self._plan, next(batches, None), run_id))
-            with _collector_paused():
-                total.add(self._upsert_batch(planned, run_id, meanwhile=following))
+        with _collector_paused() as collect_young:
+            planned = self._plan(next(batches, None), run_id)
+            while planned is not None:
+                # The next batch's items are taken before the transaction (a parser or crawler
+                # slow to give them does not hold it open); its plan is made once, in the
+                # transaction after the last statement is sent, or after a batch that failed
+                # first.
+                following = functools.cache(
+                    functools.partial(self._plan, next(batches, None), run_id)
+                )
+
+                def meanwhile(following: Callable[[], object] = following) -> None:
+                    collect_young()
+                    following()
+
+                total.add(self._upsert_batch(planned, run_id, meanwhile=meanwhile))
                 planned = following()
         return total
 
