@@ -44,24 +44,42 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[Callable[[], object]]:
-    """Python's cyclic garbage collector paused for a load; yields what collects the young
-    objects, called after each batch is sent. A batch makes some hundred thousand short-lived
-    objects (rows, tuples, strings) that reference counting frees, none in cycles; they set off
-    the collector's passes, an eighth of a first load's CPU time (bench_upsert), and its full
-    passes over everything the process holds (160 ms over a caller's 10,000 records) fell
-    between batches, while PostgreSQL waited. The young generations are collected while the
-    database stores a batch, so a cycle made meanwhile waits one batch at most; the full passes
-    resume when the load returns."""
-    if not gc.isenabled():  # someone else paused it: theirs to resume
-        yield lambda: None
-        return
-    gc.disable()
-    try:
-        yield functools.partial(gc.collect, 1)
-    finally:
-        gc.enable()
+class _CollectorPaused:
+    """Python's cyclic garbage collector paused for a load's own work. A batch makes some
+    hundred thousand short-lived objects (rows, tuples, strings) that reference counting
+    frees, none in cycles; they set off the collector's passes, an eighth of a first load's CPU
+    time (bench_upsert), and its full passes over everything the process holds (160 ms over a
+    caller's 10,000 records) fell between batches, while PostgreSQL waited. The young
+    generations are collected while the database stores a batch (`collect_young`), so a cycle
+    made meanwhile waits one batch at most. The caller's code that makes the items (a parser, in
+    a one-process reparse) runs with the collector as the caller had it (`take`), and so does
+    everything after the load. A collector someone else paused is theirs: left alone."""
+
+    def __init__(self) -> None:
+        self._paused = False
+
+    def __enter__(self) -> _CollectorPaused:
+        self._paused = gc.isenabled()
+        gc.disable()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._paused:
+            gc.enable()
+
+    def collect_young(self) -> None:
+        if self._paused:
+            gc.collect(1)
+
+    def take(self, batches: Iterator[list[LoadItem]]) -> list[LoadItem] | None:
+        """The next batch of the caller's items (None: no more), made as the caller runs."""
+        if self._paused:
+            gc.enable()
+        try:
+            return next(batches, None)
+        finally:
+            if self._paused:
+                gc.disable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,19 +158,19 @@ class Store:
         """
         total = UpsertCounts()
         batches = chunks(items, batch_size or self._batch_size)
-        with _collector_paused() as collect_young:
-            planned = self._plan(next(batches, None), run_id)
+        with _CollectorPaused() as collector:
+            planned = self._plan(collector.take(batches), run_id)
             while planned is not None:
                 # The next batch's items are taken before the transaction (a parser or crawler
                 # slow to give them does not hold it open); its plan is made once, in the
                 # transaction after the last statement is sent, or after a batch that failed
                 # first.
                 following = functools.cache(
-                    functools.partial(self._plan, next(batches, None), run_id)
+                    functools.partial(self._plan, collector.take(batches), run_id)
                 )
 
                 def meanwhile(following: Callable[[], object] = following) -> None:
-                    collect_young()
+                    collector.collect_young()
                     following()
 
                 total.add(self._upsert_batch(planned, run_id, meanwhile=meanwhile))
