@@ -294,6 +294,25 @@ def test_url_state_keeps_what_conditional_requests_need(store: Store) -> None:
     assert state[url].content_hash is not None
 
 
+def test_a_batch_of_stored_and_new_urls_keeps_each_ones_state(store: Store) -> None:
+    """PostgreSQL copies the url_state rows of URLs not stored yet straight into the table and
+    upserts the others: in one batch, a stored URL keeps the validators its new fetch did not
+    send, and a new one gets what its fetch sent."""
+    old, new = synthetic_project(1), synthetic_project(2)
+    assert old.source.url
+    assert new.source.url
+    store.upsert([LoadItem(record=old, etag='"o"', archive_key="k1")], store.begin_run("crawl"))
+    run = store.begin_run("crawl")
+    store.upsert(
+        [LoadItem(record=old, http_status=200), LoadItem(record=new, etag='"n"', http_status=200)],
+        run,
+    )
+    state = store.url_states([old.source.url, new.source.url])
+    assert (state[old.source.url].etag, state[old.source.url].archive_key) == ('"o"', "k1")
+    assert (state[new.source.url].etag, state[new.source.url].archive_key) == ('"n"', None)
+    assert {s.http_status for s in state.values()} == {200}
+
+
 def test_timestamps_come_back_aware_in_utc_on_both_backends(store: Store) -> None:
     """A fetch time given in another zone is the same moment when read back, in UTC."""
     record = synthetic_project(1)

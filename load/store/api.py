@@ -226,9 +226,10 @@ class Store:
         quarantine.resolve_errors(conn, batch.urls, batch.paths, run_id, now)
         quarantine.record_errors(conn, list(batch.error_rows.values()))
         runs.progress(conn, run_id, now)
+        stored = url_state.stored_urls(conn, batch.pages)
         projects = upserts.write_projects(conn, batch, run_id, now, self._kommunkod)
         news = upserts.write_news(conn, batch, now)
-        url_state.write_items(conn, url_state.item_rows(plan.pages(batch), run_id, now))
+        url_state.write_items(conn, url_state.item_rows(plan.pages(batch), run_id, now), stored)
         search.index_projects(conn, projects.pages, projects.replaced)
         search.index_news(conn, news.pages, news.replaced)
         if meanwhile is not None:
