@@ -52,6 +52,11 @@ _STEMMER = snowballstemmer.stemmer("swedish")
 # splits into words in C at a few instructions a character. `_WORD` scanned it at some three
 # hundred (a character class of Unicode categories, tried at every position).
 _LATIN1_WORDS = bytes(b if chr(b).isalnum() else 0x20 for b in range(256))
+# The same with each letter lower-cased, for text not yet normalised: Latin-1 text is its own
+# NFC form (its characters are composed, and none is a combining mark or composes with its
+# neighbour), and each of its characters lower-cases to one Latin-1 character, a letter or
+# digit as it was. One pass in C then does what NFC, lower-casing and the split did in three.
+_LATIN1_LOWER_WORDS = bytes(ord(chr(b).lower()) if chr(b).isalnum() else 0x20 for b in range(256))
 
 
 class SearchQueryError(ValueError):
@@ -72,11 +77,20 @@ def _split(text: str) -> list[str]:
     return latin1.translate(_LATIN1_WORDS).decode("latin-1").split()
 
 
+def _normal_words(text: str) -> list[str]:
+    """The words of `text` once NFC-normalised and lower-cased, in order (`_split`)."""
+    try:
+        latin1 = text.encode("latin-1")
+    except UnicodeEncodeError:  # lower-cased, it may be Latin-1 (`Ÿ`), or normalised (`e\u0301`)
+        return _split(unicodedata.normalize("NFC", text).lower())
+    return latin1.translate(_LATIN1_LOWER_WORDS).decode("latin-1").split()
+
+
 def words(text: str | None) -> list[str]:
     """The searchable words of `text`, lower-cased, in order, stop words left out."""
     if not text:
         return []
-    found = _split(unicodedata.normalize("NFC", text).lower())
+    found = _normal_words(text)
     # Filtered in C (the load indexes every page it writes); over-long words are rare.
     kept = list(itertools.filterfalse(STOP_WORDS.__contains__, found))
     if kept and max(map(len, kept)) > MAX_WORD_CHARS:
@@ -139,7 +153,7 @@ def stemmed(texts: Iterable[str | None]) -> str:
     without keeping title and body apart, for SQLite's FTS5 column of every page a load writes.
     (A stem is never empty: Snowball removes no suffix within a word's first three letters.)"""
     text = "\n".join(filter(None, texts))
-    found = _split(unicodedata.normalize("NFC", text).lower())
+    found = _normal_words(text)
     return " ".join(filter(None, map(_INDEX_STEMS.__getitem__, found)))
 
 

@@ -179,10 +179,13 @@ def test_the_index_stems_stay_right_when_their_table_is_emptied(
 def test_words_are_the_runs_of_letters_and_digits_within_latin1_and_beyond() -> None:
     """Latin-1 text is split by a byte table, other text by the regular expression: both give
     the runs of characters that are letters or digits (`[^\\W_]+`) for every character, such
-    as `ª`, `²`, `½`, `µ`, `×` and `_`, next to words and next to characters beyond Latin-1."""
+    as `ª`, `²`, `½`, `µ`, `×` and `_`, next to words and next to characters beyond Latin-1;
+    lower-cased and normalised alike, whether the text is Latin-1 before that (upper case) or
+    only after (`Ÿ`, an accent as a combining mark)."""
     reference = re.compile(r"[^\W_]+")
     every = "".join(f"a{chr(c)}b " for c in range(256))
-    for text in (every, every + "Ωmega – ÅÄÖ", "Ωmega – " + every):
+    texts = (every, every.upper(), every + "Ωmega – ÅÄÖ", "Ωmega – " + every, "ŸR CAFE\u0301S")
+    for text in texts:
         normal = unicodedata.normalize("NFC", text).lower()
         expected = [
             w
