@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 from urllib.parse import urljoin
@@ -144,29 +144,9 @@ def _attributes(items: Sequence[tuple[str | bytes, str | bytes]]) -> dict[str, s
 
 
 def _attributes_say_chrome(attributes: Mapping[str, str]) -> bool:
-    """Hidden, a chrome role, or a chrome class/id, whatever the tag."""
-    get = attributes.get
-    if get("hidden") is not None or get("aria-hidden") == "true":
-        return True
-    if get("role") in _CHROME_ROLES:
-        return True
-    style = get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True
-    # `class id` lower-cased: neither the patterns nor the tokens span the space between them.
-    return _chrome_mark(get("class")) or _chrome_mark(get("id"))
-
-
-# The attributes `_attributes_say_chrome` reads: the fast walk looks up no others.
-_CHROME_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "class", "id"})
-
-
-@functools.lru_cache(maxsize=4096)
-def _attribute_says_chrome(attribute: tuple[str, str]) -> bool:
-    """`_attributes_say_chrome` of one (name, value) attribute: an element is chrome when one
-    of its attributes says so (the parser keeps one attribute of a name). Cached by the pair:
-    templates repeat their classes and roles on every page."""
-    return _attributes_say_chrome(dict((attribute,)))
+    """Hidden, a chrome role, or a chrome class/id, whatever the tag: one of its attributes
+    says so (`_CHROME_ATTRIBUTES`)."""
+    return any(map(_attribute_says_chrome, attributes.items()))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -176,6 +156,26 @@ def _chrome_mark(value: str | None) -> bool:
         return False
     marks = value.lower()
     return bool(_CHROME_CLASS.search(marks)) or not _CHROME_TOKENS.isdisjoint(marks.split())
+
+
+# What each attribute says of its element, read alone: the element is chrome when one of them
+# says so. Both walks read this table; the fast one looks up no other attribute.
+_CHROME_ATTRIBUTES: dict[str, Callable[[str], bool]] = {
+    "hidden": lambda _value: True,
+    "aria-hidden": lambda value: value == "true",
+    "role": _CHROME_ROLES.__contains__,
+    "style": lambda value: _HIDDEN_STYLE.search(value) is not None,
+    "class": _chrome_mark,
+    "id": _chrome_mark,
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _attribute_says_chrome(attribute: tuple[str, str]) -> bool:
+    """Whether one (name, value) attribute marks its element chrome (`_CHROME_ATTRIBUTES`).
+    Cached by the pair: templates repeat their classes and roles on every page."""
+    says = _CHROME_ATTRIBUTES.get(attribute[0])
+    return says is not None and says(attribute[1])
 
 
 def _canonical_url(root: etree._Element) -> str | None:
