@@ -98,12 +98,17 @@ def words(text: str | None) -> list[str]:
     return kept
 
 
+def _is_own_stem(word: str) -> bool:
+    """Whether a word is kept as it is: it has a digit (PostgreSQL files such words under its
+    `simple` dictionary). isalpha and isdigit (a number, as every page has some): quick, in C."""
+    return not word.isalpha() and (word.isdigit() or any(c.isdigit() for c in word))
+
+
 @functools.lru_cache(maxsize=_STEMS_KEPT)
 def stem(word: str) -> str:
     """The Snowball Swedish stem of a lower-cased word; words with digits are kept as they are
-    (PostgreSQL files them under its `simple` dictionary)."""
-    # isalpha and isdigit (a number, as every page has some): quick, in C
-    if not word.isalpha() and (word.isdigit() or any(c.isdigit() for c in word)):
+    (`_is_own_stem`)."""
+    if _is_own_stem(word):
         return word
     result: str = _STEMMER.stemWord(word)
     return result
@@ -137,8 +142,8 @@ class _IndexStems(dict[str, str | None]):
         if len(self) >= _STEMS_KEPT:
             self.clear()
         kept = len(word) <= MAX_WORD_CHARS and word not in STOP_WORDS
-        if kept and word.isdigit():  # a number is its own stem (`stem`), and pages have many
-            found: str | None = word  # of their own: they would only crowd stem's cache
+        if kept and _is_own_stem(word):  # as `stem` keeps it; pages have many numbers of
+            found: str | None = word  # their own, which would only crowd stem's cache
         else:
             found = stem(word) if kept else None
         self[word] = found
