@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +30,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler import discovery
 from crawler.context import CrawlContext, CrawlOptions, Tally
 from crawler.journal import Journal, read_journal
-from crawler.removal import Verdict, judge, unlisted_may_leave
+from crawler.removal import Verdict, flag_removals, unlisted_may_leave
 from crawler.settings import yes_no
 from load.archive import Archive
 from load.engine import DatabaseUnavailableError, describe, sqlite_file
@@ -267,16 +266,15 @@ def _remove(store: Store, context: CrawlContext, *, complete: bool, finished: bo
         )
     if finished and not context.options.seeds:
         candidates.update(_dropped_from_export(store, context))
-    families = store.removal_families(sorted(candidates))
     options = context.options
-    verdict = judge(
-        Counter(families.values()),
-        store.live_families() if families else {},
+    verdict, removed = flag_removals(
+        store,
+        candidates,
+        context.run_id,
         options.max_removed_share,
         allow=options.allow_mass_removal,
     )
-    if families and not verdict.refused:
-        context.tally.removed += store.mark_removed(sorted(families), context.run_id)
+    context.tally.removed += removed
     return verdict
 
 

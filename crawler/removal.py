@@ -16,8 +16,13 @@ site whose projects vanished. `--allow-mass-removal` accepts them for one run.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from load.store import Store
 
 DEFAULT_MAX_SHARE = 0.10
 # The families the guard checks one by one: projects by programme period, and the news. Other
@@ -25,6 +30,16 @@ DEFAULT_MAX_SHARE = 0.10
 NEWS = "news"
 OTHER = "other"
 _DNR_PAGE = re.compile(r"[?&]dnr=", re.IGNORECASE)
+
+
+def checked_share(share: float) -> float:
+    """`share` if it is a fraction from 0 to 1; ValueError naming the flag and variable if not."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(
+            f"--max-removed-share / ESFBANK_MAX_REMOVED_SHARE {share}: "
+            "a fraction from 0 to 1 (0.1 = 10 %)"
+        )
+    return share
 
 
 def unlisted_may_leave(url: str) -> bool:
@@ -73,6 +88,24 @@ def judge(
         " really are gone, run again with --allow-mass-removal."
     )
     return Verdict(would_remove, total, refusal)
+
+
+def flag_removals(
+    store: Store, candidates: Iterable[str], run_id: int, max_share: float, *, allow: bool
+) -> tuple[Verdict, int]:
+    """Flag the live pages among `candidates` removed, all together, or none of them if the
+    guard refuses; the verdict and how many were flagged. Every command that flags removals
+    (a crawl, a reparse of the 404s a crawl archived) goes through here."""
+    families = store.removal_families(sorted(set(candidates)))
+    verdict = judge(
+        Counter(families.values()),
+        store.live_families() if families else {},
+        max_share,
+        allow=allow,
+    )
+    if not families or verdict.refused:
+        return verdict, 0
+    return verdict, store.mark_removed(sorted(families), run_id)
 
 
 def _share(count: int, of: int) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings, Settings
 
+from crawler.removal import DEFAULT_MAX_SHARE, checked_share
 from crawler.wayback import DOWNLOAD_SLOT
 
 BOT_NAME = "esfbank"
@@ -114,7 +115,7 @@ ESFBANK_PROGRESS_SECONDS = 5.0
 ESFBANK_FAILURE_THRESHOLD = 0.05
 # A run that would flag more than this share of the live pages (or of one page family) removed
 # flags none and exits 1 (the mass-removal guard; --allow-mass-removal accepts it once).
-ESFBANK_MAX_REMOVED_SHARE = 0.10
+ESFBANK_MAX_REMOVED_SHARE = DEFAULT_MAX_SHARE
 # Seconds between requests to the Internet Archive (backfill --wayback), one at a time.
 ESFBANK_WAYBACK_DELAY = 1.0
 # The least delay the archive's slot gets. Scrapy (2.13+) counts a request against its slot's
@@ -199,12 +200,10 @@ def _layer_environment(settings: BaseSettings, env: Mapping[str, str], priority:
 
 def _derive(settings: BaseSettings, priority: str) -> None:
     """Check the removal share; the archive's download slot; concurrency across sites."""
-    share = settings.getfloat("ESFBANK_MAX_REMOVED_SHARE")
-    if not 0.0 <= share <= 1.0:
-        raise SettingsError(
-            f"--max-removed-share / ESFBANK_MAX_REMOVED_SHARE {share}: "
-            "a fraction from 0 to 1 (0.1 = 10 %)"
-        )
+    try:
+        checked_share(settings.getfloat("ESFBANK_MAX_REMOVED_SHARE"))
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     # The Internet Archive: one request at a time, a delay apart, whatever the site's settings.
     delay = max(settings.getfloat("ESFBANK_WAYBACK_DELAY"), WAYBACK_MIN_DELAY)
     slot = {"concurrency": 1, "delay": delay, "jitter": 0.0}

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from crawler.removal import DEFAULT_MAX_SHARE, checked_share
 from esfbank.errors import UsageError
 
 DEFAULT_BASE_URL = "https://www.esf.se"
@@ -65,3 +66,18 @@ def jobs(flag: int | None = None) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise UsageError(f"ESFBANK_JOBS={raw!r}: give a whole number of processes, 1 or more")
     return int(raw)
+
+
+def max_removed_share(flag: float | None = None) -> float:
+    """`--max-removed-share`, else `ESFBANK_MAX_REMOVED_SHARE`, else the guard's default: for
+    the commands that flag removals without a crawl's settings (a crawl reads it with them)."""
+    raw = os.environ.get("ESFBANK_MAX_REMOVED_SHARE")
+    if flag is None and raw:
+        try:
+            flag = float(raw)
+        except ValueError:
+            raise UsageError(f"ESFBANK_MAX_REMOVED_SHARE={raw!r}: not a number") from None
+    try:
+        return checked_share(DEFAULT_MAX_SHARE if flag is None else flag)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None

@@ -106,6 +106,59 @@ def test_all_of_one_period_going_is_refused_though_under_the_share_of_the_site(
     assert _removed_projects(target.db_url) == set()
 
 
+def test_reparse_keeps_the_removals_a_crawl_refused_until_told_to(tmp_path: Path) -> None:
+    """The archive holds the 404s a refused crawl fetched: reparsing it must not flag them
+    behind the guard's back. It refuses as the crawl did, and flags them when told to."""
+    target = CrawlTarget(f"sqlite:///{tmp_path / 'crawl.sqlite'}", tmp_path / "archive")
+    reparse = ("reparse", "--db", target.db_url, "--archive", str(target.archive), "--jobs", "1")
+    with FixtureSite() as site:
+        esfbank("crawl", *target.flags(site), check_exit=0)
+        period = [p.path for p in site.manifest if "/Behallare-for-projekt/" in p.path]
+        for path in period:
+            site.remove_page(path, status=404)  # still listed: a backfill fetches the 404s
+        assert esfbank("backfill", *target.flags(site)).returncode == 1  # refused
+
+    refused = esfbank(*reparse)
+
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert _removed_projects(target.db_url) == set()
+    (line,) = [
+        ln
+        for ln in refused.stderr.splitlines()
+        if ln.startswith("reparse: error: removals refused: ")
+    ]
+    removed, withheld, refusal = _last_run(target.db_url)
+    assert (removed, withheld) == (0, 11)  # the period's project pages; its listings are other
+    assert line.endswith(str(refusal))
+    assert "of the 11 live 2007-2013 project pages" in line
+
+    raised = esfbank(*reparse, env={"ESFBANK_MAX_REMOVED_SHARE": "1"}, check_exit=0)
+    assert "11 removed (404/410)" in raised.stdout
+    assert _last_run(target.db_url) == (11, 0, None)
+    assert query(target.db_url, "SELECT COUNT(*) FROM url_state WHERE removed") == [(11,)]
+    removed_projects = _removed_projects(target.db_url)
+    assert removed_projects  # those with no other live URL
+    assert all("/Behallare-for-projekt/" in url for url in removed_projects)
+
+
+def test_reparse_takes_the_guard_s_flags(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    (archive / "index").mkdir(parents=True)
+    db = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    done = esfbank("reparse", "--db", db, "--archive", str(archive), "--max-removed-share", "2")
+    assert done.returncode == 2
+    assert "--max-removed-share / ESFBANK_MAX_REMOVED_SHARE 2.0: a fraction from 0 to 1" in (
+        done.stderr
+    )
+    bad_env = esfbank(
+        "reparse", "--db", db, "--archive", str(archive), env={"ESFBANK_MAX_REMOVED_SHARE": "lots"}
+    )
+    assert bad_env.returncode == 2
+    assert "ESFBANK_MAX_REMOVED_SHARE='lots'" in bad_env.stderr
+    allowed = esfbank("reparse", "--db", db, "--archive", str(archive), "--allow-mass-removal")
+    assert allowed.returncode == 0, allowed.stderr
+
+
 def _numbered_page(template: str, old: str, new: str) -> bytes:
     """A project page of the fixture under another project number."""
     html = (DEFAULT_ROOT / file_for(DNR + template)).read_bytes()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esfbank import config
-from esfbank.commands._options import add_archive_option, add_db_option
+from esfbank.commands._options import add_archive_option, add_db_option, add_removal_options
 from esfbank.errors import UsageError
 from esfbank.lifetime import long_lived_imports
 
@@ -113,19 +113,7 @@ def add_crawl_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--progress-seconds", type=float, metavar="S", help="seconds between progress lines"
     )
-    p.add_argument(
-        "--max-removed-share",
-        type=float,
-        metavar="SHARE",
-        help="flag no page removed when more than this share of the live pages, or of one "
-        "programme period's or the news pages, would be (default 0.10, "
-        "ESFBANK_MAX_REMOVED_SHARE); the run then exits 1",
-    )
-    p.add_argument(
-        "--allow-mass-removal",
-        action="store_true",
-        help="flag the removals this run finds even when they pass --max-removed-share",
-    )
+    add_removal_options(p)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 
 Every page URL's newest archived 200 copy is parsed again and upserted, exactly as the crawl
 pipeline does it (changed records get a new version, unchanged ones write nothing); a page whose
-newest answer since was 404/410 is then flagged removed. Pages a crawl removed because no
+newest answer since was 404/410 is then flagged removed, under the mass-removal guard a crawl
+obeys (`--max-removed-share`, `--allow-mass-removal`): the 404s of a crawl whose removals the
+guard refused are in the archive too, and are refused again. Pages a crawl removed because no
 discovery source listed them any more are not known to the archive: they stay as they are.
 
 Pages are parsed by `--jobs` worker processes (default: one per core) while this process loads
@@ -19,7 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esfbank import config
-from esfbank.commands._options import add_archive_option, add_db_option, add_jobs_option
+from esfbank.commands._options import (
+    add_archive_option,
+    add_db_option,
+    add_jobs_option,
+    add_removal_options,
+)
 from esfbank.errors import UsageError
 
 if TYPE_CHECKING:
@@ -41,12 +48,14 @@ def add_parser(sub: Any) -> None:
     add_db_option(p)
     add_archive_option(p)
     add_jobs_option(p)
+    add_removal_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from functools import partial
 
+    from crawler.removal import flag_removals
     from esfbank.commands._runs import closed_if_stopped
     from esfbank.commands.crawl import open_migrated_store
     from esfbank.parallel import ordered_map
@@ -54,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from load.archive import Archive
     from load.store import UPSERT_BATCH, RunCounts  # the items side: no SQLAlchemy before forking
 
+    max_removed_share = config.max_removed_share(args.max_removed_share)
     archive_dir = config.archive_dir(args.archive)
     if not (archive_dir / "index").is_dir():
         raise UsageError(f"--archive {archive_dir}: no raw archive there (nothing was crawled)")
@@ -76,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
                         run_id, url=crash.url, message=crash.reason, archive_key=crash.archive_key
                     )
                 counts.failed += len(crashes)
-                removed = store.mark_removed(sorted(pages.gone), run_id) if pages.gone else 0
+                removal, removed = flag_removals(
+                    store, pages.gone, run_id, max_removed_share, allow=args.allow_mass_removal
+                )
             store.finish_run(
                 run_id,
                 "ok",
@@ -87,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
                     unchanged=counts.unchanged,
                     removed=removed,
                     failed=counts.failed,
+                    removals_withheld=removal.would_remove if removal.refused else 0,
+                    removal_refusal=removal.refusal,
                 ),
             )
         finally:
@@ -96,6 +110,9 @@ def run(args: argparse.Namespace) -> int:
         f"{counts.changed} changed, {counts.unchanged} unchanged, {counts.failed} failed, "
         f"{counts.skipped} calls/listings/other; {removed} removed (404/410)"
     )
+    if removal.refused:
+        print(f"reparse: error: removals refused: {removal.refusal}", file=sys.stderr)
+        return 1
     return 1 if counts.failed else 0
 
 
