@@ -40,6 +40,9 @@ from load.store import RunCounts, Store, open_store
 log = logging.getLogger(__name__)
 
 FINISHED = "finished"
+INTERRUPTED = 130  # the exit code of a run stopped before its end (as a shell reports Ctrl-C)
+STATS_PREFIX = "esfbank/"  # the outcome's keys in Scrapy's stats
+EXIT_CODE = "exit_code"  # the key `scrapy crawl` exits with (crawler/commands/crawl.py)
 # The `-a` arguments `scrapy crawl esf` takes (yes/no ones: 1/0, true/false, yes/no, on/off).
 ARGUMENTS = ("base_url", "backfill", "resume", "wayback_url", "allow_mass_removal")
 
@@ -59,6 +62,21 @@ class CrawlResult:
     def failure_share(self) -> float:
         attempted = self.tally.pages_done
         return self.tally.failed / attempted if attempted else 0.0
+
+    def exit_code(self, failure_threshold: float) -> int:
+        """What the command that ran the crawl exits with, `esfbank crawl` or `scrapy crawl`:
+        1 when the database failed, the guard refused the removals, a discovery source was
+        not read (the run is incomplete) or more than `failure_threshold` of the pages
+        failed; INTERRUPTED when the run stopped before its end; else 0."""
+        if self.database_error is not None:
+            return 1
+        if self.status != "ok":
+            return INTERRUPTED
+        if self.removal is not None and self.removal.refused:
+            return 1
+        if self.discovery_failures:
+            return 1
+        return 1 if self.failure_share() > failure_threshold else 0
 
 
 def journal_path(archive_dir: Path, db_url: str) -> Path:
@@ -204,8 +222,11 @@ def open_from_settings(
         raise
 
 
-def record_outcome(stats: StatsCollector | None, result: CrawlResult) -> None:
-    """The outcome in Scrapy's stats (what `scrapy crawl` and scrapyd show), and in the log."""
+def record_outcome(
+    stats: StatsCollector | None, result: CrawlResult, failure_threshold: float
+) -> None:
+    """The outcome in Scrapy's stats (what `scrapy crawl` and scrapyd show, and the exit code
+    `scrapy crawl` takes from them), and in the log."""
     t = result.tally
     outcome = {
         "run_id": result.run_id,
@@ -220,9 +241,10 @@ def record_outcome(stats: StatsCollector | None, result: CrawlResult) -> None:
     }
     if result.removal is not None and result.removal.refused:
         outcome["removals_refused"] = result.removal.would_remove
+    outcome[EXIT_CODE] = result.exit_code(failure_threshold)
     if stats is not None:
         for key, value in outcome.items():
-            stats.set_value(f"esfbank/{key}", value)
+            stats.set_value(f"{STATS_PREFIX}{key}", value)
     log.info("esfbank run: %s", ", ".join(f"{k} {v}" for k, v in outcome.items()))
     for failure in result.discovery_failures:
         log.error("discovery source not read: %s", failure)

@@ -18,6 +18,7 @@ from crawler.wayback import DOWNLOAD_SLOT
 
 BOT_NAME = "esfbank"
 SPIDER_MODULES = ["crawler.spiders"]
+COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` exiting as `esfbank crawl` does
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Who we are and how to reach the operator: sites block anonymous crawlers, rightly.

@@ -33,9 +33,9 @@ RUNS = "SELECT kind, status, fetched, new, changed, unchanged, removed, failed F
 
 
 def scrapy(
-    *args: str, env: dict[str, str] | None = None, cwd: Path = CHECKOUT
+    *args: str, env: dict[str, str] | None = None, cwd: Path = CHECKOUT, exit_code: int = 0
 ) -> subprocess.CompletedProcess[str]:
-    """`scrapy ARGS` in the checkout (its scrapy.cfg makes it the project), exit 0 checked."""
+    """`scrapy ARGS` in the checkout (its scrapy.cfg makes it the project), its exit checked."""
     done = subprocess.run(
         [sys.executable, "-m", "scrapy", *args],
         capture_output=True,
@@ -44,7 +44,7 @@ def scrapy(
         env={**os.environ, "ESFBANK_PROGRESS_SECONDS": "0", **(env or {})},
         timeout=CLI_TIMEOUT_SECONDS,
     )
-    assert done.returncode == 0, f"scrapy {' '.join(args)}: {done.stdout}\n{done.stderr}"
+    assert done.returncode == exit_code, f"scrapy {' '.join(args)}: {done.stdout}\n{done.stderr}"
     return done
 
 
@@ -71,12 +71,37 @@ def test_scrapy_crawl_loads_the_same_tables_as_esfbank_crawl(
         ),
     )
     assert "'esfbank/status': 'ok'" in done.stderr  # the outcome, in Scrapy's stats
+    assert "'esfbank/exit_code': 0" in done.stderr
     expected, loaded = table_snapshot(by_esfbank.db_url), table_snapshot(by_scrapy)
     assert loaded == expected
     assert all(loaded[table] for table in ("projects", "news_articles", "project_partners"))
     assert query(by_scrapy, URL_STATE) == query(by_esfbank.db_url, URL_STATE)
     assert query(by_scrapy, RUNS) == query(by_esfbank.db_url, RUNS)
     assert query(by_scrapy, "SELECT kind, status FROM crawl_runs") == [("crawl", "ok")]
+
+
+def test_scrapy_crawl_exits_1_when_the_run_failed_as_esfbank_crawl_does(tmp_path: Path) -> None:
+    """A sitemap that cannot be read leaves the run incomplete: `esfbank crawl` exits 1, and so
+    must `scrapy crawl esf` (cron and CI read the exit code, not the stats)."""
+    db_url = f"sqlite:///{tmp_path / 'scrapy.sqlite'}"
+    with FixtureSite() as site:
+        site.set_page("/sitemaps/projekt-2014-2020.xml", "<urlset><url><loc>")
+        done = scrapy(
+            "crawl",
+            "esf",
+            "-a",
+            f"base_url={site.base_url}",
+            *settings_flags(
+                f"ESFBANK_DB={db_url}",
+                f"ESFBANK_ARCHIVE={tmp_path / 'a'}",
+                "LOG_LEVEL=INFO",
+                *LOOPBACK,
+            ),
+            exit_code=1,
+        )
+    assert "'esfbank/exit_code': 1" in done.stderr
+    assert "discovery source not read" in done.stderr
+    assert query(db_url, "SELECT kind, status FROM crawl_runs") == [("crawl", "ok")]
 
 
 def test_scrapy_backfill_takes_its_database_and_archive_from_the_environment(

@@ -151,7 +151,8 @@ class EsfSpider(scrapy.Spider):
         except BaseException as exc:
             run.error = exc
             raise
-        record_outcome(self.crawler.stats, result)
+        threshold = self.crawler.settings.getfloat("ESFBANK_FAILURE_THRESHOLD")
+        record_outcome(self.crawler.stats, result, threshold)
 
     async def start(self) -> AsyncIterator[scrapy.Request | CrawlItem]:
         if self._opener is not None:  # `scrapy crawl`: the run opens now

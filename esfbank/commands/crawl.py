@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from crawler.lifecycle import CrawlResult
     from load.store import Store
 
-INTERRUPTED = 130
-
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
@@ -174,15 +172,9 @@ def execute(
     gc.freeze()
     if result.database_error is not None:
         print(f"{command}: error: the database failed: {result.database_error}", file=sys.stderr)
-        return 1
-    if result.status != "ok":
-        return INTERRUPTED
-    if result.removal is not None and result.removal.refused:
+    elif result.status == "ok" and result.removal is not None and result.removal.refused:
         print(f"{command}: error: removals refused: {result.removal.refusal}", file=sys.stderr)
-        return 1
-    if result.discovery_failures:
-        return 1  # each named on stderr by the summary: the run is incomplete
-    return 1 if result.failure_share() > threshold else 0
+    return result.exit_code(threshold)  # discovery failures: each named by the summary
 
 
 def open_migrated_store(db_url: str) -> Store:
