@@ -6,7 +6,6 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from crawler.removal import DEFAULT_MAX_SHARE, checked_share
 from esfbank.errors import UsageError
 
 DEFAULT_BASE_URL = "https://www.esf.se"
@@ -71,6 +70,9 @@ def jobs(flag: int | None = None) -> int:
 def max_removed_share(flag: float | None = None) -> float:
     """`--max-removed-share`, else `ESFBANK_MAX_REMOVED_SHARE`, else the guard's default: for
     the commands that flag removals without a crawl's settings (a crawl reads it with them)."""
+    # Here, not at the top: every command imports this module, `esfbank parse` among them.
+    from crawler.removal import DEFAULT_MAX_SHARE, checked_share  # noqa: PLC0415
+
     raw = os.environ.get("ESFBANK_MAX_REMOVED_SHARE")
     if flag is None and raw:
         try:
