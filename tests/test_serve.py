@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import importlib.util
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     upgrade(engine)
     engine.dispose()
     load_fixture_db(url)
-    return path, make_datasette(url)
+    return path, make_datasette(url, sql_threads=0)
 
 
 def _get(datasette: Any, path: str) -> Any:
@@ -44,6 +45,15 @@ def _get(datasette: Any, path: str) -> Any:
     response = asyncio.run(fetch())
     assert response.status_code == 200, (path, response.text[:500])
     return response
+
+
+def test_the_served_datasette_leaves_no_thread_behind(served) -> None:
+    """Later tests in this process fork their parse workers only while it runs one thread."""
+    path, _ = served
+    before = set(threading.enumerate())
+    datasette = make_datasette(f"sqlite:///{path}", sql_threads=0)
+    _get(datasette, f"/{path.stem}/projects.json")
+    assert set(threading.enumerate()) - before == set()
 
 
 def test_every_table_view_and_column_is_described(served) -> None:

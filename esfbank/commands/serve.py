@@ -50,9 +50,11 @@ def sqlite_file(url: str) -> Path:
     return Path(parsed.database or "")
 
 
-def make_datasette(url: str) -> Datasette:
+def make_datasette(url: str, *, sql_threads: int | None = None) -> Datasette:
     """A Datasette on the migrated, indexed SQLite database at `url`, with our metadata and
-    plugin; UsageError when that cannot be."""
+    plugin; UsageError when that cannot be. `sql_threads=0` answers in the caller's thread:
+    Datasette's own threads never end, and a process that goes on (a test run) then forks its
+    workers through a fork server instead of forking (esfbank.parallel)."""
     path = sqlite_file(url)
     if importlib.util.find_spec("datasette") is None:
         raise UsageError(f"Datasette is not installed: {INSTALL_HINT}")
@@ -79,7 +81,10 @@ def make_datasette(url: str) -> Datasette:
         pm.register(serve_plugin, name="esfbank")
     # A file given as `files` (not `immutables`) is opened read-only (mode=ro), re-read as it
     # changes: the nightly crawl may write while researchers browse.
-    return Datasette(files=[str(path)], metadata=metadata, settings={"sql_time_limit_ms": 3000})
+    settings: dict[str, int] = {"sql_time_limit_ms": 3000}
+    if sql_threads is not None:
+        settings["num_sql_threads"] = sql_threads
+    return Datasette(files=[str(path)], metadata=metadata, settings=settings)
 
 
 def run(args: argparse.Namespace) -> int:
