@@ -27,10 +27,11 @@ from esfbank.errors import UsageError, writing_stdout
 FORMATS = ("jsonl", "json", "table")
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".txt"})
 _PROGRESS_EVERY = 500
-# Fewer pages than this are parsed in this process whatever --jobs says. Workers cost ~30-40 ms
-# of CPU before they parse (importing multiprocessing, ~60M instructions; forking; each worker's
-# first page touching memory it shares with this process) while a page costs ~1 ms: on 2 cores
-# they pay for themselves from some 60-80 pages, and not at all on a machine already busy.
+# Fewer pages than this are parsed in this process whatever --jobs says. Workers cost CPU before
+# they parse (forking; each worker's first page touching memory it shares with this process)
+# while a page costs ~1 ms: on 2 cores they paid for themselves from some 60-80 pages with the
+# process pool used before (~30-40 ms, importing multiprocessing among it; esfbank/parallel.py
+# now forks its own workers), and not at all on a machine already busy.
 MIN_PAGES_FOR_WORKERS = 64
 # Pages per worker task at most: a task takes ~20 ms, so the workers end within that of each
 # other (64, the map's default, left one idle up to 70 ms at the end of a run).
