@@ -36,7 +36,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
 
 from esfbank.errors import RunFailedError
@@ -116,13 +115,14 @@ def window_size(jobs: int, chunk: int, ahead: int) -> int:
     return jobs * (1 + CHUNKS_PER_WORKER) + -(-ahead // chunk)
 
 
-@dataclass(frozen=True)
 class _Job(Generic[T, R]):
-    """The function and its inputs, cut in chunks of `size`: what every worker holds."""
+    """The function and its inputs, cut in chunks of `size`: what every worker holds. (A plain
+    class: a frozen dataclass costs ~4M instructions to create at import.)"""
 
-    func: Callable[[T], R]
-    inputs: Sequence[T]
-    size: int
+    __slots__ = ("func", "inputs", "size")
+
+    def __init__(self, func: Callable[[T], R], inputs: Sequence[T], size: int) -> None:
+        self.func, self.inputs, self.size = func, inputs, size
 
     @property
     def chunks(self) -> int:
