@@ -24,19 +24,20 @@ Workers ignore Ctrl-C: the writer stops, and on leaving the map stops the worker
 have chunks to parse, so an interrupted run is closed by the command and no process is left
 behind. A worker that ends without answering (killed, out of memory, a crash in C code) raises
 WorkerDiedError here; an exception the function raises is raised again here, as it was.
+pickle, like the rest, is imported only when workers start: a one-job run, such as
+`esfbank parse` of a few files, is spared it.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-import pickle
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from esfbank.errors import RunFailedError
 from esfbank.lifetime import long_lived_imports
@@ -115,13 +116,13 @@ def window_size(jobs: int, chunk: int, ahead: int) -> int:
     return jobs * (1 + CHUNKS_PER_WORKER) + -(-ahead // chunk)
 
 
-class _Job(Generic[T, R]):
+class _Job:
     """The function and its inputs, cut in chunks of `size`: what every worker holds. (A plain
     class: a frozen dataclass costs ~4M instructions to create at import.)"""
 
     __slots__ = ("func", "inputs", "size")
 
-    def __init__(self, func: Callable[[T], R], inputs: Sequence[T], size: int) -> None:
+    def __init__(self, func: Callable[[Any], Any], inputs: Sequence[Any], size: int) -> None:
         self.func, self.inputs, self.size = func, inputs, size
 
     @property
@@ -130,6 +131,8 @@ class _Job(Generic[T, R]):
 
     def answer(self, number: int) -> bytes:
         """Chunk `number`'s results, or the exception that stopped them, pickled."""
+        import pickle
+
         try:
             start = number * self.size
             results = [self.func(x) for x in self.inputs[start : start + self.size]]
@@ -142,15 +145,7 @@ class _Job(Generic[T, R]):
                 return pickle.dumps((number, False, stated), pickle.HIGHEST_PROTOCOL)
 
 
-class _Pool(Protocol):
-    """What `_ordered` needs of the workers (a test hands it a stand-in)."""
-
-    def send(self, number: int) -> None: ...
-
-    def take(self, number: int) -> list[Any]: ...
-
-
-def _ordered(workers: _Pool, chunks: int, window: int) -> Iterator[Any]:
+def _ordered(workers: _Workers, chunks: int, window: int) -> Iterator[Any]:
     """The first `window` chunks sent now, then one more for each chunk read."""
     sent = min(window, chunks)
     for number in range(sent):
@@ -158,7 +153,7 @@ def _ordered(workers: _Pool, chunks: int, window: int) -> Iterator[Any]:
     return _drain(workers, chunks, sent)
 
 
-def _drain(workers: _Pool, chunks: int, sent: int) -> Iterator[Any]:
+def _drain(workers: _Workers, chunks: int, sent: int) -> Iterator[Any]:
     for number in range(chunks):
         results = workers.take(number)
         if sent < chunks:
@@ -174,7 +169,7 @@ _Ends = tuple[int, int]
 class _Workers:
     """The worker processes of one map: tasks out to the least busy, answers in by number."""
 
-    def __init__(self, job: _Job[Any, Any], count: int, preload: Sequence[str]) -> None:
+    def __init__(self, job: _Job, count: int, preload: Sequence[str]) -> None:
         tasks, answers = [os.pipe() for _ in range(count)], [os.pipe() for _ in range(count)]
         ends = [(task[0], answer[1]) for task, answer in zip(tasks, answers, strict=True)]
         self._server: subprocess.Popen[bytes] | None = None
@@ -232,6 +227,8 @@ class _Workers:
 
     def _read(self, worker: int) -> None:
         """(A thread per worker.) Its answers, as they come, until its pipe ends."""
+        import pickle
+
         answers = self._answers[worker]
         while True:
             try:
@@ -267,7 +264,7 @@ class _Workers:
             answers.close()
 
 
-def _fork_workers(job: _Job[Any, Any], ends: Sequence[_Ends], close: Sequence[int]) -> list[int]:
+def _fork_workers(job: _Job, ends: Sequence[_Ends], close: Sequence[int]) -> list[int]:
     """A forked worker for each pair of pipe ends; `close`: descriptors the workers must not
     hold (the other end of each pipe must see it end when the worker does)."""
     pids = []
@@ -280,7 +277,7 @@ def _fork_workers(job: _Job[Any, Any], ends: Sequence[_Ends], close: Sequence[in
     return pids
 
 
-def _serve(job: _Job[Any, Any], ends: _Ends, close: Sequence[int]) -> NoReturn:
+def _serve(job: _Job, ends: _Ends, close: Sequence[int]) -> NoReturn:
     """A worker's life: chunk numbers in, answers out, until its task pipe ends."""
     code = 1
     try:
@@ -297,9 +294,10 @@ def _serve(job: _Job[Any, Any], ends: _Ends, close: Sequence[int]) -> NoReturn:
 
 
 def _start_server(
-    job: _Job[Any, Any], ends: Sequence[_Ends], preload: Sequence[str]
+    job: _Job, ends: Sequence[_Ends], preload: Sequence[str]
 ) -> tuple[subprocess.Popen[bytes], list[int]]:
     """A fresh interpreter that forks the workers (see `_fork_server`), and their ids."""
+    import pickle
     import subprocess
 
     server = subprocess.Popen(
@@ -324,6 +322,8 @@ def _start_server(
 
 def _fork_server() -> None:
     """(A fresh interpreter.) Import what the workers need, fork them, wait for them."""
+    import pickle
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     setup = sys.stdin.buffer
     sys.path[:], preload = pickle.load(setup)  # where the function's module is found

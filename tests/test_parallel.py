@@ -173,7 +173,7 @@ def test_the_window_of_tasks_ahead_of_the_writer_is_bounded() -> None:
     jobs, inputs = 2, list(range(10_000))
     pool = _CountingPool(inputs)
     chunks = -(-len(inputs) // MAX_CHUNK)
-    results = _ordered(pool, chunks, window_size(jobs, MAX_CHUNK, 0))
+    results = _ordered(pool, chunks, window_size(jobs, MAX_CHUNK, 0))  # type: ignore[arg-type]
     window = jobs * (1 + CHUNKS_PER_WORKER)
     assert pool.sent == window
     taken = list(itertools.islice(results, 1))
@@ -188,7 +188,8 @@ def test_workers_run_a_whole_batch_ahead_so_they_parse_while_the_writer_writes()
     batch it had taken (1,000 records, 16 chunks of 64)."""
     jobs, inputs = 2, list(range(10_000))
     pool = _CountingPool(inputs)
-    results = _ordered(pool, -(-len(inputs) // MAX_CHUNK), window_size(jobs, 64, 1000))
+    chunks = -(-len(inputs) // MAX_CHUNK)
+    results = _ordered(pool, chunks, window_size(jobs, 64, 1000))  # type: ignore[arg-type]
     assert pool.sent == window_size(jobs, 64, 1000) == jobs * (1 + CHUNKS_PER_WORKER) + 16
     assert list(itertools.islice(results, 1000)) == [x * x for x in range(1000)]
     assert pool.sent == jobs * (1 + CHUNKS_PER_WORKER) + 16 + 16  # one for each taken
