@@ -296,25 +296,28 @@ def _serve(job: _Job, ends: _Ends, close: Sequence[int]) -> NoReturn:
 def _start_server(
     job: _Job, ends: Sequence[_Ends], preload: Sequence[str]
 ) -> tuple[subprocess.Popen[bytes], list[int]]:
-    """A fresh interpreter that forks the workers (see `_fork_server`), and their ids."""
+    """A fresh interpreter that forks the workers (see `_fork_server`), and their ids. It
+    answers on a pipe of its own: workers keep its stdout, which stays this process's."""
     import pickle
     import subprocess
 
-    server = subprocess.Popen(
-        [sys.executable, "-c", _SERVER],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        pass_fds=[fd for pair in ends for fd in pair],
-    )
+    reply, answer = os.pipe()
+    try:
+        server = subprocess.Popen(
+            [sys.executable, "-c", _SERVER, str(answer)],
+            stdin=subprocess.PIPE,
+            pass_fds=[answer, *(fd for pair in ends for fd in pair)],
+        )
+    finally:
+        os.close(answer)
     assert server.stdin is not None
-    assert server.stdout is not None
     with server.stdin as setup:
         pickle.dump((sys.path, list(preload)), setup)
         pickle.dump((job, list(ends)), setup)
-    with server.stdout as reply:
+    with open(reply, "rb") as replies:
         try:
-            pids: list[int] = pickle.load(reply)
-        except EOFError:
+            pids: list[int] = pickle.load(replies)
+        except EOFError:  # it ended before forking them
             server.wait()
             raise WorkerDiedError() from None
     return server, pids
@@ -325,16 +328,17 @@ def _fork_server() -> None:
     import pickle
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    answer = int(sys.argv[1])
     setup = sys.stdin.buffer
     sys.path[:], preload = pickle.load(setup)  # where the function's module is found
     with long_lived_imports():
         for module in preload:
             importlib.import_module(module)
     job, ends = pickle.load(setup)
-    pids = _fork_workers(job, ends, close=[])
+    pids = _fork_workers(job, ends, close=[answer])
     for fd in (fd for pair in ends for fd in pair):
         os.close(fd)
-    sys.stdout.buffer.write(pickle.dumps(pids))
-    sys.stdout.buffer.flush()
+    with open(answer, "wb") as replies:
+        replies.write(pickle.dumps(pids))
     for pid in pids:
         os.waitpid(pid, 0)

@@ -41,6 +41,11 @@ def _die_at(at: int, x: int) -> int:
     return x
 
 
+def _say_square(x: int) -> int:
+    print(f"square of {x}", flush=True)
+    return x * x
+
+
 def _refuse_7(x: int) -> int:
     if x == 7:
         raise ValueError(f"cannot take {x}")
@@ -103,6 +108,19 @@ def test_the_fork_server_workers_answer_in_order_and_raise_what_they_raised() ->
             with ordered_map(_refuse_7, list(range(100)), 2) as results:
                 list(results)
     assert child_processes() == []
+
+
+def test_the_fork_server_workers_write_to_this_process_stdout(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The server answers on a pipe of its own: its workers keep this process's stdout (they
+    printed into the closed answer pipe, a BrokenPipeError, when the server answered on its
+    stdout)."""
+    with _another_thread_running(), ordered_map(_say_square, list(range(20)), 2) as results:
+        assert list(results) == [x * x for x in range(20)]
+    assert sorted(capfd.readouterr().out.splitlines()) == sorted(
+        f"square of {x}" for x in range(20)
+    )
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
