@@ -1,51 +1,67 @@
-"""Parse on every core: an ordered map over worker processes, for `reparse` and `load`.
+"""Parse on every core: an ordered map over worker processes, for `reparse`, `load` and `parse`.
 
-Workers get small inputs (archive entries, file paths) and send back what they parsed, in input
-order, so the one writer loads exactly what a one-process run loads, in the same order. Inputs go
-out in chunks through a bounded window (a few chunks per worker ahead of the writer), so memory
-stays flat however long the run. One job runs in this process, as before.
+Workers send back what they parsed, in input order, so the one writer loads exactly what a
+one-process run loads, in the same order. Inputs are handed out in chunks through a bounded
+window (a few chunks per worker ahead of the writer), so memory stays flat however long the run.
+One job runs in this process, as before.
 
 Workers are forked when the map starts, which the commands do before they open the database, so
-no worker holds a copy of an open connection. Forking spares each worker the imports a fresh
-interpreter needs: on the 2-core machine, busy, two forked workers were ready in 0.1 s, against
-4 s with 'forkserver' (its preloaded server imports once) and 8 s with 'spawn'. Forking is only
-safe while this process runs one thread: a lock another thread holds at that moment stays held
-in the child for ever (a test process serving pages from a thread hung so). With other threads
-running, workers come from a fork server, which preloads the modules the caller names.
+no worker holds a copy of an open connection. A forked worker has the function and the inputs
+already: a task is a chunk's number (4 bytes down a pipe), an answer the chunk's results,
+pickled up another pipe, which a thread per worker reads here as soon as they come, so workers
+parse on while the writer writes a batch. A chunk goes to the worker with the fewest chunks
+still to answer. This is all the machinery: importing multiprocessing and concurrent.futures
+for a process pool was ~60M instructions of the writer's start-up before any worker could start,
+and its queues, feeder and manager threads added CPU on both sides of every task.
+
+Forking is only safe while this process runs one thread: a lock another thread holds at that
+moment stays held in the child for ever (a test process serving pages from a thread hung so).
+With other threads running, a fresh interpreter (a fork server) imports the modules the caller
+names, receives the function and inputs, forks the same workers and waits for them.
 The window is wide enough for the writer to take a whole batch while the workers parse the
 next one: a narrower one leaves them idle while it writes.
-Workers ignore Ctrl-C: the writer stops, cancels the chunks not started and waits for the few
-running ones, so an interrupted run is closed by the command and no process is left behind.
-The process machinery (multiprocessing, concurrent.futures) is imported only when workers start:
-a one-job run, such as `esfbank parse` of a few files, is spared a sixth of its start-up.
+Workers ignore Ctrl-C: the writer stops, and on leaving the map stops the workers that still
+have chunks to parse, so an interrupted run is closed by the command and no process is left
+behind. A worker that ends without answering (killed, out of memory, a crash in C code) raises
+WorkerDiedError here; an exception the function raises is raised again here, as it was.
+pickle, like the rest, is imported only when workers start: a one-job run, such as
+`esfbank parse` of a few files, is spared it.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import signal
+import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from esfbank.errors import RunFailedError
 from esfbank.lifetime import long_lived_imports
 
 if TYPE_CHECKING:
-    import multiprocessing.context
-    from concurrent.futures import Future, ProcessPoolExecutor
+    import subprocess
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_CHUNK = 64  # inputs per task: enough to make a task's round trip negligible
 CHUNKS_PER_WORKER = 2  # tasks queued per worker beyond its running one: the bounded window
+_NUMBER_BYTES = 4  # a task: the chunk's number
+_SERVER = "from esfbank.parallel import _fork_server; _fork_server()"
 
 
 class WorkerDiedError(RunFailedError):
     """A worker process ended without an answer (killed, out of memory, a crash in C code)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a parse worker process died (killed, out of memory, or crashed); "
+            "try again, or with --jobs 1 to see the error in this process"
+        )
 
 
 def chunk_size(count: int, jobs: int, most: int = MAX_CHUNK) -> int:
@@ -66,32 +82,28 @@ def ordered_map(
     """`func(x)` for each input, in input order, computed by `jobs` processes (fewer when
     there are fewer chunks of input; none when only one).
 
-    `func` must be picklable (a module-level function, or a functools.partial of one); with
-    more than one job the workers start (and the first chunks are sent) on entering, so
+    With more than one job the workers start (and the first chunks are sent) on entering, so
     parsing overlaps whatever the caller does before it reads the results. Workers run up to
     `ahead` inputs (the caller's batch) beyond a few chunks each ahead of what was read.
     `preload`: modules `func` needs, imported here once rather than in every worker.
     `max_chunk`: inputs per task at most; a smaller one evens out the workers' last tasks (one
-    idles while another ends its last) when the caller has no batch to write. A worker that
-    dies raises WorkerDiedError; an exception `func` raises is raised again here.
+    idles while another ends its last) when the caller has no batch to write. `func` and the
+    inputs must be picklable when other threads run (they go to a fork server), and what
+    `func` returns always. A worker that dies raises WorkerDiedError; an exception `func`
+    raises is raised again here.
     """
     with long_lived_imports():
         for module in preload:
             importlib.import_module(module)
-    size = chunk_size(len(inputs), jobs, max_chunk)
-    chunks = -(-len(inputs) // size)
-    if jobs <= 1 or chunks <= 1:  # one file, say: a worker would only add its start-up
+    job = _Job(func, inputs, chunk_size(len(inputs), jobs, max_chunk))
+    if jobs <= 1 or job.chunks <= 1:  # one file, say: a worker would only add its start-up
         yield map(func, inputs)
         return
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(
-        min(jobs, chunks), mp_context=_context(preload), initializer=_ignore_ctrl_c
-    )
+    workers = _Workers(job, min(jobs, job.chunks), preload)
     try:
-        yield _ordered(pool, func, inputs, jobs, ahead, size=size)
+        yield _ordered(workers, job.chunks, window_size(jobs, job.size, ahead))
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        workers.close()
 
 
 def start_method() -> str:
@@ -99,71 +111,234 @@ def start_method() -> str:
     return "fork" if threading.active_count() == 1 else "forkserver"
 
 
-def _context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
-    import multiprocessing
-
-    method = start_method()
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":  # takes effect when the server starts: once per process
-        context.set_forkserver_preload([__name__, *preload])
-    return context
-
-
 def window_size(jobs: int, chunk: int, ahead: int) -> int:
     """Chunks sent before the first is read: a few per worker, plus the caller's batch."""
     return jobs * (1 + CHUNKS_PER_WORKER) + -(-ahead // chunk)
 
 
-def _ordered(
-    pool: ProcessPoolExecutor,
-    func: Callable[[T], R],
-    inputs: Sequence[T],
-    jobs: int,
-    ahead: int = 0,
-    *,
-    size: int | None = None,
-) -> Iterator[R]:
-    size = size or chunk_size(len(inputs), jobs)
-    starts = iter(range(0, len(inputs), size))
-    window: deque[Future[list[R]]] = deque()
+class _Job:
+    """The function and its inputs, cut in chunks of `size`: what every worker holds. (A plain
+    class: a frozen dataclass costs ~4M instructions to create at import.)"""
 
-    def submit_next() -> None:
-        start = next(starts, None)
-        if start is not None:
-            window.append(pool.submit(_apply, func, inputs[start : start + size]))
+    __slots__ = ("func", "inputs", "size")
 
-    with _deaths_reported():
-        for _ in range(window_size(jobs, size, ahead)):
-            submit_next()
-    return _drain(window, submit_next)
+    def __init__(self, func: Callable[[Any], Any], inputs: Sequence[Any], size: int) -> None:
+        self.func, self.inputs, self.size = func, inputs, size
+
+    @property
+    def chunks(self) -> int:
+        return -(-len(self.inputs) // self.size)
+
+    def answer(self, number: int) -> bytes:
+        """Chunk `number`'s results, or the exception that stopped them, pickled."""
+        import pickle
+
+        try:
+            start = number * self.size
+            results = [self.func(x) for x in self.inputs[start : start + self.size]]
+            return pickle.dumps((number, True, results), pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            try:
+                return pickle.dumps((number, False, exc), pickle.HIGHEST_PROTOCOL)
+            except Exception:  # what it holds cannot travel: its type and message can
+                stated = RuntimeError(f"{type(exc).__name__}: {exc}")
+                return pickle.dumps((number, False, stated), pickle.HIGHEST_PROTOCOL)
 
 
-def _drain(window: deque[Future[list[R]]], submit_next: Callable[[], None]) -> Iterator[R]:
-    while window:
-        with _deaths_reported():
-            results = window.popleft().result()
-            submit_next()
+def _ordered(workers: _Workers, chunks: int, window: int) -> Iterator[Any]:
+    """The first `window` chunks sent now, then one more for each chunk read."""
+    sent = min(window, chunks)
+    for number in range(sent):
+        workers.send(number)
+    return _drain(workers, chunks, sent)
+
+
+def _drain(workers: _Workers, chunks: int, sent: int) -> Iterator[Any]:
+    for number in range(chunks):
+        results = workers.take(number)
+        if sent < chunks:
+            workers.send(sent)
+            sent += 1
         yield from results
 
 
-@contextmanager
-def _deaths_reported() -> Iterator[None]:
-    """A dead worker breaks the pool: waiting for an answer and sending a task both fail."""
-    from concurrent.futures.process import BrokenProcessPool
+# A worker's pipes: (tasks it reads, answers it writes).
+_Ends = tuple[int, int]
 
+
+class _Workers:
+    """The worker processes of one map: tasks out to the least busy, answers in by number."""
+
+    def __init__(self, job: _Job, count: int, preload: Sequence[str]) -> None:
+        tasks, answers = [os.pipe() for _ in range(count)], [os.pipe() for _ in range(count)]
+        ends = [(task[0], answer[1]) for task, answer in zip(tasks, answers, strict=True)]
+        self._server: subprocess.Popen[bytes] | None = None
+        try:
+            if start_method() == "fork":
+                ours = [
+                    fd
+                    for task, answer in zip(tasks, answers, strict=True)
+                    for fd in (task[1], answer[0])
+                ]
+                self._pids = _fork_workers(job, ends, ours)
+            else:
+                self._server, self._pids = _start_server(job, ends, preload)
+        finally:  # the workers' own: each pipe ends here when its worker does
+            for fd in (fd for pair in ends for fd in pair):
+                os.close(fd)
+        self._tasks = [open(task[1], "wb", buffering=0) for task in tasks]  # noqa: SIM115
+        self._answers = [open(answer[0], "rb") for answer in answers]  # noqa: SIM115
+        self._changed = threading.Condition()
+        self._done: dict[int, tuple[bool, Any]] = {}
+        self._owner: dict[int, int] = {}
+        self._waiting = [0] * count  # chunks sent to each worker and not yet answered
+        self._ended: set[int] = set()
+        self._readers = [
+            threading.Thread(target=self._read, args=(worker,), daemon=True)
+            for worker in range(count)
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def send(self, number: int) -> None:
+        """Chunk `number` to the worker with the fewest chunks to answer."""
+        with self._changed:
+            worker = min(range(len(self._tasks)), key=self._waiting.__getitem__)
+            self._waiting[worker] += 1
+            self._owner[number] = worker
+        try:
+            self._tasks[worker].write(number.to_bytes(_NUMBER_BYTES, "little"))
+        except BrokenPipeError:  # it is gone
+            raise WorkerDiedError() from None
+
+    def take(self, number: int) -> list[Any]:
+        """Chunk `number`'s results, once its worker has sent them."""
+        with self._changed:
+            while number not in self._done:
+                if self._owner[number] in self._ended:
+                    raise WorkerDiedError()
+                self._changed.wait()
+            ok, value = self._done.pop(number)
+            del self._owner[number]
+        if not ok:
+            raise value
+        results: list[Any] = value
+        return results
+
+    def _read(self, worker: int) -> None:
+        """(A thread per worker.) Its answers, as they come, until its pipe ends."""
+        import pickle
+
+        answers = self._answers[worker]
+        while True:
+            try:
+                number, ok, value = pickle.load(answers)
+            except Exception:  # the pipe ended (mid-answer when it died): no more answers
+                with self._changed:
+                    self._ended.add(worker)
+                    self._changed.notify_all()
+                return
+            with self._changed:
+                self._done[number] = (ok, value)
+                self._waiting[worker] -= 1
+                self._changed.notify_all()
+
+    def close(self) -> None:
+        """Workers with nothing left to answer end as their task pipe closes; the others are
+        stopped (the caller stopped reading). Returns once all have ended."""
+        for tasks in self._tasks:
+            tasks.close()
+        with self._changed:
+            busy = [pid for pid, waiting in zip(self._pids, self._waiting, strict=True) if waiting]
+        for pid in busy:
+            with suppress(ProcessLookupError):  # it has ended already
+                os.kill(pid, signal.SIGKILL)
+        if self._server is not None:
+            self._server.wait()
+        else:
+            for pid in self._pids:
+                os.waitpid(pid, 0)
+        for reader in self._readers:
+            reader.join()
+        for answers in self._answers:
+            answers.close()
+
+
+def _fork_workers(job: _Job, ends: Sequence[_Ends], close: Sequence[int]) -> list[int]:
+    """A forked worker for each pair of pipe ends; `close`: descriptors the workers must not
+    hold (the other end of each pipe must see it end when the worker does)."""
+    pids = []
+    for mine in ends:
+        pid = os.fork()
+        if pid == 0:
+            others = [fd for pair in ends if pair != mine for fd in pair]
+            _serve(job, mine, [*close, *others])
+        pids.append(pid)
+    return pids
+
+
+def _serve(job: _Job, ends: _Ends, close: Sequence[int]) -> NoReturn:
+    """A worker's life: chunk numbers in, answers out, until its task pipe ends."""
+    code = 1
     try:
-        yield
-    except BrokenProcessPool:
-        raise WorkerDiedError(
-            "a parse worker process died (killed, out of memory, or crashed); "
-            "try again, or with --jobs 1 to see the error in this process"
-        ) from None
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the writer alone decides what it stops
+        for fd in close:
+            os.close(fd)
+        with open(ends[0], "rb") as tasks, open(ends[1], "wb") as answers:
+            while number := tasks.read(_NUMBER_BYTES):
+                answers.write(job.answer(int.from_bytes(number, "little")))
+                answers.flush()
+        code = 0
+    finally:
+        os._exit(code)  # never back into the caller's stack, its exit handlers or buffers
 
 
-def _apply(func: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
-    return [func(x) for x in chunk]
+def _start_server(
+    job: _Job, ends: Sequence[_Ends], preload: Sequence[str]
+) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """A fresh interpreter that forks the workers (see `_fork_server`), and their ids. It
+    answers on a pipe of its own: workers keep its stdout, which stays this process's."""
+    import pickle
+    import subprocess
+
+    reply, answer = os.pipe()
+    try:
+        server = subprocess.Popen(
+            [sys.executable, "-c", _SERVER, str(answer)],
+            stdin=subprocess.PIPE,
+            pass_fds=[answer, *(fd for pair in ends for fd in pair)],
+        )
+    finally:
+        os.close(answer)
+    assert server.stdin is not None
+    with server.stdin as setup:
+        pickle.dump((sys.path, list(preload)), setup)
+        pickle.dump((job, list(ends)), setup)
+    with open(reply, "rb") as replies:
+        try:
+            pids: list[int] = pickle.load(replies)
+        except EOFError:  # it ended before forking them
+            server.wait()
+            raise WorkerDiedError() from None
+    return server, pids
 
 
-def _ignore_ctrl_c() -> None:
-    """Ctrl-C reaches the whole process group; the writer alone decides what it stops."""
+def _fork_server() -> None:
+    """(A fresh interpreter.) Import what the workers need, fork them, wait for them."""
+    import pickle
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    answer = int(sys.argv[1])
+    setup = sys.stdin.buffer
+    sys.path[:], preload = pickle.load(setup)  # where the function's module is found
+    with long_lived_imports():
+        for module in preload:
+            importlib.import_module(module)
+    job, ends = pickle.load(setup)
+    pids = _fork_workers(job, ends, close=[answer])
+    for fd in (fd for pair in ends for fd in pair):
+        os.close(fd)
+    with open(answer, "wb") as replies:
+        replies.write(pickle.dumps(pids))
+    for pid in pids:
+        os.waitpid(pid, 0)

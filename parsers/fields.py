@@ -517,7 +517,7 @@ _BEGIN = (
     "    # Fields of the registry (parsers/fields.py), written by `python -m parsers.fields`:\n"
 )
 _END = "    # End of the registry's fields.\n"
-_BLOCK = re.compile(re.escape(_BEGIN) + r".*?" + re.escape(_END), re.DOTALL)
+_BLOCK = re.escape(_BEGIN) + r".*?" + re.escape(_END)  # compiled when used (re.DOTALL)
 
 
 def record_fields_source() -> str:
@@ -528,9 +528,9 @@ def record_fields_source() -> str:
 
 def regenerate_records(text: str) -> str:
     """records.py's text with the registry block brought up to date."""
-    if len(_BLOCK.findall(text)) != 1:
+    if len(re.findall(_BLOCK, text, re.DOTALL)) != 1:
         raise ValueError(f"{RECORDS_FILE}: expected one block starting {_BEGIN.strip()!r}")
-    return _BLOCK.sub(lambda _: record_fields_source(), text)
+    return re.sub(_BLOCK, lambda _: record_fields_source(), text, flags=re.DOTALL)
 
 
 def main() -> int:

@@ -99,8 +99,10 @@ _BLOCK = frozenset(
 _CELLS = frozenset({"td", "th"})
 _BREAK = "\x00"
 _TAB = "\x01"
-_SPACES = re.compile(r"[ \t\n\r\f\v]+")
-_SPACE_RUNS = re.compile(r"  +")
+# The reference walk's patterns (a rare path: see `_RESERVED`), as text: `re` compiles them
+# on first use rather than at every start-up.
+_SPACES = r"[ \t\n\r\f\v]+"
+_SPACE_RUNS = r"  +"
 _BULLET_START = re.compile(r"^\s*[•·▪●◦‣-]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -115,7 +117,7 @@ _PARSER = etree.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, encoding="utf-8"
 )
 _FATAL = etree.ErrorLevels.FATAL
-_ADVICE = re.compile(r",?\s*use XML_PARSE_HUGE option\s*$")  # libxml2 speaking to programmers
+_ADVICE = r",?\s*use XML_PARSE_HUGE option\s*$"  # libxml2 to programmers; compiled if it speaks
 # Role values first: an XPath predicate on every element costs more than reading them all.
 _ROLES = etree.XPath("descendant-or-self::*/@role", smart_strings=False)
 _ROLE_MAIN = etree.XPath("descendant-or-self::*[@role='main']")
@@ -261,7 +263,7 @@ def _chunks(root: etree._Element, inside_content: bool) -> list[str]:
 def _collapse(chunk: str) -> str:
     """innerText's whitespace collapsing, skipped for the many chunks that need none (speed)."""
     if "\n" in chunk or "  " in chunk or "\t" in chunk or "\r" in chunk or "\f" in chunk:
-        return _SPACES.sub(" ", chunk)
+        return re.sub(_SPACES, " ", chunk)
     return chunk
 
 
@@ -359,7 +361,7 @@ def _marked_text(root: etree._Element, main: etree._Element | None) -> str:
 
 
 def _collapsed(text: str) -> str:
-    """`_SPACES.sub(" ", text)`, faster: a substitution per single space costs more, and so
+    """`re.sub(_SPACES, " ", text)`, faster: a substitution per single space costs more, and so
     does one per run of spaces (markup indentation makes hundreds a page), while each
     `replace` halves every run at C speed, a handful of passes in all."""
     for space in "\t\n\r\f\v":
@@ -394,7 +396,9 @@ def _stopped(log: etree._ListErrorLog) -> str | None:
     """Why libxml2 stopped before the end of the markup (a resource limit), if it did."""
     for entry in log:
         if entry.level == _FATAL:
-            return f"lxml stopped at line {entry.line}: {_ADVICE.sub('', entry.message.strip())}"
+            return (
+                f"lxml stopped at line {entry.line}: {re.sub(_ADVICE, '', entry.message.strip())}"
+            )
     return None
 
 
@@ -422,6 +426,6 @@ def visible_text(markup: str, utf8: bytes | None = None) -> VisibleText:
     url = _canonical_url(root)  # before _marked_text renames elements
     if _reserved(utf8):
         chunks = _chunks(root, inside_content=False) if main is None else _chunks(main, True)
-        text = _SPACE_RUNS.sub(" ", "".join([_collapse(chunk) for chunk in chunks]))
+        text = re.sub(_SPACE_RUNS, " ", "".join([_collapse(chunk) for chunk in chunks]))
         return VisibleText(lines=_lines(text), canonical_url=url)
     return VisibleText(lines=_lines(_marked_text(root, main), collapse=True), canonical_url=url)

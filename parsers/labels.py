@@ -159,7 +159,8 @@ _CAMEL = re.compile(r"^[A-ZÅÄÖ][\wåäöé]*(?:[ -][\wåäöÅÄÖé]+){0,3}?
 _LABEL_SHAPE = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖé.\-+/&() ]{0,39}$")
 # Inside a block, a line ending in a colon between a value and the next label is a label even
 # when longer (`Sekundärtema – Motverka barnfattigdom och social utestängning:`).
-_LONG_LABEL_SHAPE = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖé.,\-–+/&() ]{0,79}$")
+# (Compiled on first use: few pages have such a line.)
+_LONG_LABEL_SHAPE = r"^[A-ZÅÄÖ][\wåäöÅÄÖé.,\-–+/&() ]{0,79}$"
 _COLON_LABEL = re.compile(r"^(?P<label>[^:\t]{1,40}?)\s*:(?:\s+(?P<value>.*))?$")
 _MIRROR_SEPARATORS = " \t|;,·•"
 _BULLETS = "•·▪●◦‣"  # fact lists marked up as <li> carry a bullet before the label
@@ -207,7 +208,7 @@ def _colon_label_shaped(line: str) -> bool:
     if not line.endswith(":"):
         return False
     text = line[:-1].rstrip()
-    return bool(_LONG_LABEL_SHAPE.match(text)) and len(text.split()) <= _MAX_COLON_LABEL_WORDS
+    return bool(re.match(_LONG_LABEL_SHAPE, text)) and len(text.split()) <= _MAX_COLON_LABEL_WORDS
 
 
 def _is_heading(line: str) -> bool:

@@ -32,6 +32,7 @@ from load.store import LoadItem, Store, UpsertCounts
 from tests.plugins.site import (
     CLI_TIMEOUT_SECONDS,
     CrawlTarget,
+    child_processes,
     esfbank,
     packages_loaded_by,
     query,
@@ -199,7 +200,7 @@ def test_a_dead_worker_fails_the_run_in_one_line(
     assert err.startswith("esfbank reparse: error: a parse worker process died")
     assert len(err.splitlines()) == 1
     assert _run_status(db_url) == [("reparse", "failed")]
-    assert multiprocessing.active_children() == []
+    assert child_processes() == []
 
 
 def _crash_on_copies(page: FetchedPage) -> LoadItem:

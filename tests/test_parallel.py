@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
-import multiprocessing
 import os
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -29,21 +28,33 @@ from esfbank.parallel import (
     window_size,
 )
 from esfbank.progress import Progress
+from tests.plugins.site import child_processes
 
 
 def _square(x: int) -> int:
     return x * x
 
 
-def _die_at_7(x: int) -> int:
-    if x == 7:
+def _die_at(at: int, x: int) -> int:
+    if x == at:
         os._exit(3)  # a worker killed mid-task: no exception, no answer
     return x
+
+
+def _say_square(x: int) -> int:
+    os.write(1, f"square of {x}\n".encode())  # one write: two workers' lines do not mix
+    return x * x
 
 
 def _refuse_7(x: int) -> int:
     if x == 7:
         raise ValueError(f"cannot take {x}")
+    return x
+
+
+def _refuse_7_with_a_function(x: int) -> int:
+    if x == 7:
+        raise ValueError(lambda: x)  # a function cannot be pickled back to the writer
     return x
 
 
@@ -59,9 +70,9 @@ def _takes_the_lock(_: int) -> bool:
     return taken
 
 
-def test_workers_are_not_forked_while_another_thread_holds_a_lock() -> None:
-    """A forked child keeps a lock that another thread held at the fork held for ever: a test
-    process serving pages from a thread hung so in CI, its workers idle."""
+@contextmanager
+def _another_thread_running() -> Iterator[threading.Event]:
+    """A second thread, holding `_HELD` until the event is set."""
     release = threading.Event()
 
     def hold() -> None:
@@ -71,12 +82,45 @@ def test_workers_are_not_forked_while_another_thread_holds_a_lock() -> None:
     holder = threading.Thread(target=hold)
     holder.start()
     try:
-        assert start_method() == "forkserver"
-        with ordered_map(_takes_the_lock, list(range(8)), 2) as results:
-            assert list(results) == [True] * 8
+        yield release
     finally:
         release.set()
         holder.join()
+
+
+def test_workers_are_not_forked_while_another_thread_holds_a_lock() -> None:
+    """A forked child keeps a lock that another thread held at the fork held for ever: a test
+    process serving pages from a thread hung so in CI, its workers idle. A fork server, a
+    fresh interpreter, forks them instead."""
+    with _another_thread_running():
+        assert start_method() == "forkserver"
+        with ordered_map(_takes_the_lock, list(range(8)), 2) as results:
+            assert len(child_processes()) == 1  # the server; the workers are its children
+            assert list(results) == [True] * 8
+    assert child_processes() == []
+
+
+def test_the_fork_server_workers_answer_in_order_and_raise_what_they_raised() -> None:
+    with _another_thread_running():
+        with ordered_map(_square, list(range(500)), 2) as results:
+            assert list(results) == [x * x for x in range(500)]
+        with pytest.raises(ValueError, match="cannot take 7"):  # noqa: SIM117
+            with ordered_map(_refuse_7, list(range(100)), 2) as results:
+                list(results)
+    assert child_processes() == []
+
+
+def test_the_fork_server_workers_write_to_this_process_stdout(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The server answers on a pipe of its own: its workers keep this process's stdout (they
+    printed into the closed answer pipe, a BrokenPipeError, when the server answered on its
+    stdout)."""
+    with _another_thread_running(), ordered_map(_say_square, list(range(20)), 2) as results:
+        assert list(results) == [x * x for x in range(20)]
+    assert sorted(capfd.readouterr().out.splitlines()) == sorted(
+        f"square of {x}" for x in range(20)
+    )
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
@@ -84,7 +128,7 @@ def test_results_come_in_input_order(jobs: int) -> None:
     inputs = list(range(500))
     with ordered_map(_square, inputs, jobs) as results:
         assert list(results) == [x * x for x in inputs]
-    assert multiprocessing.active_children() == []
+    assert child_processes() == []
 
 
 def test_the_caller_caps_the_inputs_per_task() -> None:
@@ -99,78 +143,74 @@ def test_the_caller_caps_the_inputs_per_task() -> None:
 @pytest.mark.parametrize(("inputs", "workers"), [(1, 0), (2, 2), (500, 3)])
 def test_workers_start_only_when_there_is_work_for_them(inputs: int, workers: int) -> None:
     with ordered_map(_square, list(range(inputs)), 3) as results:
-        assert len(multiprocessing.active_children()) == workers
+        assert len(child_processes()) == workers
         assert list(results) == [x * x for x in range(inputs)]
 
 
-def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+@pytest.mark.parametrize("at", [7, 450])  # on its first chunk, or after answering some
+def test_a_worker_that_dies_is_an_error_not_a_hang(at: int) -> None:
     with pytest.raises(WorkerDiedError, match="parse worker process died"):  # noqa: SIM117
-        with ordered_map(_die_at_7, list(range(100)), 2) as results:
+        with ordered_map(functools.partial(_die_at, at), list(range(500)), 2) as results:
             list(results)
-    assert multiprocessing.active_children() == []
+    assert child_processes() == []
 
 
 def test_an_exception_in_a_worker_is_raised_here_as_it_was() -> None:
     with pytest.raises(ValueError, match="cannot take 7"):  # noqa: SIM117
         with ordered_map(_refuse_7, list(range(100)), 2) as results:
             list(results)
+    assert child_processes() == []  # the other worker, still parsing, was stopped
+
+
+def test_an_exception_that_cannot_be_pickled_comes_back_as_its_type_and_message() -> None:
+    with pytest.raises(RuntimeError, match=r"^ValueError: <function "):  # noqa: SIM117
+        with ordered_map(_refuse_7_with_a_function, list(range(100)), 2) as results:
+            list(results)
+
+
+def test_a_caller_that_stops_reading_leaves_no_worker_behind() -> None:
+    with ordered_map(_square, list(range(10_000)), 2) as results:
+        assert next(results) == 0
+    assert child_processes() == []
 
 
 class _CountingPool:
-    """Runs each task at once; counts the tasks handed to it."""
+    """Answers each chunk at once; counts the chunks sent to it."""
 
-    def __init__(self) -> None:
-        self.submitted = 0
+    def __init__(self, inputs: list[int], size: int = MAX_CHUNK) -> None:
+        self.inputs, self.size, self.sent = inputs, size, 0
 
-    def submit(self, func: Callable[..., Any], *args: Any) -> Future[Any]:
-        self.submitted += 1
-        future: Future[Any] = Future()
-        future.set_result(func(*args))
-        return future
+    def send(self, number: int) -> None:
+        self.sent += 1
+
+    def take(self, number: int) -> list[Any]:
+        return [_square(x) for x in self.inputs[number * self.size : (number + 1) * self.size]]
 
 
 def test_the_window_of_tasks_ahead_of_the_writer_is_bounded() -> None:
-    pool = _CountingPool()
     jobs, inputs = 2, list(range(10_000))
-    results = _ordered(pool, _square, inputs, jobs)  # type: ignore[arg-type]
+    pool = _CountingPool(inputs)
+    chunks = -(-len(inputs) // MAX_CHUNK)
+    results = _ordered(pool, chunks, window_size(jobs, MAX_CHUNK, 0))  # type: ignore[arg-type]
     window = jobs * (1 + CHUNKS_PER_WORKER)
-    assert pool.submitted == window
+    assert pool.sent == window
     taken = list(itertools.islice(results, 1))
     assert taken == [0]
-    assert pool.submitted == window + 1  # one chunk taken, one more sent
+    assert pool.sent == window + 1  # one chunk taken, one more sent
     assert list(results)[-1] == 9_999**2
-    assert pool.submitted == 10_000 // 64 + 1  # every input went out once, in chunks
+    assert pool.sent == chunks == 10_000 // 64 + 1  # every chunk went out once
 
 
 def test_workers_run_a_whole_batch_ahead_so_they_parse_while_the_writer_writes() -> None:
     """With a window of a few chunks only, the workers stood idle while the writer wrote the
     batch it had taken (1,000 records, 16 chunks of 64)."""
-    pool = _CountingPool()
     jobs, inputs = 2, list(range(10_000))
-    results = _ordered(pool, _square, inputs, jobs, ahead=1000)  # type: ignore[arg-type]
-    assert pool.submitted == window_size(jobs, 64, 1000) == jobs * (1 + CHUNKS_PER_WORKER) + 16
+    pool = _CountingPool(inputs)
+    chunks = -(-len(inputs) // MAX_CHUNK)
+    results = _ordered(pool, chunks, window_size(jobs, 64, 1000))  # type: ignore[arg-type]
+    assert pool.sent == window_size(jobs, 64, 1000) == jobs * (1 + CHUNKS_PER_WORKER) + 16
     assert list(itertools.islice(results, 1000)) == [x * x for x in range(1000)]
-    assert pool.submitted == jobs * (1 + CHUNKS_PER_WORKER) + 16 + 16  # one for each taken
-
-
-class _PoolThatBreaks(_CountingPool):
-    """A pool whose worker dies after it answered the first tasks: new tasks are refused."""
-
-    def __init__(self, answered: int) -> None:
-        super().__init__()
-        self.answered = answered
-
-    def submit(self, func: Callable[..., Any], *args: Any) -> Future[Any]:
-        if self.submitted == self.answered:
-            raise BrokenProcessPool("a child process terminated abruptly")
-        return super().submit(func, *args)
-
-
-@pytest.mark.parametrize("answered", [3, 6])  # while the first tasks go out, or later
-def test_a_worker_that_died_after_answering_is_an_error_too(answered: int) -> None:
-    pool = _PoolThatBreaks(answered)
-    with pytest.raises(WorkerDiedError):
-        list(_ordered(pool, _square, list(range(10_000)), 2))  # type: ignore[arg-type]
+    assert pool.sent == jobs * (1 + CHUNKS_PER_WORKER) + 16 + 16  # one for each taken
 
 
 def _ticking_clock() -> Callable[[], float]:

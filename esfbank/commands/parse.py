@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,14 +28,17 @@ from esfbank.errors import UsageError, writing_stdout
 FORMATS = ("jsonl", "json", "table")
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".txt"})
 _PROGRESS_EVERY = 500
-# Fewer pages than this are parsed in this process whatever --jobs says. Workers cost ~30-40 ms
-# of CPU before they parse (importing multiprocessing, ~60M instructions; forking; each worker's
-# first page touching memory it shares with this process) while a page costs ~1 ms: on 2 cores
-# they pay for themselves from some 60-80 pages, and not at all on a machine already busy.
+# Fewer pages than this are parsed in this process whatever --jobs says. Workers cost CPU before
+# they parse (forking; each worker's first page touching memory it shares with this process)
+# while a page costs ~1 ms: on 2 cores they paid for themselves from some 60-80 pages with the
+# process pool used before (~30-40 ms, importing multiprocessing among it; esfbank/parallel.py
+# now forks its own workers), and not at all on a machine already busy.
 MIN_PAGES_FOR_WORKERS = 64
 # Pages per worker task at most: a task takes ~20 ms, so the workers end within that of each
 # other (64, the map's default, left one idle up to 70 ms at the end of a run).
 _PAGES_PER_TASK = 16
+# Pieces (pages, and a JSON array's separators) joined into one write to stdout.
+_PIECES_PER_WRITE = 32
 _TABLE_COLUMNS = (
     ("kind", 8),
     ("programme_period", 9),
@@ -159,21 +163,27 @@ def _encoded(text: str) -> bytes:
 
 
 def _write(data: Iterable[bytes], fmt: str, out: BinaryIO) -> None:
-    """The rendered pages, in the format's frame."""
+    """The rendered pages, in the format's frame, a few pages a write: stdout may be
+    unbuffered (PYTHONUNBUFFERED, common in containers), a system call for each write."""
+    pieces = _framed(data, fmt)
+    while group := list(islice(pieces, _PIECES_PER_WRITE)):
+        out.write(b"".join(group))
+
+
+def _framed(data: Iterable[bytes], fmt: str) -> Iterator[bytes]:
     if fmt == "json":
-        out.write(_encoded("["))
+        yield _encoded("[")
         separator, between = _encoded("\n"), _encoded(",\n")
         for chunk in data:
-            out.write(separator)
-            out.write(chunk)
+            yield separator
+            yield chunk
             separator = between
-        out.write(_encoded("\n]\n" if separator is between else "]\n"))
+        yield _encoded("\n]\n" if separator is between else "]\n")
         return
     if fmt == "table":
         header = "  ".join(name[:width].ljust(width) for name, width in _TABLE_COLUMNS)
-        out.write(_encoded(f"{header}  source_path\n"))
-    for chunk in data:
-        out.write(chunk)
+        yield _encoded(f"{header}  source_path\n")
+    yield from data
 
 
 def run(args: argparse.Namespace) -> int:

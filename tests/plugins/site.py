@@ -112,6 +112,12 @@ def packages_loaded_by(args: Sequence[str], packages: Iterable[str]) -> list[str
     return loaded
 
 
+def child_processes() -> list[int]:
+    """This process's child processes, ended ones not yet waited for included (Linux)."""
+    tasks = Path("/proc/self/task").iterdir()
+    return [int(pid) for task in tasks for pid in (task / "children").read_text().split()]
+
+
 def spawn_esfbank(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """`esfbank ARGS` started in the background (for interruption tests)."""
     full_env = {**os.environ, "ESFBANK_PROGRESS_SECONDS": "0", **(env or {})}
