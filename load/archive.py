@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 Headers = Mapping[str, Sequence[str]]
 
 PAGE = "page"  # a page the pipeline parses (projects, news, calls, listings)
@@ -181,39 +183,51 @@ class Archive:
 
     def entries(self) -> Iterator[ArchiveEntry]:
         """Every fetch in the order it was archived (segments sort by creation time)."""
+        return map(ArchiveEntry.from_json, self._rows())
+
+    def _rows(self) -> Iterator[dict[str, Any]]:
+        """Every fetch's index line, parsed, in archive order. A year of nightly crawls is
+        millions of lines, mostly 304s: they are read as bytes by orjson (a third of `json`'s
+        cost) and only the lines a caller keeps become entries."""
         index = self.root / "index"
         if not index.is_dir():
             return
         for segment in sorted(index.glob("*.jsonl")):
-            with segment.open(encoding="utf-8") as lines:
+            with segment.open("rb") as lines:
                 for line in lines:
-                    if not line.endswith("\n"):
+                    if not line.endswith(b"\n"):
                         break  # torn last line of a writer that was killed mid-write
-                    yield ArchiveEntry.from_json(json.loads(line))
+                    yield orjson.loads(line)
 
     def pages(self) -> ArchivedPages:
         """Each page URL's newest 200 copy, and the URLs whose newest answer since was 404/410.
 
         304s, redirects, failed fetches and discovery documents (all archived too) change nothing.
         """
-        pages = ArchivedPages()
-        for entry in self.entries():
-            if entry.role != PAGE:
+        latest: dict[str, dict[str, Any]] = {}
+        gone: set[str] = set()
+        for row in self._rows():
+            if row.get("role", PAGE) != PAGE:
                 continue
-            if entry.status == OK and entry.body_key is not None:
-                pages.latest[entry.url] = entry
-                pages.gone.discard(entry.url)
-            elif entry.status in GONE_STATUSES:
-                pages.gone.add(entry.url)
-        return pages
+            status, url = row["status"], row["url"]
+            if status == OK and row.get("body_key") is not None:
+                latest[url] = row
+                gone.discard(url)
+            elif status in GONE_STATUSES:
+                gone.add(url)
+        return ArchivedPages(
+            {url: ArchiveEntry.from_json(row) for url, row in latest.items()}, gone
+        )
 
     def latest_with_body(self, url: str) -> ArchiveEntry | None:
         """The newest archived copy of a URL with a body (for a 304 whose content we need)."""
         if self._latest_with_body is None:
-            self._latest_with_body = {}
-            for entry in self.entries():
-                if entry.status == OK and entry.body_key is not None:
-                    self._latest_with_body[entry.url] = entry
+            rows = {
+                row["url"]: row
+                for row in self._rows()
+                if row["status"] == OK and row.get("body_key") is not None
+            }
+            self._latest_with_body = {u: ArchiveEntry.from_json(r) for u, r in rows.items()}
         return self._latest_with_body.get(url)
 
 
