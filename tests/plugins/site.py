@@ -113,9 +113,26 @@ def packages_loaded_by(args: Sequence[str], packages: Iterable[str]) -> list[str
 
 
 def child_processes() -> list[int]:
-    """This process's child processes, ended ones not yet waited for included (Linux)."""
+    """This process's child Python processes (parse workers: copies of this process, and a
+    fork server), ended ones not yet waited for included (Linux). Other children, such as the
+    PostgreSQL server a fixture started for the whole session, are not counted: they are not
+    this program's to end."""
     tasks = Path("/proc/self/task").iterdir()
-    return [int(pid) for task in tasks for pid in (task / "children").read_text().split()]
+    children = [int(pid) for task in tasks for pid in (task / "children").read_text().split()]
+    own = Path("/proc/self/comm").read_text()
+    return [pid for pid in children if _is_python(_command_name(pid), own)]
+
+
+def _command_name(pid: int) -> str:
+    """The process's command name (an ended process keeps it until it is waited for)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text()
+    except FileNotFoundError:  # waited for meanwhile
+        return ""
+
+
+def _is_python(name: str, own: str) -> bool:
+    return name == own or name.startswith("python")
 
 
 def spawn_esfbank(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
