@@ -210,7 +210,7 @@ class Archive:
             if row.get("role", PAGE) != PAGE:
                 continue
             status, url = row["status"], row["url"]
-            if status == OK and row.get("body_key") is not None:
+            if _is_copy(row):
                 latest[url] = row
                 gone.discard(url)
             elif status in GONE_STATUSES:
@@ -222,17 +222,18 @@ class Archive:
     def latest_with_body(self, url: str) -> ArchiveEntry | None:
         """The newest archived copy of a URL with a body (for a 304 whose content we need)."""
         if self._latest_with_body is None:
-            rows = {
-                row["url"]: row
-                for row in self._rows()
-                if row["status"] == OK and row.get("body_key") is not None
-            }
+            rows = {row["url"]: row for row in self._rows() if _is_copy(row)}
             self._latest_with_body = {u: ArchiveEntry.from_json(r) for u, r in rows.items()}
         return self._latest_with_body.get(url)
 
 
 OK = 200
 GONE_STATUSES = frozenset({404, 410})
+
+
+def _is_copy(row: Mapping[str, Any]) -> bool:
+    """Whether an index line is a copy of its page: a 200 whose body was kept."""
+    return bool(row["status"] == OK and row.get("body_key") is not None)
 
 
 SAVED_PAGE_TYPES = {".html": "text/html", ".htm": "text/html"}
