@@ -268,7 +268,7 @@ def _finish_run(store: Store, status: str, context: CrawlContext, removal: Verdi
     counts = context.tally.run_counts()
     if removal is not None and removal.refused:
         counts = replace(
-            counts, removals_withheld=removal.would_remove, removal_refusal=removal.refusal
+            counts, removals_withheld=removal.withheld, removal_refusal=removal.refusal
         )
     try:
         store.finish_run(context.run_id, status, counts)

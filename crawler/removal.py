@@ -59,6 +59,11 @@ class Verdict:
     def refused(self) -> bool:
         return self.refusal is not None
 
+    @property
+    def withheld(self) -> int:
+        """The removals not flagged (the run row's `removals_withheld`)."""
+        return self.would_remove if self.refused else 0
+
 
 def judge(
     removing: Mapping[str, int],

@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                     unchanged=counts.unchanged,
                     removed=removed,
                     failed=counts.failed,
-                    removals_withheld=removal.would_remove if removal.refused else 0,
+                    removals_withheld=removal.withheld,
                     removal_refusal=removal.refusal,
                 ),
             )
