@@ -9,10 +9,12 @@ Workers are forked when the map starts, which the commands do before they open t
 no worker holds a copy of an open connection. A forked worker has the function and the inputs
 already: a task is a chunk's number (4 bytes down a pipe), an answer the chunk's results,
 pickled up another pipe, which a thread per worker reads here as soon as they come, so workers
-parse on while the writer writes a batch. A chunk goes to the worker with the fewest chunks
-still to answer. This is all the machinery: importing multiprocessing and concurrent.futures
-for a process pool was ~60M instructions of the writer's start-up before any worker could start,
-and its queues, feeder and manager threads added CPU on both sides of every task.
+parse on while the writer writes a batch. Chunks go out as workers answer (`_Schedule`), to
+the one with the fewest to answer, a few at most each, so at the end no worker idles while
+another works through a queue. This is all the machinery: importing multiprocessing and
+concurrent.futures for a process pool was ~60M instructions of the writer's start-up before
+any worker could start, and its queues, feeder and manager threads added CPU on both sides of
+every task.
 
 Forking is only safe while this process runs one thread: a lock another thread holds at that
 moment stays held in the child for ever (a test process serving pages from a thread hung so).
@@ -49,7 +51,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_CHUNK = 64  # inputs per task: enough to make a task's round trip negligible
-CHUNKS_PER_WORKER = 2  # tasks queued per worker beyond its running one: the bounded window
+CHUNKS_PER_WORKER = 2  # tasks queued per worker beyond its running one
 _NUMBER_BYTES = 4  # a task: the chunk's number
 _SERVER = "from esfbank.parallel import _fork_server; _fork_server()"
 
@@ -99,9 +101,11 @@ def ordered_map(
     if jobs <= 1 or job.chunks <= 1:  # one file, say: a worker would only add its start-up
         yield map(func, inputs)
         return
-    workers = _Workers(job, min(jobs, job.chunks), preload)
+    count = min(jobs, job.chunks)
+    schedule = _Schedule(job.chunks, count, window_size(jobs, job.size, ahead))
+    workers = _Workers(job, schedule, preload)
     try:
-        yield _ordered(workers, job.chunks, window_size(jobs, job.size, ahead))
+        yield _ordered(workers, job.chunks)
     finally:
         workers.close()
 
@@ -112,7 +116,8 @@ def start_method() -> str:
 
 
 def window_size(jobs: int, chunk: int, ahead: int) -> int:
-    """Chunks sent before the first is read: a few per worker, plus the caller's batch."""
+    """Chunks parsed or being parsed ahead of the one the caller reads: a few per worker, plus
+    the caller's batch."""
     return jobs * (1 + CHUNKS_PER_WORKER) + -(-ahead // chunk)
 
 
@@ -145,21 +150,58 @@ class _Job:
                 return pickle.dumps((number, False, stated), pickle.HIGHEST_PROTOCOL)
 
 
-def _ordered(workers: _Workers, chunks: int, window: int) -> Iterator[Any]:
-    """The first `window` chunks sent now, then one more for each chunk read."""
-    sent = min(window, chunks)
-    for number in range(sent):
-        workers.send(number)
-    return _drain(workers, chunks, sent)
-
-
-def _drain(workers: _Workers, chunks: int, sent: int) -> Iterator[Any]:
+def _ordered(workers: _Workers, chunks: int) -> Iterator[Any]:
     for number in range(chunks):
-        results = workers.take(number)
-        if sent < chunks:
-            workers.send(sent)
-            sent += 1
-        yield from results
+        yield from workers.take(number)
+
+
+class _Schedule:
+    """Which chunk goes to which worker, and when: the next chunk goes to the worker holding
+    the fewest, as long as it holds fewer than 1 + CHUNKS_PER_WORKER and fewer than `window`
+    chunks are out beyond those the caller took. Chunks go out as workers answer, not as the
+    caller reads, so a worker's queue stays short: near the end none idles while another
+    still has a queue of chunks (a queue of eight, when the caller took a batch of chunks at
+    once, kept one worker busy a tenth of a second after the other had ended)."""
+
+    def __init__(self, chunks: int, workers: int, window: int) -> None:
+        self.chunks, self.window = chunks, window
+        self.sent = self.taken = 0
+        self.waiting = [0] * workers  # chunks sent to each worker and not yet answered
+        self.owner: dict[int, int] = {}  # chunk → worker, until taken
+        self.ended: set[int] = set()  # workers whose pipes ended
+
+    def due(self) -> list[tuple[int, int]]:
+        """The (chunk, worker) pairs to send now."""
+        depth = 1 + CHUNKS_PER_WORKER
+        live = [w for w in range(len(self.waiting)) if w not in self.ended]
+        due = []
+        while live and self.sent < self.chunks and self.sent - self.taken < self.window:
+            worker = min(live, key=self.waiting.__getitem__)
+            if self.waiting[worker] >= depth:
+                break
+            self.waiting[worker] += 1
+            self.owner[self.sent] = worker
+            due.append((self.sent, worker))
+            self.sent += 1
+        return due
+
+    def stop(self) -> None:
+        """Nothing more goes out (the caller stopped reading)."""
+        self.chunks = self.sent
+
+    def answered(self, worker: int) -> None:
+        self.waiting[worker] -= 1
+
+    def took(self, number: int) -> None:
+        self.taken += 1
+        del self.owner[number]
+
+    def lost(self, number: int) -> bool:
+        """Whether chunk `number` will never be answered: its worker ended, or it was not
+        sent and no worker is left to send it to."""
+        if number in self.owner:
+            return self.owner[number] in self.ended
+        return len(self.ended) == len(self.waiting)
 
 
 # A worker's pipes: (tasks it reads, answers it writes).
@@ -167,9 +209,10 @@ _Ends = tuple[int, int]
 
 
 class _Workers:
-    """The worker processes of one map: tasks out to the least busy, answers in by number."""
+    """The worker processes of one map: tasks out as the schedule says, answers in by number."""
 
-    def __init__(self, job: _Job, count: int, preload: Sequence[str]) -> None:
+    def __init__(self, job: _Job, schedule: _Schedule, preload: Sequence[str]) -> None:
+        count = len(schedule.waiting)
         tasks, answers = [os.pipe() for _ in range(count)], [os.pipe() for _ in range(count)]
         ends = [(task[0], answer[1]) for task, answer in zip(tasks, answers, strict=True)]
         self._server: subprocess.Popen[bytes] | None = None
@@ -190,9 +233,9 @@ class _Workers:
         self._answers = [open(answer[0], "rb") for answer in answers]  # noqa: SIM115
         self._changed = threading.Condition()
         self._done: dict[int, tuple[bool, Any]] = {}
-        self._owner: dict[int, int] = {}
-        self._waiting = [0] * count  # chunks sent to each worker and not yet answered
-        self._ended: set[int] = set()
+        self._schedule = schedule
+        with self._changed:
+            self._send_due()
         self._readers = [
             threading.Thread(target=self._read, args=(worker,), daemon=True)
             for worker in range(count)
@@ -200,33 +243,35 @@ class _Workers:
         for reader in self._readers:
             reader.start()
 
-    def send(self, number: int) -> None:
-        """Chunk `number` to the worker with the fewest chunks to answer."""
-        with self._changed:
-            worker = min(range(len(self._tasks)), key=self._waiting.__getitem__)
-            self._waiting[worker] += 1
-            self._owner[number] = worker
-        try:
-            self._tasks[worker].write(number.to_bytes(_NUMBER_BYTES, "little"))
-        except BrokenPipeError:  # it is gone
-            raise WorkerDiedError() from None
+    def _send_due(self) -> None:
+        """(Holding the lock.) The chunks the schedule says are due; a worker whose pipe is
+        gone has ended, and no more go to it."""
+        while due := self._schedule.due():
+            for number, worker in due:
+                try:
+                    self._tasks[worker].write(number.to_bytes(_NUMBER_BYTES, "little"))
+                except BrokenPipeError:  # its chunks are lost: taking them raises
+                    self._schedule.ended.add(worker)
+                    self._changed.notify_all()
 
     def take(self, number: int) -> list[Any]:
         """Chunk `number`'s results, once its worker has sent them."""
         with self._changed:
             while number not in self._done:
-                if self._owner[number] in self._ended:
+                if self._schedule.lost(number):
                     raise WorkerDiedError()
                 self._changed.wait()
             ok, value = self._done.pop(number)
-            del self._owner[number]
+            self._schedule.took(number)
+            self._send_due()
         if not ok:
             raise value
         results: list[Any] = value
         return results
 
     def _read(self, worker: int) -> None:
-        """(A thread per worker.) Its answers, as they come, until its pipe ends."""
+        """(A thread per worker.) Its answers, as they come, until its pipe ends; each answer
+        frees a place in its queue for the next chunk."""
         import pickle
 
         answers = self._answers[worker]
@@ -235,21 +280,24 @@ class _Workers:
                 number, ok, value = pickle.load(answers)
             except Exception:  # the pipe ended (mid-answer when it died): no more answers
                 with self._changed:
-                    self._ended.add(worker)
+                    self._schedule.ended.add(worker)
                     self._changed.notify_all()
                 return
             with self._changed:
                 self._done[number] = (ok, value)
-                self._waiting[worker] -= 1
+                self._schedule.answered(worker)
+                self._send_due()
                 self._changed.notify_all()
 
     def close(self) -> None:
         """Workers with nothing left to answer end as their task pipe closes; the others are
         stopped (the caller stopped reading). Returns once all have ended."""
-        for tasks in self._tasks:
-            tasks.close()
         with self._changed:
-            busy = [pid for pid, waiting in zip(self._pids, self._waiting, strict=True) if waiting]
+            self._schedule.stop()
+            for tasks in self._tasks:
+                tasks.close()
+            waiting = self._schedule.waiting
+            busy = [pid for pid, count in zip(self._pids, waiting, strict=True) if count]
         for pid in busy:
             with suppress(ProcessLookupError):  # it has ended already
                 os.kill(pid, signal.SIGKILL)

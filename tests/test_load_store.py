@@ -17,6 +17,7 @@ from load import schema as t
 from load.bulk import insert_rows as bulk_insert
 from load.engine import WRITER_LOCK_KEY
 from load.store import LoadItem, Redirect, Store, open_store
+from load.store.sql import tapered
 from parsers.page import parse_path
 from parsers.records import FieldError, NewsRecord, ProjectRecord, Record, Source
 from tests.plugins.db import FreshDb, synthetic_project, table_snapshot
@@ -532,3 +533,46 @@ def test_a_batchs_items_are_taken_while_no_write_transaction_is_open(
     store.upsert(given(), run, batch_size=2)
     assert free == [True] * 4
     assert count(fresh_db.engine, t.projects) == 4
+
+
+def test_items_still_being_parsed_are_written_batch_by_batch_as_they_come(
+    store: Store, fresh_db: FreshDb
+) -> None:
+    """With `expected` (parse workers give the items), a batch is written before the next
+    one's items are asked for: taking them first left a whole batch for the writer to write
+    alone once the workers were done. The batches shrink towards the end (`tapered`); no
+    write transaction is open while the items are taken."""
+    run = store.begin_run("reparse")
+    stored_before: list[int] = []
+    free: list[bool] = []
+
+    def parsed() -> Iterator[LoadItem]:
+        for i in range(10):
+            stored_before.append(count(fresh_db.engine, t.projects))
+            free.append(_writer_lock_free(fresh_db))
+            yield LoadItem(record=synthetic_project(i))
+
+    counts = store.upsert(parsed(), run, batch_size=4, expected=10)
+    assert stored_before == [0, 0, 0, 0, 4, 4, 4, 4, 8, 8]  # batches of 4, 4 and 2
+    assert free == [True] * 10
+    assert counts.new == 10
+    assert count(fresh_db.engine, t.projects) == 10
+
+
+@pytest.mark.parametrize(
+    ("values", "size", "expected", "sizes"),
+    [
+        (5000, 1000, 5000, [1000, 1000, 1000, 1000, 500, 250, 125, 62, 32, 31]),
+        (10, 4, 10, [4, 3, 1, 1, 1]),
+        (3, 1000, 5000, [3]),  # fewer came than expected (pages the parser crashed on)
+        (100, 1000, 40, [32, 32, 32, 4]),  # more came than expected: at least `least` each
+        (0, 1000, 10, []),
+    ],
+)
+def test_tapered_batches_halve_what_is_left_towards_the_end(
+    values: int, size: int, expected: int, sizes: list[int]
+) -> None:
+    least = 1 if size < 32 else 32
+    batches = list(tapered(range(values), size, expected, least))
+    assert [len(b) for b in batches] == sizes
+    assert [v for b in batches for v in b] == list(range(values))

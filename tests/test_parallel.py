@@ -10,7 +10,6 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 
@@ -21,7 +20,7 @@ from esfbank.parallel import (
     CHUNKS_PER_WORKER,
     MAX_CHUNK,
     WorkerDiedError,
-    _ordered,
+    _Schedule,
     chunk_size,
     ordered_map,
     start_method,
@@ -174,43 +173,60 @@ def test_a_caller_that_stops_reading_leaves_no_worker_behind() -> None:
     assert child_processes() == []
 
 
-class _CountingPool:
-    """Answers each chunk at once; counts the chunks sent to it."""
-
-    def __init__(self, inputs: list[int], size: int = MAX_CHUNK) -> None:
-        self.inputs, self.size, self.sent = inputs, size, 0
-
-    def send(self, number: int) -> None:
-        self.sent += 1
-
-    def take(self, number: int) -> list[Any]:
-        return [_square(x) for x in self.inputs[number * self.size : (number + 1) * self.size]]
-
-
-def test_the_window_of_tasks_ahead_of_the_writer_is_bounded() -> None:
-    jobs, inputs = 2, list(range(10_000))
-    pool = _CountingPool(inputs)
-    chunks = -(-len(inputs) // MAX_CHUNK)
-    results = _ordered(pool, chunks, window_size(jobs, MAX_CHUNK, 0))  # type: ignore[arg-type]
-    window = jobs * (1 + CHUNKS_PER_WORKER)
-    assert pool.sent == window
-    taken = list(itertools.islice(results, 1))
-    assert taken == [0]
-    assert pool.sent == window + 1  # one chunk taken, one more sent
-    assert list(results)[-1] == 9_999**2
-    assert pool.sent == chunks == 10_000 // 64 + 1  # every chunk went out once
+def _answer_all(schedule: _Schedule, worker: int | None = None) -> list[tuple[int, int]]:
+    """Every chunk sent so far answered (by `worker` only, if given), each as the workers
+    would: the pairs sent in return, in order."""
+    sent = schedule.due()
+    answered = 0
+    while answered < len(sent):
+        _, by = sent[answered]
+        answered += 1
+        if worker is None or by == worker:
+            schedule.answered(by)
+            sent += schedule.due()
+    return sent
 
 
-def test_workers_run_a_whole_batch_ahead_so_they_parse_while_the_writer_writes() -> None:
-    """With a window of a few chunks only, the workers stood idle while the writer wrote the
-    batch it had taken (1,000 records, 16 chunks of 64)."""
-    jobs, inputs = 2, list(range(10_000))
-    pool = _CountingPool(inputs)
-    chunks = -(-len(inputs) // MAX_CHUNK)
-    results = _ordered(pool, chunks, window_size(jobs, 64, 1000))  # type: ignore[arg-type]
-    assert pool.sent == window_size(jobs, 64, 1000) == jobs * (1 + CHUNKS_PER_WORKER) + 16
-    assert list(itertools.islice(results, 1000)) == [x * x for x in range(1000)]
-    assert pool.sent == jobs * (1 + CHUNKS_PER_WORKER) + 16 + 16  # one for each taken
+def test_a_worker_holds_a_few_chunks_and_gets_the_next_as_it_answers() -> None:
+    """A queue of eight chunks a worker (sent as the caller took a batch at once) kept it busy
+    a tenth of a second after the other had ended: chunks now go out as workers answer."""
+    depth = 1 + CHUNKS_PER_WORKER
+    schedule = _Schedule(chunks=100, workers=2, window=22)
+    first = schedule.due()
+    assert first == [(number, number % 2) for number in range(2 * depth)]
+    assert schedule.due() == []  # both queues full: nothing more until one answers
+    schedule.answered(1)
+    assert schedule.due() == [(6, 1)]
+    # worker 0 is stuck on its chunks: the rest goes to worker 1 as it answers
+    for number in range(7, 12):
+        schedule.answered(1)
+        assert schedule.due() == [(number, 1)]
+    assert schedule.waiting == [depth, depth]
+
+
+def test_workers_parse_a_window_ahead_of_the_caller_and_no_more() -> None:
+    """The window holds the caller's batch (16 chunks of 64 for 1,000 records) besides a few
+    chunks a worker, so workers parse the next batch while the writer writes one; beyond it
+    they wait until the caller takes a chunk."""
+    window = window_size(2, 64, 1000)
+    assert window == 2 * (1 + CHUNKS_PER_WORKER) + 16
+    schedule = _Schedule(chunks=100, workers=2, window=window)
+    sent = _answer_all(schedule)
+    assert [number for number, _ in sent] == list(range(window))
+    schedule.took(0)
+    assert schedule.due() == [(window, 0)]
+    assert schedule.sent == window + 1
+
+
+def test_a_chunk_is_lost_when_its_worker_ended_or_no_worker_is_left_to_send_it_to() -> None:
+    schedule = _Schedule(chunks=10, workers=2, window=10)
+    schedule.due()  # chunks 0-5
+    schedule.ended.add(0)
+    assert [schedule.lost(n) for n in range(3)] == [True, False, True]
+    assert not schedule.lost(8)  # worker 1 may still take it
+    assert schedule.due() == []  # worker 1's queue is full
+    schedule.ended.add(1)
+    assert schedule.lost(8)
 
 
 def _ticking_clock() -> Callable[[], float]:

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             with closed_if_stopped(store, run_id):
                 parsed = zip(pages, records, strict=True)
                 items = _items(parsed, on_parse_failure, archiver)
-                counts = store.upsert(progress.each(items), run_id)
+                counts = store.upsert(progress.each(items), run_id, expected=len(pages))
             processed = counts.new + counts.changed + counts.unchanged + counts.failed
             store.finish_run(
                 run_id,

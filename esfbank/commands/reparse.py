@@ -80,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
             run_id = store.begin_run("reparse")
             crashes: list[FetchFailed] = []
             with closed_if_stopped(store, run_id):
-                counts = store.upsert(_loads(progress.each(items), crashes), run_id)
+                counts = store.upsert(
+                    _loads(progress.each(items), crashes), run_id, expected=len(entries)
+                )
                 for crash in crashes:
                     store.quarantine(
                         run_id, url=crash.url, message=crash.reason, archive_key=crash.archive_key

@@ -37,7 +37,7 @@ from load.store.items import (
     UrlState,
 )
 from load.store.runs import STALE_RUN_AFTER
-from load.store.sql import chunks, db_message
+from load.store.sql import chunks, db_message, tapered
 
 
 def _utcnow() -> dt.datetime:
@@ -144,7 +144,12 @@ class Store:
     # -- loading ----------------------------------------------------------------------------
 
     def upsert(
-        self, items: Iterable[LoadItem], run_id: int, *, batch_size: int | None = None
+        self,
+        items: Iterable[LoadItem],
+        run_id: int,
+        *,
+        batch_size: int | None = None,
+        expected: int | None = None,
     ) -> UpsertCounts:
         """Load projects and news, one transaction per batch (of `batch_size` records, by
         default UPSERT_BATCH, or POSTGRES_UPSERT_BATCH on PostgreSQL); calls/listings/other and
@@ -153,28 +158,47 @@ class Store:
         A database error on a batch (a constraint the validation did not foresee) retries it
         in halves, down to single records, so only the offending record is quarantined.
 
-        Each batch after the first is planned (validated, hashed, its rows made) while the
-        database stores the last statement of the one before, which PostgreSQL sends ahead.
+        Items at hand (a list, the crawl's): each batch after the first is planned (validated,
+        hashed, its rows made) while the database stores the last statement of the one before,
+        which PostgreSQL sends ahead. Items that parse workers are still making, about
+        `expected` of them (reparse, load): each batch is written as soon as its items are in,
+        in batches that shrink towards the end (`tapered`), so that when the workers are done
+        this process has little left to write alone while a core idles.
         """
-        total = UpsertCounts()
-        batches = chunks(items, batch_size or self._batch_size)
+        size = batch_size or self._batch_size
         with _CollectorPaused() as collector:
-            planned = self._plan(collector.take(batches), run_id)
-            while planned is not None:
-                # The next batch's items are taken before the transaction (a parser or crawler
-                # slow to give them does not hold it open); its plan is made once, in the
-                # transaction after the last statement is sent, or after a batch that failed
-                # first.
-                following = functools.cache(
-                    functools.partial(self._plan, collector.take(batches), run_id)
-                )
+            if expected is not None:
+                return self._upsert_as_parsed(tapered(items, size, expected), run_id, collector)
+            return self._upsert_at_hand(chunks(items, size), run_id, collector)
 
-                def meanwhile(following: Callable[[], object] = following) -> None:
-                    collector.collect_young()
-                    following()
+    def _upsert_at_hand(
+        self, batches: Iterator[list[LoadItem]], run_id: int, collector: _CollectorPaused
+    ) -> UpsertCounts:
+        total = UpsertCounts()
+        planned = self._plan(collector.take(batches), run_id)
+        while planned is not None:
+            # The next batch's items are taken before the transaction (a parser or crawler
+            # slow to give them does not hold it open); its plan is made once, in the
+            # transaction after the last statement is sent, or after a batch that failed first.
+            following = functools.cache(
+                functools.partial(self._plan, collector.take(batches), run_id)
+            )
 
-                total.add(self._upsert_batch(planned, run_id, meanwhile=meanwhile))
-                planned = following()
+            def meanwhile(following: Callable[[], object] = following) -> None:
+                collector.collect_young()
+                following()
+
+            total.add(self._upsert_batch(planned, run_id, meanwhile=meanwhile))
+            planned = following()
+        return total
+
+    def _upsert_as_parsed(
+        self, batches: Iterator[list[LoadItem]], run_id: int, collector: _CollectorPaused
+    ) -> UpsertCounts:
+        total = UpsertCounts()
+        while (batch := collector.take(batches)) is not None:
+            planned = self._plan(batch, run_id)
+            total.add(self._upsert_batch(planned, run_id, meanwhile=collector.collect_young))
         return total
 
     @overload

@@ -26,6 +26,17 @@ def chunks(values: Iterable[_T], size: int = IN_CHUNK) -> Iterator[list[_T]]:
         yield chunk
 
 
+def tapered(values: Iterable[_T], size: int, expected: int, least: int = 32) -> Iterator[list[_T]]:
+    """Chunks of `size` while twice that is still expected, then each half of what is left
+    (at least `least`): when the values come from parse workers, what the writer has left to
+    write alone after the last one arrives is a few small chunks, not a whole one."""
+    iterator = iter(values)
+    left = expected
+    while chunk := list(itertools.islice(iterator, min(size, max(least, left // 2)))):
+        yield chunk
+        left -= len(chunk)
+
+
 def dialect(conn: Connection) -> Any:
     """The connection's dialect module (already imported by its engine: a SQLite run never
     imports the PostgreSQL dialect)."""
