@@ -19,6 +19,7 @@ from parsers.news import parse_news
 from parsers.project import parse_project
 from parsers.records import FieldError, PageRecord, Record, Source
 from parsers.snapshot import read_snapshot
+from parsers.urls import url_problem
 from parsers.vocabulary import is_chrome
 
 # Markup from the first byte (after a BOM, blanks or comments): a snapshot starts with text.
@@ -71,8 +72,9 @@ def parse_bytes(data: bytes, source: Source, *, is_html: bool | None = None) -> 
     """Decode (parsers.decoding), detect HTML vs text snapshot unless told, and parse.
 
     `source.url` (the crawl's URL) wins over the page's own; otherwise the page's canonical
-    link or `URL:` header becomes the record's `source_url`. Bytes that did not decode
-    cleanly, and a page cut off before `</html>`, add a `page` error to the record.
+    link or `URL:` header becomes the record's `source_url`, or a `source_url` error if it
+    cannot be read as a URL. Bytes that did not decode cleanly, and a page cut off before
+    `</html>`, add a `page` error to the record.
     """
     data = utf16_as_utf8(data)
     if not data or data.isspace():  # the whitespace `bytes.strip` strips, without a copy
@@ -91,10 +93,13 @@ def parse_bytes(data: bytes, source: Source, *, is_html: bool | None = None) -> 
     else:
         snapshot = read_snapshot(decoded.text)
         lines, url = snapshot.lines, snapshot.url
-    if source.url is None and url is not None:
-        source = dataclasses.replace(source, url=url)
-    record = parse_lines(lines, source)
     problems = []
+    if source.url is None and url is not None:
+        if (unreadable := url_problem(url)) is None:
+            source = dataclasses.replace(source, url=url)
+        else:
+            problems.append(FieldError("source_url", None, url, unreadable))
+    record = parse_lines(lines, source)
     if decoded.problem is not None:
         problems.append(FieldError("page", None, decoded.context, decoded.problem))
     if is_html and _HTML_OPEN.search(data[:_SNIFF]) and not _closed(data[-_SNIFF:]):

@@ -23,6 +23,15 @@ _REPEATED_SLASHES = re.compile(r"/{2,}")
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be read as a URL at all (a bracket left open in its host), or None."""
+    try:
+        urlsplit(url.strip())
+    except ValueError as exc:
+        return f"not a URL: {exc}"
+    return None
+
+
 def normalise_source_url(url: str) -> str:
     """`https://www.esf.se/sv/X/Y?a=1` and `http://WWW.esf.se/x/y/?a=1` → `/x/y/?a=1`."""
     stripped = url.strip()

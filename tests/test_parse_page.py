@@ -57,6 +57,25 @@ def test_source_url_from_header_canonical_link_or_the_crawl() -> None:
     assert crawled.source.url == "https://www.esf.se/crawled/"
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        ("URL: https://[ww.esf.se/projekt/visioncenter/\n\n" + SNAPSHOT).encode("utf-8"),
+        HTML.replace('href="https://www.esf.se/', 'href="https://www.esf.se]/', 1).encode("utf-8"),
+    ],
+    ids=["snapshot", "html"],
+)
+def test_a_stated_url_that_is_no_url_is_an_error_and_the_content_still_reads(page: bytes) -> None:
+    """A byte flipped into `[` in a page's URL made urllib raise (the fuzz test found it): the
+    parser raised instead of giving a record."""
+    record = parse_bytes(page, Source(path="p"))
+    assert record.kind == "project"
+    assert record.source.url is None
+    [error] = record.errors
+    assert (error.field, error.message) == ("source_url", "not a URL: Invalid IPv6 URL")
+    assert "esf.se" in str(error.value)
+
+
 _CLOSING_PIECES = [
     b"</html>",
     b"</HTML >",
