@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from parsers.records import Record
+from parsers.records import Record, pickled_by_fields
 
 UPSERT_BATCH = 1000  # records per transaction; parse workers run this far ahead of the writer
 # Records per transaction on PostgreSQL, where each bulk statement has a fixed cost besides
@@ -15,6 +15,7 @@ UPSERT_BATCH = 1000  # records per transaction; parse workers run this far ahead
 POSTGRES_UPSERT_BATCH = 5000
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadItem:
     """One parsed page on its way in, with what the fetch knew about it.
