@@ -22,9 +22,9 @@ With other threads running, a fresh interpreter (a fork server) imports the modu
 names, receives the function and inputs, forks the same workers and waits for them.
 The window is wide enough for the writer to take a whole batch while the workers parse the
 next one: a narrower one leaves them idle while it writes.
-Workers ignore Ctrl-C: the writer stops, and on leaving the map stops the workers that still
-have chunks to parse, so an interrupted run is closed by the command and no process is left
-behind. A worker that ends without answering (killed, out of memory, a crash in C code) raises
+Workers run at a lower priority than the writer (WORKER_NICENESS). Workers ignore Ctrl-C: the
+writer stops, and on leaving the map stops the workers that still have chunks to parse, so an
+interrupted run is closed by the command and no process is left behind. A worker that ends without answering (killed, out of memory, a crash in C code) raises
 WorkerDiedError here; an exception the function raises is raised again here, as it was.
 pickle, like the rest, is imported only when workers start: a one-job run, such as
 `esfbank parse` of a few files, is spared it.
@@ -52,6 +52,11 @@ R = TypeVar("R")
 
 MAX_CHUNK = 64  # inputs per task: enough to make a task's round trip negligible
 CHUNKS_PER_WORKER = 2  # tasks queued per worker beyond its running one
+# Workers run this much below the caller's priority: with a worker per core the writer shares
+# a core with one, and every page waits for the writer. Given the upper hand it keeps up, and
+# when the workers are done little is left for it to write alone with a core idle (a 5,000-page
+# reparse on 2 cores: 1.876 s -> 1.822 s, medians of 8 alternating runs; 10 gained no more).
+WORKER_NICENESS = 5
 _NUMBER_BYTES = 4  # a task: the chunk's number
 _SERVER = "from esfbank.parallel import _fork_server; _fork_server()"
 
@@ -330,6 +335,7 @@ def _serve(job: _Job, ends: _Ends, close: Sequence[int]) -> NoReturn:
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the writer alone decides what it stops
+        os.nice(WORKER_NICENESS)
         for fd in close:
             os.close(fd)
         with open(ends[0], "rb") as tasks, open(ends[1], "wb") as answers:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import itertools
@@ -19,6 +20,7 @@ from esfbank.errors import UsageError
 from esfbank.parallel import (
     CHUNKS_PER_WORKER,
     MAX_CHUNK,
+    WORKER_NICENESS,
     WorkerDiedError,
     _Schedule,
     chunk_size,
@@ -152,6 +154,22 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(at: int) -> None:
         with ordered_map(functools.partial(_die_at, at), list(range(500)), 2) as results:
             list(results)
     assert child_processes() == []
+
+
+def _niceness(_: int) -> int:
+    return os.nice(0)
+
+
+@pytest.mark.parametrize("threads", [1, 2], ids=["forked", "fork-server"])
+def test_workers_run_below_the_writer_s_priority(threads: int) -> None:
+    """The writer, which every page waits for, goes first when they share a core."""
+    mine = os.nice(0)
+    with contextlib.ExitStack() as stack:
+        if threads > 1:
+            stack.enter_context(_another_thread_running())
+        with ordered_map(_niceness, list(range(8)), 2, max_chunk=1) as results:
+            found = set(results)
+    assert found == {min(mine + WORKER_NICENESS, 19)}
 
 
 def test_an_exception_in_a_worker_is_raised_here_as_it_was() -> None:
