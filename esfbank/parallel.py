@@ -24,8 +24,9 @@ The window is wide enough for the writer to take a whole batch while the workers
 next one: a narrower one leaves them idle while it writes.
 Workers run at a lower priority than the writer (WORKER_NICENESS). Workers ignore Ctrl-C: the
 writer stops, and on leaving the map stops the workers that still have chunks to parse, so an
-interrupted run is closed by the command and no process is left behind. A worker that ends without answering (killed, out of memory, a crash in C code) raises
-WorkerDiedError here; an exception the function raises is raised again here, as it was.
+interrupted run is closed by the command and no process is left behind. A worker that ends
+without answering (killed, out of memory, a crash in C code) raises WorkerDiedError here; an
+exception the function raises is raised again here, as it was.
 pickle, like the rest, is imported only when workers start: a one-job run, such as
 `esfbank parse` of a few files, is spared it.
 """
