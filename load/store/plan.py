@@ -78,8 +78,14 @@ def build(
                 plan.add_error(item, run_id, now, violation)
             digest = None
         elif unit is None:
-            plan.counts.skipped += 1
-            digest = content_hash(content_json(record))
+            try:
+                digest = content_hash(content_json(record))
+            except UnicodeEncodeError as exc:
+                plan.counts.failed += 1
+                plan.add_error(item, run_id, now, _not_storable(exc))
+                digest = None
+            else:
+                plan.counts.skipped += 1
         else:
             is_project = isinstance(record, ProjectRecord)
             target = plan.projects if is_project else plan.news
@@ -139,4 +145,13 @@ def _validate(
         return [Violation("source_url", url, f"bad URL: {exc}")], None
     if violations or key is None:
         return violations, None
-    return [], Unit(item, prepare(record, url, key), url)
+    try:
+        return [], Unit(item, prepare(record, url, key), url)
+    except UnicodeEncodeError as exc:
+        return [_not_storable(exc)], None
+
+
+def _not_storable(exc: UnicodeEncodeError) -> Violation:
+    """A record whose text has what UTF-8 cannot hold (a lone surrogate, say)."""
+    found = exc.object[exc.start : exc.end]
+    return Violation(None, None, f"text that cannot be stored as UTF-8 ({exc.reason}): {found!r}")
