@@ -19,7 +19,7 @@ from load.engine import WRITER_LOCK_KEY
 from load.store import LoadItem, Redirect, Store, open_store
 from load.store.sql import tapered
 from parsers.page import parse_path
-from parsers.records import FieldError, NewsRecord, ProjectRecord, Record, Source
+from parsers.records import FieldError, NewsRecord, PageRecord, ProjectRecord, Record, Source
 from tests.plugins.db import FreshDb, synthetic_project, table_snapshot
 
 PAGES = Path(__file__).parent / "fixtures" / "load" / "pages"
@@ -576,3 +576,25 @@ def test_tapered_batches_halve_what_is_left_towards_the_end(
     batches = list(tapered(range(values), size, expected, least))
     assert [len(b) for b in batches] == sizes
     assert [v for b in batches for v in b] == list(range(values))
+
+
+def test_a_record_whose_text_utf8_cannot_hold_is_quarantined_and_the_rest_loads(
+    store: Store, fresh_db: FreshDb
+) -> None:
+    """A lone surrogate (which a JSON source may carry as `\\ud800`) made the load raise
+    UnicodeEncodeError while hashing the record, and nothing of the batch was written."""
+    run = store.begin_run("load")
+    odd = synthetic_project(1, title="Halv surrogat \ud800 här")
+    listing = PageRecord(source=Source(url="https://www.esf.se/x/"), kind="listing", title="\udc80")
+    counts = store.upsert(
+        [LoadItem(record=odd), LoadItem(record=synthetic_project(2)), LoadItem(record=listing)],
+        run,
+    )
+    assert (counts.new, counts.failed) == (1, 2)
+    assert count(fresh_db.engine, t.projects) == 1
+    with fresh_db.engine.connect() as conn:
+        messages = conn.execute(sa.select(t.parse_errors.c.message)).scalars().all()
+    assert sorted(messages) == [
+        "text that cannot be stored as UTF-8 (surrogates not allowed): '\\ud800'",
+        "text that cannot be stored as UTF-8 (surrogates not allowed): '\\udc80'",
+    ]
