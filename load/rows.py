@@ -164,8 +164,9 @@ class Prepared(NamedTuple):
     hash: str
     content_json: JsonText
     values: tuple[Any, ...]
-    # What content_json was written from, when orjson wrote it (None: the standard library).
-    content: dict[str, Any] | None
+    # What the database stores as the version's record: content_json, or on PostgreSQL the
+    # same content with its keys in jsonb's order (`prepare`'s `jsonb_order`).
+    stored_json: JsonText
 
 
 # Per record type: the hashed field names in the order PostgreSQL's jsonb keeps an object's
@@ -176,36 +177,36 @@ _JSONB_ORDER: dict[type, tuple[str, ...]] = {
 }
 
 
-def jsonb_ordered(prepared: Prepared, kind: type) -> JsonText:
-    """The record's content_json with its keys in jsonb's order, the same jsonb value: the
-    server then finds them sorted instead of sorting them, 6-9 % of its work in a first load
-    of 10,000 projects (0.46-0.48 s of server CPU against 0.43-0.44 s)."""
-    if prepared.content is None:
-        return prepared.content_json
-    content = prepared.content
+def _jsonb_ordered(kind: type, content: dict[str, Any]) -> JsonText:
     ordered = {name: content[name] for name in _JSONB_ORDER[kind]}
     return JsonText(orjson.dumps(ordered, default=_json_default), "utf-8")
 
 
-def prepare(record: Record, url: str | None, key: str) -> Prepared:
+def prepare(record: Record, url: str | None, key: str, *, jsonb_order: bool = False) -> Prepared:
     """Key, hash and column values of a project, or of a news record (which has its URL).
-    Project `sections` as a dict: a read-only mapping is no JSON object to the encoders."""
+    Project `sections` as a dict: a read-only mapping is no JSON object to the encoders.
+
+    `jsonb_order` (PostgreSQL): the text to store has the keys in the order jsonb keeps them
+    (shorter first, then by bytes), the same jsonb value as content_json: the server then
+    finds them sorted instead of sorting them, 6-9 % of its work in a first load of 10,000
+    projects (0.46-0.48 s of server CPU against 0.43-0.44 s). Where the standard library
+    wrote content_json (floats in exponent form, integers beyond 64 bits) it is stored as it is."""
     kind = type(record)
     if not (kind is ProjectRecord or (kind is NewsRecord and url is not None)):
         raise TypeError(f"only projects and news with a URL are stored, not {record.kind}")
     content, columns = _MAKERS[kind](record)
     encoded = _orjson_canonical(kind, content)  # hashed as UTF-8 bytes, made once
     if encoded is None:
-        text = JsonText(_CANONICAL.encode(content))
-        digest, written_from = content_hash(text), None
+        text = stored = JsonText(_CANONICAL.encode(content))
+        digest = content_hash(text)
     else:
         text, digest = JsonText(encoded, "utf-8"), hashlib.sha256(encoded).hexdigest()
-        written_from = content
+        stored = _jsonb_ordered(kind, content) if jsonb_order else text
     if kind is ProjectRecord and type(columns[_SECTIONS]) is not dict:
         sections = dict(columns[_SECTIONS])
         columns = (*columns[:_SECTIONS], sections, *columns[_SECTIONS + 1 :])
     # tuple.__new__ as a named tuple's own constructor (a Python function) cost twice as much
-    return tuple.__new__(Prepared, (key, digest, text, columns, written_from))
+    return tuple.__new__(Prepared, (key, digest, text, columns, stored))
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

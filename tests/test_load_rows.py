@@ -17,7 +17,6 @@ from load.rows import (
     PROJECT_COLUMNS,
     content_hash,
     content_json,
-    jsonb_ordered,
     prepare,
 )
 from parsers.page import parse_path
@@ -128,6 +127,11 @@ def test_the_hash_of_a_fixed_record_is_the_one_databases_already_hold(
 # The odd values a database can store (UTF-8 holds no lone surrogate: such a record is
 # quarantined, tests/test_load_store.py).
 STORABLE = [c for c in ODD_VALUES if "\ud800" not in str(c.get("title"))]
+# Where orjson would write another text than the standard library's, which then writes it.
+WRITTEN_BY_THE_STANDARD_LIBRARY = [
+    {"eu_cofinancing_rate_pct": 1e-05},
+    {"planned_participants": 2**70},
+]
 
 
 @pytest.mark.parametrize(
@@ -138,14 +142,14 @@ def test_the_text_postgresql_stores_is_the_canonical_json_with_jsonb_s_key_order
 ) -> None:
     """Same value as the canonical JSON; keys shorter first, then by bytes, as jsonb keeps
     them (the server then does not sort them); the standard library's text, where it wrote
-    the canonical JSON, as it is."""
+    the canonical JSON, as it is. SQLite stores the canonical JSON."""
     record = synthetic_project(7, **changes)
-    prepared = prepare(record, None, "key")
-    text = jsonb_ordered(prepared, type(record))
-    if prepared.content is None:
-        assert text == prepared.content_json
-        return
-    value = json.loads(text)
+    prepared = prepare(record, None, "key", jsonb_order=True)
+    assert prepare(record, None, "key").stored_json == prepared.content_json
+    value = json.loads(prepared.stored_json)
     assert value == json.loads(prepared.content_json)
     keys = [key.encode() for key in value]
-    assert keys == sorted(keys, key=lambda key: (len(key), key))
+    if changes in WRITTEN_BY_THE_STANDARD_LIBRARY:
+        assert prepared.stored_json == prepared.content_json
+    else:
+        assert keys == sorted(keys, key=lambda key: (len(key), key))

@@ -105,6 +105,7 @@ class Store:
         self._writer = writer(engine)
         postgres = engine.dialect.name == "postgresql"
         self._batch_size = POSTGRES_UPSERT_BATCH if postgres else UPSERT_BATCH
+        self._jsonb_order = postgres
         self._clock = clock
         self._stale_after = stale_after
         with engine.connect() as conn:
@@ -210,7 +211,8 @@ class Store:
         if items is None:
             return None
         now = self._clock()
-        return _Planned(items, now, plan.build(items, run_id, now, self._regions))
+        built = plan.build(items, run_id, now, self._regions, jsonb_order=self._jsonb_order)
+        return _Planned(items, now, built)
 
     def _upsert_batch(
         self, planned: _Planned, run_id: int, *, meanwhile: Callable[[], object] | None = None

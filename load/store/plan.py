@@ -62,8 +62,14 @@ class Plan:
 
 
 def build(
-    items: Sequence[LoadItem], run_id: int, now: dt.datetime, regions: Mapping[str, str | None]
+    items: Sequence[LoadItem],
+    run_id: int,
+    now: dt.datetime,
+    regions: Mapping[str, str | None],
+    *,
+    jsonb_order: bool = False,
 ) -> Plan:
+    """`jsonb_order`: PostgreSQL's (load.rows.prepare)."""
     plan = Plan()
     for item in items:
         record, url = item.record, item.page_url
@@ -71,7 +77,7 @@ def build(
         for error in record.errors:
             problem = Violation(error.field, error.value, error.message, error.label)
             plan.add_error(item, run_id, now, problem)
-        violations, unit = _validate(item, url, regions)
+        violations, unit = _validate(item, url, regions, jsonb_order)
         if violations:
             plan.counts.failed += 1
             for violation in violations:
@@ -127,7 +133,7 @@ def refused(item: LoadItem, run_id: int, now: dt.datetime, message: str) -> Plan
 
 
 def _validate(
-    item: LoadItem, url: str | None, regions: Mapping[str, str | None]
+    item: LoadItem, url: str | None, regions: Mapping[str, str | None], jsonb_order: bool
 ) -> tuple[list[Violation], Unit | None]:
     """The record's violations, or (for projects and news) the unit to write. `url`: the
     item's page_url."""
@@ -146,7 +152,7 @@ def _validate(
     if violations or key is None:
         return violations, None
     try:
-        return [], Unit(item, prepare(record, url, key), url)
+        return [], Unit(item, prepare(record, url, key, jsonb_order=jsonb_order), url)
     except UnicodeEncodeError as exc:
         return [_not_storable(exc)], None
 

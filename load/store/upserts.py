@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from load import schema as t
 from load.bulk import allocate_ids, insert_rows, insert_tuples, upsert_tuples
-from load.rows import NEWS_COLUMNS, PROJECT_COLUMNS, changed_fields, jsonb_ordered
+from load.rows import NEWS_COLUMNS, PROJECT_COLUMNS, changed_fields
 from load.store import children
 from load.store.items import UpsertCounts
 from load.store.plan import Plan, Unit
@@ -94,14 +94,9 @@ def write_projects(
     if written:
         # A first load has no previous versions: no look-up per project.
         changes = [_change(previous, u) for u in written] if previous else repeat(_NEW)
-        texts = (
-            [jsonb_ordered(u.prepared, ProjectRecord) for u in written]
-            if conn.dialect.name == "postgresql"
-            else [u.prepared.content_json for u in written]
-        )
         versions = [
-            (u.id, run_id, now, u.prepared.hash, text, *change)
-            for u, text, change in zip(written, texts, changes, strict=False)  # `repeat` is endless
+            (u.id, run_id, now, u.prepared.hash, u.prepared.stored_json, *change)
+            for u, change in zip(written, changes, strict=False)  # `repeat` is endless
         ]
         insert_tuples(conn, t.project_versions, _VERSIONS, versions)
         children.write(conn, projects, kommunkod)
