@@ -28,7 +28,9 @@ def pickled_by_fields(cls: _Class) -> _Class:
     __setstate__ look the fields up at each call, which made up most of the time to pickle
     and unpickle a record (19 ms per 1,000 bench pages, against 12 ms so)."""
     names = tuple(f.name for f in dataclasses.fields(cls))
-    values = operator.attrgetter(*names)
+    values = operator.attrgetter(*names)  # a tuple of them, for two fields or more
+    if len(names) < 2:
+        raise TypeError(f"{cls.__name__}: pickled_by_fields is for classes of two fields or more")
 
     def getstate(self: object) -> Any:
         return values(self)

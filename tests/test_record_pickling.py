@@ -11,7 +11,7 @@ from typing import get_args
 import pytest
 
 from load.store import LoadItem
-from parsers.records import FieldError, NewsRecord, PageRecord, Record, Source
+from parsers.records import FieldError, NewsRecord, PageRecord, Record, Source, pickled_by_fields
 from tests.plugins.db import synthetic_project
 
 _ERROR = FieldError("start_date", "Projektstart", "31 feb 2020", "no such date")
@@ -46,3 +46,15 @@ def test_every_record_class_and_the_load_item_are_pickled_by_their_fields() -> N
     classes = [LoadItem, Source, FieldError, *(c for c in get_args(Record))]
     assert [c.__setstate__.__module__ for c in classes] == ["parsers.records"] * len(classes)
     assert [c.__getstate__.__module__ for c in classes] == ["parsers.records"] * len(classes)
+
+
+def test_a_class_of_one_field_is_refused_rather_than_pickled_wrong() -> None:
+    """attrgetter of one name gives the value, not a tuple of it: its state would not be the
+    tuple setstate reads."""
+
+    with pytest.raises(TypeError, match="two fields or more"):
+
+        @pickled_by_fields
+        @dataclasses.dataclass(frozen=True, slots=True)
+        class One:
+            only: tuple[str, ...]
