@@ -203,11 +203,10 @@ class _Schedule:
         del self.owner[number]
 
     def lost(self, number: int) -> bool:
-        """Whether chunk `number` will never be answered: its worker ended, or it was not
-        sent and no worker is left to send it to."""
-        if number in self.owner:
-            return self.owner[number] in self.ended
-        return len(self.ended) == len(self.waiting)
+        """Whether the map has failed before chunk `number` was answered: a worker ended while
+        chunks were still to come (workers end only when `stop` closed their pipes), even one
+        that held none then, as the run fails on a worker's death, not on fewer workers."""
+        return bool(self.ended)
 
 
 # A worker's pipes: (tasks it reads, answers it writes).
