@@ -27,6 +27,13 @@ class JsonText(str):
     __slots__ = ()
 
 
+class JsonBytes(bytes):
+    """A value already serialised as JSON, in UTF-8: written to a JSON column as it is (a
+    binary COPY sends it without decoding and encoding it again)."""
+
+    __slots__ = ()
+
+
 # Made once: json.dumps with options builds a new encoder on every call.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
@@ -38,6 +45,8 @@ def _json(value: Any) -> str | None:
     bits) the standard library writes."""
     if value is None or isinstance(value, JsonText):
         return value
+    if isinstance(value, JsonBytes):
+        return value.decode()
     try:
         return orjson.dumps(value).decode()
     except orjson.JSONEncodeError:
@@ -57,22 +66,26 @@ def _json_column(values: Sequence[Any]) -> Sequence[Any]:
     """A JSON column's texts (`_json`), the common case without a Python call per value."""
     try:
         return [v if v is None or type(v) is JsonText else orjson.dumps(v).decode() for v in values]
-    except orjson.JSONEncodeError:
+    except orjson.JSONEncodeError:  # what orjson refuses, or JsonBytes
         return list(map(_json, values))
 
 
 _JSONB_VERSION = b"\x01"  # jsonb's binary form: this byte, then the JSON text
 
 
+def _utf8_json(value: Any) -> bytes:
+    """A JSON column's value as UTF-8 JSON (raises orjson.JSONEncodeError where orjson
+    refuses it)."""
+    kind = type(value)
+    if kind is JsonBytes:
+        return cast("bytes", value)
+    return cast("str", value).encode() if kind is JsonText else orjson.dumps(value)
+
+
 def _jsonb_column(values: Sequence[Any]) -> Sequence[Any]:
     """A JSON column's values in jsonb's binary form, for a binary COPY (`_json` otherwise)."""
     try:
-        return [
-            None
-            if v is None
-            else _JSONB_VERSION + (v.encode() if type(v) is JsonText else orjson.dumps(v))
-            for v in values
-        ]
+        return [None if v is None else _JSONB_VERSION + _utf8_json(v) for v in values]
     except orjson.JSONEncodeError:
         return [None if t is None else _JSONB_VERSION + t.encode() for t in map(_json, values)]
 

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from load.bulk import JsonText
+from load.bulk import JsonBytes, JsonText
 from parsers.records import NewsRecord, PageRecord, ProjectRecord, Record
 from parsers.urls import normalise_source_url
 
@@ -77,6 +77,12 @@ def _maker(names: tuple[str, ...], columns: tuple[str, ...]) -> Maker:
 
 _MAKERS: dict[type, Maker] = {
     cls: _maker(names, _COLUMNS[cls]) for cls, names in _CONTENT_FIELDS.items()
+}
+# The same, the content's keys in the order PostgreSQL's jsonb keeps an object's (shorter
+# first, then by bytes): dumped as it is, it is the text PostgreSQL stores (`prepare`).
+_JSONB_MAKERS: dict[type, Maker] = {
+    cls: _maker(tuple(sorted(names, key=lambda n: (len(n.encode()), n.encode()))), _COLUMNS[cls])
+    for cls, names in _CONTENT_FIELDS.items()
 }
 # Per record type: the hashed fields whose type admits a float, the only places a record holds
 # one (mypy holds the parsers to the types).
@@ -166,20 +172,7 @@ class Prepared(NamedTuple):
     values: tuple[Any, ...]
     # What the database stores as the version's record: content_json, or on PostgreSQL the
     # same content with its keys in jsonb's order (`prepare`'s `jsonb_order`).
-    stored_json: JsonText
-
-
-# Per record type: the hashed field names in the order PostgreSQL's jsonb keeps an object's
-# keys (shorter first, then by bytes).
-_JSONB_ORDER: dict[type, tuple[str, ...]] = {
-    cls: tuple(sorted(names, key=lambda name: (len(name.encode()), name.encode())))
-    for cls, names in _CONTENT_FIELDS.items()
-}
-
-
-def _jsonb_ordered(kind: type, content: dict[str, Any]) -> JsonText:
-    ordered = {name: content[name] for name in _JSONB_ORDER[kind]}
-    return JsonText(orjson.dumps(ordered, default=_json_default), "utf-8")
+    stored_json: JsonText | JsonBytes
 
 
 def prepare(record: Record, url: str | None, key: str, *, jsonb_order: bool = False) -> Prepared:
@@ -194,14 +187,17 @@ def prepare(record: Record, url: str | None, key: str, *, jsonb_order: bool = Fa
     kind = type(record)
     if not (kind is ProjectRecord or (kind is NewsRecord and url is not None)):
         raise TypeError(f"only projects and news with a URL are stored, not {record.kind}")
-    content, columns = _MAKERS[kind](record)
+    content, columns = (_JSONB_MAKERS if jsonb_order else _MAKERS)[kind](record)
     encoded = _orjson_canonical(kind, content)  # hashed as UTF-8 bytes, made once
+    stored: JsonText | JsonBytes
     if encoded is None:
-        text = stored = JsonText(_CANONICAL.encode(content))
-        digest = content_hash(text)
+        text = JsonText(_CANONICAL.encode(content))
+        digest, stored = content_hash(text), text
     else:
         text, digest = JsonText(encoded, "utf-8"), hashlib.sha256(encoded).hexdigest()
-        stored = _jsonb_ordered(kind, content) if jsonb_order else text
+        stored = text
+        if jsonb_order:  # the content's keys are in jsonb's order (_JSONB_MAKERS)
+            stored = JsonBytes(orjson.dumps(content, default=_json_default))
     if kind is ProjectRecord and type(columns[_SECTIONS]) is not dict:
         sections = dict(columns[_SECTIONS])
         columns = (*columns[:_SECTIONS], sections, *columns[_SECTIONS + 1 :])
