@@ -172,6 +172,19 @@ def test_workers_run_below_the_writer_s_priority(threads: int) -> None:
     assert found == {min(mine + WORKER_NICENESS, 19)}
 
 
+def test_workers_parse_on_where_a_sandbox_refuses_them_a_lower_priority(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """os.nice raising (setpriority refused) ended every worker: WorkerDiedError."""
+
+    def refuse(_increment: int) -> int:
+        raise PermissionError("setpriority: operation not permitted")
+
+    monkeypatch.setattr(os, "nice", refuse)  # forked workers inherit it
+    with ordered_map(_square, list(range(200)), 2) as results:
+        assert list(results) == [x * x for x in range(200)]
+
+
 def test_an_exception_in_a_worker_is_raised_here_as_it_was() -> None:
     with pytest.raises(ValueError, match="cannot take 7"):  # noqa: SIM117
         with ordered_map(_refuse_7, list(range(100)), 2) as results:
