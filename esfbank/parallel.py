@@ -173,7 +173,6 @@ class _Schedule:
         self.chunks, self.window = chunks, window
         self.sent = self.taken = 0
         self.waiting = [0] * workers  # chunks sent to each worker and not yet answered
-        self.owner: dict[int, int] = {}  # chunk → worker, until taken
         self.ended: set[int] = set()  # workers whose pipes ended
 
     def due(self) -> list[tuple[int, int]]:
@@ -186,7 +185,6 @@ class _Schedule:
             if self.waiting[worker] >= depth:
                 break
             self.waiting[worker] += 1
-            self.owner[self.sent] = worker
             due.append((self.sent, worker))
             self.sent += 1
         return due
@@ -198,9 +196,8 @@ class _Schedule:
     def answered(self, worker: int) -> None:
         self.waiting[worker] -= 1
 
-    def took(self, number: int) -> None:
+    def took(self) -> None:
         self.taken += 1
-        del self.owner[number]
 
     def lost(self, number: int) -> bool:
         """Whether the map has failed before chunk `number` was answered: a worker ended while
@@ -267,7 +264,7 @@ class _Workers:
                     raise WorkerDiedError()
                 self._changed.wait()
             ok, value = self._done.pop(number)
-            self._schedule.took(number)
+            self._schedule.took()
             self._send_due()
         if not ok:
             raise value

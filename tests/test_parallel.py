@@ -244,7 +244,7 @@ def test_workers_parse_a_window_ahead_of_the_caller_and_no_more() -> None:
     schedule = _Schedule(chunks=100, workers=2, window=window)
     sent = _answer_all(schedule)
     assert [number for number, _ in sent] == list(range(window))
-    schedule.took(0)
+    schedule.took()
     assert schedule.due() == [(window, 0)]
     assert schedule.sent == window + 1
 
