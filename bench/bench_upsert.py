@@ -145,11 +145,15 @@ def measure(backend: str, url: str, items: list[LoadItem]) -> Run:
     return run
 
 
+def _beside(url: str, name: str) -> Path:
+    """The path of another SQLite database file, `name`, in the folder of the one at `url`."""
+    return Path(sa.make_url(url).database or "").with_name(name)
+
+
 def _first_load_statements(url: str, items: list[LoadItem]) -> list[Statement]:
     """The statements a first load of `items` sends, from a load into another fresh SQLite
     database beside the one at `url`."""
-    path = Path(sa.make_url(url).database or "").with_name("recorded.sqlite")
-    twin = open_store(f"sqlite:///{path}")
+    twin = open_store(f"sqlite:///{_beside(url, 'recorded.sqlite')}")
     run_id = twin.begin_run("bench")
     statements: list[Statement] = []
     _record_statements(twin.engine, statements)
@@ -159,7 +163,7 @@ def _first_load_statements(url: str, items: list[LoadItem]) -> list[Statement]:
 
 
 def _driver_ceiling(url: str, statements: list[Statement]) -> Timing:
-    path = Path(sa.make_url(url).database or "").with_name("replay.sqlite")
+    path = _beside(url, "replay.sqlite")
     fresh = open_store(f"sqlite:///{path}")
     fresh.begin_run("bench")  # the run the replayed rows refer to
     fresh.close()
