@@ -123,6 +123,8 @@ def parse_path(path: Path, *, display_path: str | None = None) -> Record:
     source = Source(path=display_path if display_path is not None else str(path))
     try:
         data = path.read_bytes()
+    except IsADirectoryError:  # `esfbank parse` passes a folder on when it holds no page
+        return _unreadable(source, "a folder with no saved pages (.html, .htm, .txt) in it")
     except OSError as exc:
         return _unreadable(source, f"cannot read the file: {exc.strerror or exc}")
     try:

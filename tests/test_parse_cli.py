@@ -160,7 +160,7 @@ def test_a_folder_without_pages_is_one_unreadable_input(
     out, err = capsys.readouterr()
     (record,) = records(out)
     assert (record["source_path"], record["kind"]) == (str(tmp_path), "other")
-    assert f"{tmp_path}: field page" in err
+    assert f"{tmp_path}: field page: a folder with no saved pages (.html, .htm, .txt) in it" in err
 
 
 def test_parse_imports_neither_scrapy_nor_sqlalchemy() -> None:
