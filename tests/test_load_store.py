@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import functools
 import gc
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from load import schema as t
 from load.bulk import insert_rows as bulk_insert
 from load.engine import WRITER_LOCK_KEY
 from load.store import LoadItem, Redirect, Store, open_store
+from load.store import plan as store_plan
 from load.store.sql import tapered
 from parsers.page import parse_path
 from parsers.records import FieldError, NewsRecord, PageRecord, ProjectRecord, Record, Source
@@ -438,15 +440,24 @@ def test_a_project_met_under_two_urls_keeps_the_first_in_code_point_order(
         )
 
 
-def test_the_next_batch_is_planned_before_the_batch_commits(fresh_db: FreshDb) -> None:
-    """Its time is taken (and its plan made) in the transaction, after the last statement is
-    sent: the database stores that statement meanwhile."""
+def test_the_next_batch_is_planned_before_the_batch_commits(
+    fresh_db: FreshDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its time is taken in the transaction, after the last statement is sent, and its plan
+    made by the planner thread: the database stores that statement and commits meanwhile."""
     events: list[str] = []
+    planned_on: list[str] = []
 
     def clock() -> dt.datetime:
         events.append("plan")
         return dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
+    def build(*args: Any, **kwargs: Any) -> Any:
+        planned_on.append(threading.current_thread().name)
+        return plan_build(*args, **kwargs)
+
+    plan_build = store_plan.build
+    monkeypatch.setattr(store_plan, "build", build)
     opened = open_store(fresh_db.url, clock=clock)
     run = opened.begin_run("load")
     sa.event.listen(opened.engine, "commit", lambda _conn: events.append("commit"))
@@ -454,6 +465,8 @@ def test_the_next_batch_is_planned_before_the_batch_commits(fresh_db: FreshDb) -
     opened.upsert(items(synthetic_project(i) for i in range(3)), run, batch_size=1)
     opened.close()
     assert events == ["plan", "plan", "commit", "plan", "commit", "commit"]
+    caller = threading.current_thread().name
+    assert [name == caller for name in planned_on] == [True, False, False]
     assert count(fresh_db.engine, t.projects) == 3
 
 

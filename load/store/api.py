@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import overload
 
@@ -160,11 +160,12 @@ class Store:
         in halves, down to single records, so only the offending record is quarantined.
 
         Items at hand (a list, the crawl's): each batch after the first is planned (validated,
-        hashed, its rows made) while the database stores the last statement of the one before,
-        which PostgreSQL sends ahead. Items that parse workers are still making, about
-        `expected` of them (reparse, load): each batch is written as soon as its items are in,
-        in batches that shrink towards the end (`tapered`), so that when the workers are done
-        this process has little left to write alone while a core idles.
+        hashed, its rows made) by a second thread while the database stores the last statement
+        of the one before (which PostgreSQL sends ahead) and commits it. Items that parse
+        workers are still making, about `expected` of them (reparse, load): each batch is
+        written as soon as its items are in, in batches that shrink towards the end (`tapered`),
+        so that when the workers are done this process has little left to write alone while a
+        core idles.
         """
         size = batch_size or self._batch_size
         with _CollectorPaused() as collector:
@@ -177,20 +178,27 @@ class Store:
     ) -> UpsertCounts:
         total = UpsertCounts()
         planned = self._plan(collector.take(batches), run_id)
-        while planned is not None:
-            # The next batch's items are taken before the transaction (a parser or crawler
-            # slow to give them does not hold it open); its plan is made once, in the
-            # transaction after the last statement is sent, or after a batch that failed first.
-            following = functools.cache(
-                functools.partial(self._plan, collector.take(batches), run_id)
-            )
+        with ThreadPoolExecutor(1, thread_name_prefix="esfbank-planner") as planner:
+            while planned is not None:
+                # The next batch's items are taken before the transaction (a parser or crawler
+                # slow to give them does not hold it open). Its plan is made by the planner
+                # thread once the last statement is sent, while the database stores it and
+                # commits (sqlite3 and psycopg wait with the GIL released), or here when the
+                # batch failed before that.
+                following = collector.take(batches)
+                ahead: list[Future[_Planned | None]] = []
 
-            def meanwhile(following: Callable[[], object] = following) -> None:
-                collector.collect_young()
-                following()
+                def meanwhile(
+                    following: list[LoadItem] | None = following,
+                    ahead: list[Future[_Planned | None]] = ahead,
+                ) -> None:
+                    collector.collect_young()
+                    if following is not None:
+                        now = self._clock()  # read in this thread, as every other time
+                        ahead.append(planner.submit(self._plan, following, run_id, now))
 
-            total.add(self._upsert_batch(planned, run_id, meanwhile=meanwhile))
-            planned = following()
+                total.add(self._upsert_batch(planned, run_id, meanwhile=meanwhile))
+                planned = ahead[0].result() if ahead else self._plan(following, run_id)
         return total
 
     def _upsert_as_parsed(
@@ -203,14 +211,19 @@ class Store:
         return total
 
     @overload
-    def _plan(self, items: Sequence[LoadItem], run_id: int) -> _Planned: ...
+    def _plan(
+        self, items: Sequence[LoadItem], run_id: int, now: dt.datetime | None = None
+    ) -> _Planned: ...
     @overload
-    def _plan(self, items: None, run_id: int) -> None: ...
-    def _plan(self, items: Sequence[LoadItem] | None, run_id: int) -> _Planned | None:
-        """The batch's plan, at the time it is made (None: no batch)."""
+    def _plan(self, items: None, run_id: int, now: dt.datetime | None = None) -> None: ...
+    def _plan(
+        self, items: Sequence[LoadItem] | None, run_id: int, now: dt.datetime | None = None
+    ) -> _Planned | None:
+        """The batch's plan, at `now` or the time it is made (None: no batch)."""
         if items is None:
             return None
-        now = self._clock()
+        if now is None:
+            now = self._clock()
         built = plan.build(items, run_id, now, self._regions, jsonb_order=self._jsonb_order)
         return _Planned(items, now, built)
 
