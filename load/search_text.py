@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +45,9 @@ STOP_WORDS = frozenset(
     """.split()  # noqa: SIM905 (a list of 114 words reads better as words)
 )
 
-_STEMMER = snowballstemmer.stemmer("swedish")
+# A Snowball stemmer keeps the word it works on in itself: one per thread (`esfbank serve`
+# stems queries in Datasette's SQL threads, a load its pages in the planner thread).
+_STEMMERS = threading.local()
 
 
 # Latin-1 code points that are no part of a word (`_WORD`'s complement, which is `str.isalnum`'s)
@@ -110,7 +113,10 @@ def stem(word: str) -> str:
     (`_is_own_stem`)."""
     if _is_own_stem(word):
         return word
-    result: str = _STEMMER.stemWord(word)
+    stemmer = getattr(_STEMMERS, "swedish", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.swedish = snowballstemmer.stemmer("swedish")
+    result: str = stemmer.stemWord(word)
     return result
 
 

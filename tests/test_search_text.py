@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import sys
+import threading
 import unicodedata
 
 import pytest
+import snowballstemmer
 
 from load import search_text
 from load.search_text import (
@@ -194,3 +197,38 @@ def test_words_are_the_runs_of_letters_and_digits_within_latin1_and_beyond() -> 
         ]
         assert words(text) == expected
         assert stemmed([text]) == " ".join(map(stem, expected))
+
+
+def test_threads_stemming_at_once_get_each_word_its_own_stem() -> None:
+    """`esfbank serve` stems queries in several SQL threads, a load its pages in the planner
+    thread: one Snowball stemmer shared by all gave words each other's stems, or crashed."""
+    endings = ("arna", "ernas", "ande", "heten", "ligt", "ningar", "orna", "ens")
+    bases = ("arbets", "projekt", "kommun", "region", "utbildning", "förening", "samverkan")
+    batches = [
+        [f"{base}{ending}{'x' * n}" for base in bases for ending in endings for n in range(4)]
+        for _ in range(4)
+    ]
+    for n, batch in enumerate(batches):  # words no thread has stemmed (nor `stem` cached)
+        batch[:] = [f"{word}{'y' * (n + 1)}" for word in batch]
+    alone = snowballstemmer.stemmer("swedish")
+    expected = [[alone.stemWord(word) for word in batch] for batch in batches]
+    got: list[list[str] | BaseException] = [[] for _ in batches]
+
+    def work(n: int) -> None:
+        try:
+            got[n] = [stem(word) for word in batches[n]]
+        except Exception as exc:  # the shared stemmer's index errors
+            got[n] = exc
+
+    stem.cache_clear()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns within a word
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(len(batches))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert got == expected
