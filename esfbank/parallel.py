@@ -173,12 +173,12 @@ class _Schedule:
         self.chunks, self.window = chunks, window
         self.sent = self.taken = 0
         self.waiting = [0] * workers  # chunks sent to each worker and not yet answered
-        self.ended: set[int] = set()  # workers whose pipes ended
+        self._ended: set[int] = set()  # workers whose pipes ended
 
     def due(self) -> list[tuple[int, int]]:
         """The (chunk, worker) pairs to send now."""
         depth = 1 + CHUNKS_PER_WORKER
-        live = [w for w in range(len(self.waiting)) if w not in self.ended]
+        live = [w for w in range(len(self.waiting)) if w not in self._ended]
         due = []
         while live and self.sent < self.chunks and self.sent - self.taken < self.window:
             worker = min(live, key=self.waiting.__getitem__)
@@ -199,11 +199,15 @@ class _Schedule:
     def took(self) -> None:
         self.taken += 1
 
-    def lost(self, number: int) -> bool:
-        """Whether the map has failed before chunk `number` was answered: a worker ended while
-        chunks were still to come (workers end only when `stop` closed their pipes), even one
-        that held none then, as the run fails on a worker's death, not on fewer workers."""
-        return bool(self.ended)
+    def ended(self, worker: int) -> None:
+        """The worker's pipe ended: no more chunks go to it."""
+        self._ended.add(worker)
+
+    def failed(self) -> bool:
+        """Whether the map has failed: a worker ended while chunks were still to come (workers
+        end only when `stop` closed their pipes), even one that held none then, as the run
+        fails on a worker's death, not on fewer workers."""
+        return bool(self._ended)
 
 
 # A worker's pipes: (tasks it reads, answers it writes).
@@ -253,14 +257,14 @@ class _Workers:
                 try:
                     self._tasks[worker].write(number.to_bytes(_NUMBER_BYTES, "little"))
                 except BrokenPipeError:  # its chunks are lost: taking them raises
-                    self._schedule.ended.add(worker)
+                    self._schedule.ended(worker)
                     self._changed.notify_all()
 
     def take(self, number: int) -> list[Any]:
         """Chunk `number`'s results, once its worker has sent them."""
         with self._changed:
             while number not in self._done:
-                if self._schedule.lost(number):
+                if self._schedule.failed():
                     raise WorkerDiedError()
                 self._changed.wait()
             ok, value = self._done.pop(number)
@@ -282,7 +286,7 @@ class _Workers:
                 number, ok, value = pickle.load(answers)
             except Exception:  # the pipe ended (mid-answer when it died): no more answers
                 with self._changed:
-                    self._schedule.ended.add(worker)
+                    self._schedule.ended(worker)
                     self._changed.notify_all()
                 return
             with self._changed:

@@ -255,9 +255,12 @@ def test_a_worker_s_death_fails_the_map_even_when_it_held_no_chunk() -> None:
     the run)."""
     schedule = _Schedule(chunks=10, workers=2, window=10)
     schedule.due()  # chunks 0-5: 0, 2, 4 to worker 0; 1, 3, 5 to worker 1
-    assert not schedule.lost(0)
-    schedule.ended.add(1)
-    assert [schedule.lost(n) for n in (0, 1, 8)] == [True, True, True]
+    assert not schedule.failed()
+    schedule.ended(1)
+    assert schedule.failed()
+    assert [worker for _, worker in schedule.due()] == []  # worker 0's queue is full
+    schedule.answered(0)
+    assert [worker for _, worker in schedule.due()] == [0]  # none go to the one that ended
 
 
 def _ticking_clock() -> Callable[[], float]:
