@@ -11,13 +11,19 @@ and the load's collection of the young generations after each batch would walk t
 against its reference in the same run: the SQLite first load at ≥ 0.7 of that ceiling, and
 PostgreSQL's first load at least SQLite's rate.
 
-The machine is shared, so `BENCH_UPSERT_RUNS` (default 1) repeats the runs; each is printed and
-the verdicts are on the medians. The share is also given by CPU time (the process's own, both
-sides in this process), which other work on the machine disturbs less than the wall clock.
+The machine is shared, and its host takes CPU time away while both cores are busy (a run's
+share went from 0.53 to 0.96 as it did), which only ever makes a measurement slower. So within a
+run each timed side (SQLite's first load, the bare driver's replay, PostgreSQL's first load) is
+measured `BENCH_UPSERT_TRIES` times (default 3), each into a new database, and the fastest try
+is the run's figure: all tries are printed. `BENCH_UPSERT_RUNS` (default 1) repeats the runs;
+each is printed and the verdicts are on the medians. The share is also given by CPU time (the
+process's own: the planner thread's time and the writer's add up there, so it is lower than the
+share by the clock when the two overlap).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import statistics
@@ -114,19 +120,37 @@ def _replay(path: Path, statements: list[Statement]) -> Timing:
     return _timed(run)
 
 
-def measure(backend: str, url: str, items: list[LoadItem]) -> Run:
-    """First load and no-change reload of `items` into the empty database at `url`, printed;
-    on SQLite the bare driver's replay of the first load too."""
-    store = open_store(url)
-    run_id = store.begin_run("bench")
-    first = _timed(lambda: store.upsert(items, run_id))
+def _fastest(timings: Sequence[Timing]) -> Timing:
+    return min(timings, key=lambda timing: timing.wall)
+
+
+def _tries(timings: Sequence[Timing]) -> str:
+    """Every try's time, when there were several: the fastest is the one used."""
+    if len(timings) == 1:
+        return ""
+    return f"  (fastest of {len(timings)}: {', '.join(f'{t.wall:.2f}' for t in timings)})"
+
+
+def measure(backend: str, new_url: Callable[[], str], items: list[LoadItem], tries: int) -> Run:
+    """First load of `items` into an empty database from `new_url`, `tries` times, the fastest
+    taken, then a no-change reload into the last one, printed; on SQLite the bare driver's
+    replay of the first load too, as many times into databases of its own."""
+    firsts: list[Timing] = []
+    for attempt in range(tries):
+        url = new_url()
+        store = open_store(url)
+        run_id = store.begin_run("bench")
+        firsts.append(_timed(lambda: store.upsert(items, run_id)))  # noqa: B023 (called here)
+        if attempt + 1 < tries:
+            store.close()
+    first = _fastest(firsts)
     rows = _rows(store.engine)
     reload = _timed(lambda: store.upsert(items, store.begin_run("bench")))
     assert _rows(store.engine) == rows, "a no-change reload wrote content rows"
     store.close()
     print(
         f"{backend:10} first load {first.wall:6.2f} s  {len(items) / first.wall:9,.0f} records/s"
-        f"  {rows / first.wall:9,.0f} rows/s  ({rows:,} rows)"
+        f"  {rows / first.wall:9,.0f} rows/s  ({rows:,} rows){_tries(firsts)}"
     )
     print(
         f"{backend:10} no-change reload {reload.wall:6.2f} s"
@@ -135,12 +159,15 @@ def measure(backend: str, url: str, items: list[LoadItem]) -> Run:
     )
     if backend != "sqlite":
         return Run(first, reload)
-    ceiling = _driver_ceiling(url, _first_load_statements(url, items))
+    statements = _first_load_statements(url, items)
+    ceilings = [_driver_ceiling(new_url(), statements) for _ in range(tries)]
+    ceiling = _fastest(ceilings)
     run = Run(first, reload, ceiling)
     print(
         f"{backend:10} same statements through the bare driver {ceiling.wall:6.2f} s"
         f"  {len(items) / ceiling.wall:9,.0f} records/s  (the ceiling: no esfbank code runs);"
         f" the first load is {run.share:.2f} of it ({run.cpu_share:.2f} by CPU time)"
+        f"{_tries(ceilings)}"
     )
     return run
 
@@ -163,11 +190,11 @@ def _first_load_statements(url: str, items: list[LoadItem]) -> list[Statement]:
 
 
 def _driver_ceiling(url: str, statements: list[Statement]) -> Timing:
-    path = _beside(url, "replay.sqlite")
-    fresh = open_store(f"sqlite:///{path}")
+    """The bare driver's replay of `statements` into the new database at `url`."""
+    fresh = open_store(url)
     fresh.begin_run("bench")  # the run the replayed rows refer to
     fresh.close()
-    return _replay(path, statements)
+    return _replay(Path(sa.make_url(url).database or ""), statements)
 
 
 def _verdict(met: bool) -> str:
@@ -220,15 +247,28 @@ def _database(admin_url: str, run: int) -> str:
     return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
-def _runs() -> int:
-    value = os.environ.get("BENCH_UPSERT_RUNS", "1")
+def _new_files(folder: str) -> Callable[[], str]:
+    """The URL of a new SQLite database file in `folder` at each call."""
+    numbers = itertools.count()
+    return lambda: f"sqlite:///{Path(folder) / f'bench{next(numbers)}.sqlite'}"
+
+
+def _new_databases(admin_url: str, run: int) -> Callable[[], str]:
+    """The URL of a new database of run number `run` at each call (`_database`)."""
+    numbers = itertools.count(run * 1000)
+    return lambda: _database(admin_url, next(numbers))
+
+
+def _setting(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
     if not value.isdigit() or int(value) < 1:
-        raise SystemExit(f"BENCH_UPSERT_RUNS must be a whole number ≥ 1, not {value!r}")
+        raise SystemExit(f"{name} must be a whole number ≥ 1, not {value!r}")
     return int(value)
 
 
 def main() -> None:
-    runs = _runs()
+    runs = _setting("BENCH_UPSERT_RUNS", 1)
+    tries = _setting("BENCH_UPSERT_TRIES", 3)
     items = [LoadItem(record=synthetic_project(i)) for i in range(RECORDS)]
     sqlite: list[Run] = []
     postgres: list[Run] = []
@@ -244,10 +284,10 @@ def main() -> None:
             if runs > 1:
                 print(f"-- run {run} of {runs}")
             with tempfile.TemporaryDirectory() as folder:
-                url = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-                sqlite.append(measure("sqlite", url, items))
+                sqlite.append(measure("sqlite", _new_files(folder), items, tries))
             if server is not None:
-                postgres.append(measure("postgresql", _database(server.url, run), items))
+                new_database = _new_databases(server.url, run)
+                postgres.append(measure("postgresql", new_database, items, tries))
     finally:
         if server is not None:
             server.stop()
