@@ -19,6 +19,11 @@ is the run's figure: all tries are printed. `BENCH_UPSERT_RUNS` (default 1) repe
 each is printed and the verdicts are on the medians. The share is also given by CPU time (the
 process's own: the planner thread's time and the writer's add up there, so it is lower than the
 share by the clock when the two overlap).
+
+The issue's records carry a line of text each (0.9 KB of JSON); real project pages carry
+sections of a few KB, which the versions' JSON and the search index cost on both backends.
+`BENCH_UPSERT_TEXT=golden` gives each record the sections of a real page (the golden fixtures',
+round-robin; 3.4 KB of JSON on average) to measure that.
 """
 
 from __future__ import annotations
@@ -39,10 +44,14 @@ from sqlalchemy import event
 
 from load import schema as t
 from load.pgserver import PostgresServer, PostgresUnavailableError
+from load.rows import content_json
 from load.store import LoadItem, open_store
+from parsers.page import parse_path
+from parsers.records import ProjectRecord
 from tests.plugins.db import synthetic_project
 
 RECORDS = 10_000
+GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "golden"
 CEILING_SHARE = 0.7  # the SQLite first load's share of the bare driver's rate
 WRITTEN_TABLES = (t.projects, t.project_versions, t.project_municipalities, t.project_partners,
                   t.project_cofinanciers, t.organisations, t.url_state)  # fmt: skip
@@ -266,10 +275,37 @@ def _setting(name: str, default: int) -> int:
     return int(value)
 
 
+def _golden_sections() -> list[dict[str, str]]:
+    """The free-text sections of the golden fixtures' project pages (real page texts)."""
+    records = (parse_path(page) for page in sorted(GOLDEN.rglob("*.html")))
+    return [dict(r.sections) for r in records if isinstance(r, ProjectRecord) and r.sections]
+
+
+def bench_items() -> list[LoadItem]:
+    """The records loaded: synthetic projects with a line of text each (the issue's), or with
+    `BENCH_UPSERT_TEXT=golden` the sections of real pages, round-robin, each made distinct."""
+    text = os.environ.get("BENCH_UPSERT_TEXT", "short")
+    if text == "short":
+        return [LoadItem(record=synthetic_project(i)) for i in range(RECORDS)]
+    if text != "golden":
+        raise SystemExit(f"BENCH_UPSERT_TEXT must be short or golden, not {text!r}")
+    sections = _golden_sections()
+    return [
+        LoadItem(
+            record=synthetic_project(
+                i, sections={k: f"{v} ({i})" for k, v in sections[i % len(sections)].items()}
+            )
+        )
+        for i in range(RECORDS)
+    ]
+
+
 def main() -> None:
     runs = _setting("BENCH_UPSERT_RUNS", 1)
     tries = _setting("BENCH_UPSERT_TRIES", 3)
-    items = [LoadItem(record=synthetic_project(i)) for i in range(RECORDS)]
+    items = bench_items()
+    kilobytes = sum(len(content_json(item.record)) for item in items) / len(items) / 1024
+    print(f"records: {len(items):,}, their content {kilobytes:.1f} KB of JSON each on average")
     sqlite: list[Run] = []
     postgres: list[Run] = []
     server: PostgresServer | None = None
