@@ -4,7 +4,7 @@ A loopback server (a thread of this process, so its memory is not the measured o
 WordPress-like site: robots.txt naming `/sitemap_index.xml`, an index of four sitemaps of
 50,000 URLs each (the protocol's limit; two of them gzipped and served without
 Content-Encoding, as `.xml.gz` files are), and the project bank's listing page. Measured, each
-as its own process (os.wait4 gives its peak resident memory):
+as its own process (bench/peak.py gives its own peak resident memory):
 
 - `esfbank discover`: the dry run, reading every sitemap and noting every URL;
 - with BENCH_DISCOVER_CRAWL=1, also `esfbank crawl` of the same site with every page
@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import gzip
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from bench.peak import run as peak_run
 
 SITEMAPS = 4
 PER_SITEMAP = 50_000
@@ -104,23 +105,22 @@ def _serve(site_for: dict[str, _Site]) -> ThreadingHTTPServer:
 
 
 def _measured(args: list[str]) -> tuple[float, float, str]:
-    """Seconds, peak resident MB (os.wait4) and stdout of one `esfbank` process."""
+    """Seconds, peak resident MB and stdout of one `esfbank` process."""
     started = time.perf_counter()
     # A 6 MB sitemap on a machine shared with other jobs can take longer than the polite 30 s.
     env = {**os.environ, "ESFBANK_PROGRESS_SECONDS": "0", "ESFBANK_DOWNLOAD_TIMEOUT": "300"}
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(
+        process, peak = peak_run(
             [sys.executable, "-m", "esfbank", *args], stdout=out, stderr=err, env=env
         )
-        _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
-        code = os.waitstatus_to_exitcode(status)
+        code = process.returncode
         text = out.read()
         if code != 0:
             raise SystemExit(f"esfbank {args[0]} exited {code}:\n{text}\n{err.read()}")
-    return seconds, usage.ru_maxrss / 1024, text
+    return seconds, peak, text
 
 
 def _verdict(peak: float) -> str:

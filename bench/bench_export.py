@@ -1,14 +1,13 @@
 """Export: rows/s for 100,000 projects per format, and peak memory (target: flat, < 200 MB).
 
 Each export of v_projects runs as its own `esfbank export` process, so its peak resident memory
-is its own (os.wait4). Flat means the peak does not grow with the rows: it is printed for
+is its own (bench/peak.py). Flat means the peak does not grow with the rows: it is printed for
 30,000 rows and for 100,000 rows side by side.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.peak import run as peak_run
 from load.engine import create_engine
 from load.migrate import upgrade
 from load.pgserver import PostgresServer, PostgresUnavailableError
@@ -95,14 +95,12 @@ def run_export(url: str, fmt: str, out: Path, *extra: str) -> tuple[float, float
     command = [sys.executable, "-m", "esfbank", "export", "--view", "v_projects"]
     command += ["--format", fmt, "--out", str(out), "--db", url, *extra]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    process, peak = peak_run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         assert process.stderr is not None
         raise SystemExit(f"export failed: {process.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
+    return seconds, peak
 
 
 def _shrink(url: str, rows: int) -> None:

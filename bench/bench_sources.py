@@ -2,7 +2,7 @@
 (target: flat, < 200 MB).
 
 Each import runs as its own `esfbank import kohesio` process into a fresh database, so its
-peak resident memory is its own (os.wait4). Flat means the peak does not grow with the file:
+peak resident memory is its own (bench/peak.py). Flat means the peak does not grow with the file:
 it is printed for 20,000, 50,000 and 100,000 rows. The import is one transaction, and a
 SQLite writer's page cache holds up to 32 MiB of it (load/engine.py CACHE_KIB): the peak grows
 until the database outgrows the cache (about 50,000 rows here) and is flat from then on, so
@@ -13,7 +13,6 @@ a second beneficiary, as Kohesio's files do.
 from __future__ import annotations
 
 import csv
-import os
 import random
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.peak import run as peak_run
 from load.engine import create_engine
 from load.migrate import upgrade
 from load.pgserver import PostgresServer, PostgresUnavailableError
@@ -75,13 +75,12 @@ def run_import(url: str, path: Path) -> tuple[float, float]:
     """Seconds and peak resident MB of one `esfbank import kohesio` process."""
     command = [sys.executable, "-m", "esfbank", "import", "kohesio", str(path), "--db", url]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    process, peak = peak_run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
+    if process.returncode != 0:
         assert process.stderr is not None
         raise SystemExit(f"import failed: {process.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
+    return seconds, peak
 
 
 def bench_backend(label: str, new_url: Callable[[int], str], files: dict[int, Path]) -> None:
