@@ -15,7 +15,7 @@ from alembic import command
 from load import search
 from load.engine import create_engine, schema_change
 from load.migrate import alembic_config, upgrade
-from load.search_text import STOP_WORDS, parse_query, stem
+from load.search_text import STOP_WORDS, document, parse_query, stem
 from load.store import LoadItem, open_store
 from tests.plugins.db import BACKENDS, FreshDb, synthetic_project
 from tests.research_db import FixtureDb, golden_records, load_fixture_db
@@ -208,3 +208,45 @@ def test_the_migration_indexes_the_pages_already_loaded(
         assert {text: _found(engine, text) for text in QUERIES} == expected
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_s_index_is_what_to_tsvector_makes_of_the_pages_words(
+    migrated_db_url: Callable[[str], str],
+) -> None:
+    """The tsvectors are made on a second connection and COPY'd in their binary form: each
+    entry must be the one `to_tsvector('swedish', …)` makes of the page's words on the load's
+    own connection, as the index was written before; the second connection goes back to the
+    pool as it came (not in autocommit)."""
+    url = migrated_db_url("postgresql")
+    records = [*(r for r in golden_records() if r.kind == "project"), synthetic_project(1)]
+    store = open_store(url)
+    store.upsert([LoadItem(record=r) for r in records], store.begin_run("load"))
+    made = (
+        "SELECT p.source_url, s.document::text,"
+        " (setweight(to_tsvector('swedish', :title), 'A')"
+        " || setweight(to_tsvector('swedish', :body), 'B'))::text"
+        " FROM search_projects s JOIN projects p ON p.id = s.project_id"
+        " WHERE p.source_url = :url"
+    )
+    checked = 0
+    with store.engine.connect() as conn:
+        stored = set(conn.execute(sa.text("SELECT source_url FROM projects")).scalars())
+        for record in records:
+            if record.source.url not in stored:
+                continue  # quarantined
+            title, *texts = search.page_texts(record)
+            words = document(title, texts)
+            params = {
+                "title": " ".join(words.title),
+                "body": " ".join(words.body),
+                "url": record.source.url,
+            }
+            url, document_made, expected = conn.execute(sa.text(made), params).one()
+            assert (url, document_made) == (record.source.url, expected)
+            checked += 1
+        entries = conn.execute(sa.text("SELECT count(*) FROM search_projects")).scalar_one()
+        autocommit = conn.connection.driver_connection.autocommit  # type: ignore[union-attr]
+    assert (checked, autocommit) == (entries, False)
+    assert checked >= 5
+    store.close()

@@ -108,6 +108,7 @@ class Store:
         self._jsonb_order = postgres
         self._clock = clock
         self._stale_after = stale_after
+        self._vectors: search.Vectors | None = None  # during a PostgreSQL load
         with engine.connect() as conn:
             regions = conn.execute(sa.select(t.regions.c.name, t.regions.c.nuts2))
             self._regions: dict[str, str | None] = dict(regions.all())
@@ -168,10 +169,24 @@ class Store:
         core idles.
         """
         size = batch_size or self._batch_size
-        with _CollectorPaused() as collector:
+        with _CollectorPaused() as collector, self._making_vectors():
             if expected is not None:
                 return self._upsert_as_parsed(tapered(items, size, expected), run_id, collector)
             return self._upsert_at_hand(chunks(items, size), run_id, collector)
+
+    @contextlib.contextmanager
+    def _making_vectors(self) -> Iterator[None]:
+        """PostgreSQL: the tsvectors of the pages a load writes are made beside it, on a
+        connection of their own (`search.Vectors`), for the length of the load."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        self._vectors = search.Vectors(self.engine)
+        try:
+            yield
+        finally:
+            self._vectors.close()
+            self._vectors = None
 
     def _upsert_at_hand(
         self, batches: Iterator[list[LoadItem]], run_id: int, collector: _CollectorPaused
@@ -266,11 +281,19 @@ class Store:
         quarantine.record_errors(conn, list(batch.error_rows.values()))
         runs.progress(conn, run_id, now)
         stored = url_state.stored_urls(conn, batch.pages)
-        projects = upserts.write_projects(conn, batch, run_id, now, self._kommunkod)
-        news = upserts.write_news(conn, batch, now)
+        sorted_projects = upserts.sort_projects(conn, batch)
+        sorted_news = upserts.sort_news(conn, batch)
+        vectors = self._vectors
+        project_vectors, news_vectors = (
+            (vectors.start(upserts.to_write(s)) for s in (sorted_projects, sorted_news))
+            if vectors is not None
+            else (None, None)
+        )
+        projects = upserts.write_projects(conn, sorted_projects, run_id, now, self._kommunkod)
+        news = upserts.write_news(conn, sorted_news, now)
         url_state.write_items(conn, url_state.item_rows(plan.pages(batch), run_id, now), stored)
-        search.index_projects(conn, projects.pages, projects.replaced)
-        search.index_news(conn, news.pages, news.replaced)
+        search.index(conn, "project", projects.pages, projects.replaced, project_vectors)
+        search.index(conn, "news", news.pages, news.replaced, news_vectors)
         if meanwhile is not None:
             meanwhile()
 

@@ -51,14 +51,35 @@ class Written(Generic[_R]):
     replaced: list[int]
 
 
+def sort_projects(conn: Connection, plan: Plan) -> Sorted:
+    """The batch's projects against what is stored (`sort_out`)."""
+    return sort_out(conn, t.projects, t.projects.c.project_key, plan.projects, plan.counts)
+
+
+def sort_news(conn: Connection, plan: Plan) -> Sorted:
+    """The batch's news articles against what is stored (`sort_out`)."""
+    n = t.news_articles
+    return sort_out(conn, n, n.c.article_key, plan.news, plan.counts)
+
+
+def to_write(sorted_out: Sorted) -> list[ProjectRecord | NewsRecord]:
+    """The records `write_projects` or `write_news` writes, in the order of its `pages`."""
+    records = [u.item.record for u in sorted_out.new + sorted_out.changed]
+    assert all(isinstance(r, ProjectRecord | NewsRecord) for r in records)
+    return cast(list[ProjectRecord | NewsRecord], records)
+
+
 def write_projects(
-    conn: Connection, plan: Plan, run_id: int, now: dt.datetime, kommunkod: children.Kommunkoder
+    conn: Connection,
+    sorted_out: Sorted,
+    run_id: int,
+    now: dt.datetime,
+    kommunkod: children.Kommunkoder,
 ) -> Written[ProjectRecord]:
-    """Write the batch's projects. The statements whose results are needed (what is stored,
-    new ids, previous versions) go first; then the writes, which PostgreSQL takes one after
-    the other while the rows of the next are made (load/pgsend.py)."""
+    """Write the batch's projects, sorted out (`sort_projects`). The statements whose results
+    are needed (new ids, previous versions) go first; then the writes, which PostgreSQL takes
+    one after the other while the rows of the next are made (load/pgsend.py)."""
     p = t.projects
-    sorted_out = sort_out(conn, p, p.c.project_key, plan.projects, plan.counts)
     written = sorted_out.new + sorted_out.changed
     records = _projects(written)
     assign_ids(conn, p, sorted_out.new)
@@ -103,10 +124,10 @@ def write_projects(
     return Written(projects, _ids(sorted_out.changed))
 
 
-def write_news(conn: Connection, plan: Plan, now: dt.datetime) -> Written[NewsRecord]:
-    """Write the batch's news articles and their links to projects (as `write_projects`)."""
+def write_news(conn: Connection, sorted_out: Sorted, now: dt.datetime) -> Written[NewsRecord]:
+    """Write the batch's news articles, sorted out (`sort_news`), and their links to projects
+    (as `write_projects`)."""
     n, links = t.news_articles, t.news_project_links
-    sorted_out = sort_out(conn, n, n.c.article_key, plan.news, plan.counts)
     assign_ids(conn, n, sorted_out.new)
     write_sorted(
         conn,
