@@ -76,6 +76,8 @@ class Vectors:
     def _make(self, pages: list[list[str | None]]) -> list[bytes]:
         import psycopg  # noqa: PLC0415 (only PostgreSQL loads pay for importing its driver)
 
+        if not pages:  # a batch that writes none (a no-change reload's): no round trip
+            return []
         docs = [document(title, texts) for title, *texts in pages]
         words = ([" ".join(d.title) for d in docs], [" ".join(d.body) for d in docs])
         try:

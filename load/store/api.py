@@ -275,8 +275,9 @@ class Store:
 
         The order keeps PostgreSQL busy (load/pgsend.py sends a bulk statement and goes on):
         first the small statements whose results are waited for, then the writes, each
-        sent while the rows of the next are made; the pages' words for the search index are
-        made while url_state is stored, and the index goes last."""
+        sent while the rows of the next are made; the search index goes last. On PostgreSQL
+        its tsvectors are made meanwhile on a connection of their own (`search.Vectors`), from
+        the moment the batch knows which of its pages it writes."""
         quarantine.resolve_errors(conn, batch.urls, batch.paths, run_id, now)
         quarantine.record_errors(conn, list(batch.error_rows.values()))
         runs.progress(conn, run_id, now)
