@@ -5,17 +5,15 @@ pages weigh what real project pages weigh (about 50 KB, the page DESIGN.md's par
 for), into a fresh SQLite file: first the full crawl, then the nightly crawl of the unchanged
 site, a few times (the median counts: the machine is shared). Rates are over wall-clock time of
 the whole command (interpreter start-up and migration included); peak memory is the crawl
-subprocess's maximum RSS. Loopback is no real site, so the benchmark raises concurrency and
-turns AutoThrottle off; the defaults for real sites stay polite.
+subprocess's own maximum RSS (bench/peak.py). Loopback is no real site, so the benchmark raises
+concurrency and turns AutoThrottle off; the defaults for real sites stay polite.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.peak import run as peak_run
 from esfbank.fixture_site import FixtureSite
 from load.engine import create_engine
 
@@ -42,11 +41,12 @@ CRAWL_SECONDS = re.compile(r" in ([0-9.]+)s:")
 
 def _crawl(
     site: FixtureSite, db_url: str, archive: Path, *, echo: bool = True
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """Run one crawl (it must exit 0): wall-clock seconds of the command, and of the crawl
-    itself as the command reports it (without interpreter start-up and imports)."""
+    itself as the command reports it (without interpreter start-up and imports), and the
+    command's peak resident MB."""
     started = time.perf_counter()
-    done = subprocess.run(
+    done = peak_run(
         [
             sys.executable,
             "-m",
@@ -65,18 +65,15 @@ def _crawl(
             "0",
             "--progress-seconds",
             "5",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+        ]
     )
     elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"crawl exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    if done.code != 0:
+        raise SystemExit(f"crawl exited {done.code}:\n{done.stdout}\n{done.stderr}")
     if echo:
         print("   ", done.stdout.strip().replace("\n", "\n    "))
     match = CRAWL_SECONDS.search(done.stdout)
-    return elapsed, float(match.group(1)) if match else elapsed
+    return elapsed, float(match.group(1)) if match else elapsed, done.peak_mb
 
 
 def _pages_loaded(db_url: str) -> int:
@@ -102,8 +99,7 @@ def main() -> None:
             f"project and news pages padded to {PAGE_KB} KB like real ones"
         )
 
-        full_seconds, full_crawl_seconds = _crawl(site, db_url, archive)
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        full_seconds, full_crawl_seconds, peak_mb = _crawl(site, db_url, archive)
         pages = _pages_loaded(db_url)
         rate = pages / full_seconds
         fast_enough = _verdict(rate >= TARGET_PAGES_PER_SECOND)
@@ -117,8 +113,8 @@ def main() -> None:
         )
 
         nightly = [_crawl(site, db_url, archive, echo=run == 0) for run in range(NIGHTLY_RUNS)]
-        nightly_seconds = statistics.median(seconds for seconds, _ in nightly)
-        nightly_crawl_seconds = statistics.median(seconds for _, seconds in nightly)
+        nightly_seconds = statistics.median(seconds for seconds, _, _ in nightly)
+        nightly_crawl_seconds = statistics.median(seconds for _, seconds, _ in nightly)
         share = nightly_seconds / full_seconds
         crawl_share = nightly_crawl_seconds / full_crawl_seconds
         small_enough = _verdict(share <= TARGET_NIGHTLY_SHARE)

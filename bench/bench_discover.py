@@ -109,18 +109,11 @@ def _measured(args: list[str]) -> tuple[float, float, str]:
     started = time.perf_counter()
     # A 6 MB sitemap on a machine shared with other jobs can take longer than the polite 30 s.
     env = {**os.environ, "ESFBANK_PROGRESS_SECONDS": "0", "ESFBANK_DOWNLOAD_TIMEOUT": "300"}
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process, peak = peak_run(
-            [sys.executable, "-m", "esfbank", *args], stdout=out, stderr=err, env=env
-        )
-        seconds = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        code = process.returncode
-        text = out.read()
-        if code != 0:
-            raise SystemExit(f"esfbank {args[0]} exited {code}:\n{text}\n{err.read()}")
-    return seconds, peak, text
+    done = peak_run([sys.executable, "-m", "esfbank", *args], env=env)
+    seconds = time.perf_counter() - started
+    if done.code != 0:
+        raise SystemExit(f"esfbank {args[0]} exited {done.code}:\n{done.stdout}\n{done.stderr}")
+    return seconds, done.peak_mb, done.stdout
 
 
 def _verdict(peak: float) -> str:

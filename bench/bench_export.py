@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -95,12 +94,11 @@ def run_export(url: str, fmt: str, out: Path, *extra: str) -> tuple[float, float
     command = [sys.executable, "-m", "esfbank", "export", "--view", "v_projects"]
     command += ["--format", fmt, "--out", str(out), "--db", url, *extra]
     started = time.perf_counter()
-    process, peak = peak_run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = peak_run(command)
     seconds = time.perf_counter() - started
-    if process.returncode != 0:
-        assert process.stderr is not None
-        raise SystemExit(f"export failed: {process.stderr.read().decode()}")
-    return seconds, peak
+    if done.code != 0:
+        raise SystemExit(f"export failed: {done.stderr}")
+    return seconds, done.peak_mb
 
 
 def _shrink(url: str, rows: int) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -75,12 +74,11 @@ def run_import(url: str, path: Path) -> tuple[float, float]:
     """Seconds and peak resident MB of one `esfbank import kohesio` process."""
     command = [sys.executable, "-m", "esfbank", "import", "kohesio", str(path), "--db", url]
     started = time.perf_counter()
-    process, peak = peak_run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = peak_run(command)
     seconds = time.perf_counter() - started
-    if process.returncode != 0:
-        assert process.stderr is not None
-        raise SystemExit(f"import failed: {process.stderr.read().decode()}")
-    return seconds, peak
+    if done.code != 0:
+        raise SystemExit(f"import failed: {done.stderr}")
+    return seconds, done.peak_mb
 
 
 def bench_backend(label: str, new_url: Callable[[int], str], files: dict[int, Path]) -> None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
-from typing import Any
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 # argv: the fd to write the command's peak (KB) to, then the command.
 _LAUNCHER = """
@@ -30,19 +31,35 @@ sys.exit(code if code >= 0 else 128 - code)
 """
 
 
-def run(command: Sequence[str], **popen: Any) -> tuple[subprocess.Popen[Any], float]:
-    """Run `command` to its end (Popen's keyword arguments as given): the process, its
-    `returncode` set, and the command's peak resident memory in MB."""
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A command run to its end: exit code, its own peak resident memory, what it wrote."""
+
+    code: int
+    peak_mb: float
+    stdout: str
+    stderr: str
+
+
+def run(command: Sequence[str], *, env: Mapping[str, str] | None = None) -> Finished:
+    """Run `command` to its end. Its output goes to files, read once it has ended: a pipe read
+    only then would stop a command that writes more than the pipe holds."""
     read_end, write_end = os.pipe()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-c", _LAUNCHER, str(write_end), *command],
-            pass_fds=(write_end,),
-            **popen,
-        )
-    finally:
-        os.close(write_end)
-    with os.fdopen(read_end, "rb") as report:
-        kilobytes = report.read()
-    process.wait()
-    return process, int(kilobytes or b"0") / 1024  # kilobytes on Linux
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _LAUNCHER, str(write_end), *command],
+                pass_fds=(write_end,),
+                stdout=out,
+                stderr=err,
+                env=env,
+            )
+        finally:
+            os.close(write_end)
+        with os.fdopen(read_end, "rb") as report:
+            kilobytes = report.read()
+        code = process.wait()
+        out.seek(0)
+        err.seek(0)
+        texts = (out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+    return Finished(code, int(kilobytes or b"0") / 1024, *texts)  # kilobytes on Linux
