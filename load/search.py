@@ -3,9 +3,9 @@ kind with what it wrote, last) and asked by `esfbank search` and `serve`.
 
 SQLite: FTS5 tables of stemmed words (load/search_text.py stems), `rowid` = the page's id.
 PostgreSQL: tables of `tsvector`s made by the `swedish` configuration (on a connection of their
-own during a load: `Vectors`), with a GIN index. On
-both, `search_projects(project_id, document)` and `search_news(news_id, document)`; migration
-0008 builds them and indexes the pages already loaded.
+own during a load: `Vectors`), with a GIN index. On both, `search_projects(project_id,
+document)` and `search_news(news_id, document)`; migration 0008 builds them and indexes the
+pages already loaded.
 """
 
 from __future__ import annotations

@@ -284,12 +284,10 @@ class Store:
         stored = url_state.stored_urls(conn, batch.pages)
         sorted_projects = upserts.sort_projects(conn, batch)
         sorted_news = upserts.sort_news(conn, batch)
-        vectors = self._vectors
-        project_vectors, news_vectors = (
-            (vectors.start(upserts.to_write(s)) for s in (sorted_projects, sorted_news))
-            if vectors is not None
-            else (None, None)
-        )
+        project_vectors = news_vectors = None
+        if self._vectors is not None:
+            project_vectors = self._vectors.start(upserts.to_write(sorted_projects))
+            news_vectors = self._vectors.start(upserts.to_write(sorted_news))
         projects = upserts.write_projects(conn, sorted_projects, run_id, now, self._kommunkod)
         news = upserts.write_news(conn, sorted_news, now)
         url_state.write_items(conn, url_state.item_rows(plan.pages(batch), run_id, now), stored)
