@@ -4,8 +4,11 @@ The legacy pages (2007–2013 `Behallare-for-projekt`, the old 2014–2020 `Alla
 regional and national news) are gone from the live site; the Wayback Machine keeps them. Its CDX
 index lists the captures under a URL prefix as JSON (a list whose first row names the fields).
 `collapse=urlkey` would keep each URL's OLDEST capture, so no collapse is asked for: the newest
-200 capture per URL is picked here. A capture is fetched raw (`<timestamp>id_/<original>`), not
-wrapped in the archive's toolbar.
+200 capture per URL is picked here, over every answer of the index. An answer holds at most
+`CDX_ROWS_PER_ANSWER` rows: asked with `showResumeKey=true`, one that stops short ends with an
+empty row and a row holding the key the next query resumes from (`resumeKey=`), as the index's
+server documents it. A capture is fetched raw (`<timestamp>id_/<original>`), not wrapped in the
+archive's toolbar.
 
 Pure functions over strings and bytes, so the spider only fetches and each rule is testable
 without a reactor.
@@ -16,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
@@ -29,6 +32,10 @@ FIELDS = ("urlkey", "timestamp", "original", "statuscode")
 # An index answer lists every capture under a prefix (a few hundred bytes a row, tens of
 # thousands of rows for the 2007–2013 bank): more than a page's cap, so it has its own.
 INDEX_MAX_BYTES = 100 * 1024 * 1024
+# Rows asked of the index per answer (some 150 bytes each). The archive caps an answer anyway,
+# and times a long one out: a capped answer read as the whole index would lose every page after
+# the cap, so the index is read an answer at a time, each resuming where the last stopped.
+CDX_ROWS_PER_ANSWER = 10_000
 
 # Each legacy prefix with the pages under it worth loading (listings under a prefix are not).
 LEGACY_SOURCES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -71,18 +78,21 @@ class Capture:
         return timestamp_time(self.timestamp)
 
 
-def cdx_query_url(wayback_url: str, prefix: str) -> str:
-    """The index query for every 200 capture under a legacy prefix, oldest first, uncollapsed."""
-    query = urlencode(
-        {
-            "url": f"{ARCHIVED_HOST}{prefix}",
-            "matchType": "prefix",
-            "output": "json",
-            "fl": ",".join(FIELDS),
-            "filter": "statuscode:200",
-        }
-    )
-    return f"{wayback_url.rstrip('/')}/cdx/search/cdx?{query}"
+def cdx_query_url(wayback_url: str, prefix: str, resume_key: str | None = None) -> str:
+    """The index query for every 200 capture under a legacy prefix, oldest first, uncollapsed:
+    its first answer, or the one after `resume_key` (which the answer before ended with)."""
+    params = {
+        "url": f"{ARCHIVED_HOST}{prefix}",
+        "matchType": "prefix",
+        "output": "json",
+        "fl": ",".join(FIELDS),
+        "filter": "statuscode:200",
+        "limit": str(CDX_ROWS_PER_ANSWER),
+        "showResumeKey": "true",
+    }
+    if resume_key is not None:
+        params["resumeKey"] = resume_key
+    return f"{wayback_url.rstrip('/')}/cdx/search/cdx?{urlencode(params)}"
 
 
 def capture_url(wayback_url: str, capture: Capture) -> str:
@@ -109,26 +119,49 @@ def timestamp_time(timestamp: str) -> dt.datetime:
         raise CdxError(f"timestamp {timestamp!r} is not a date and time") from None
 
 
-def newest_captures(body: bytes, page: re.Pattern[str]) -> list[Capture]:
-    """The newest capture of each page the answer lists whose path matches `page`, by URL.
+@dataclass
+class NewestCaptures:
+    """The newest capture of each page under one legacy prefix whose path matches `page`, by
+    URL, over the index's answers to the prefix's query, read one by one (`add`)."""
 
-    Raises CdxError for an answer that is not the index's JSON table, or that has no capture of
-    such a page: an empty index means the archive (or the query) is not what we think it is.
-    """
-    rows = _rows(body)
-    newest: dict[str, Capture] = {}
-    for row in rows:
-        original = original_address(row["original"])
-        if row.get("statuscode", "200") != "200" or not page.match(urlsplit(original).path):
-            continue
-        timestamp_time(row["timestamp"])  # a malformed timestamp is a malformed answer
-        key = row.get("urlkey") or original.lower()
-        known = newest.get(key)
-        if known is None or row["timestamp"] > known.timestamp:
-            newest[key] = Capture(original, row["timestamp"])
-    if not newest:
-        raise CdxError(f"no capture of a legacy page among its {len(rows)} rows")
-    return sorted(newest.values(), key=lambda c: c.original)
+    page: re.Pattern[str]
+    rows: int = 0  # rows read, in `answers` answers
+    answers: int = 0
+    _newest: dict[str, Capture] = field(default_factory=dict)
+    _resume_key: str | None = None
+
+    def add(self, body: bytes) -> str | None:
+        """Read one answer; the key the next query resumes from, None after the last answer.
+
+        Raises CdxError for an answer that is not the index's JSON table, and for a first
+        answer that is empty: an empty index means the archive (or the query) is not what we
+        think it is."""
+        rows, resume_key = _answer(body, first=self.answers == 0)
+        if resume_key is not None and resume_key == self._resume_key:
+            raise CdxError(f"the index answered the resume key {resume_key!r} twice")
+        self._resume_key = resume_key
+        self.answers += 1
+        self.rows += len(rows)
+        for row in rows:
+            original = original_address(row["original"])
+            path = urlsplit(original).path
+            if row.get("statuscode", "200") != "200" or not self.page.match(path):
+                continue
+            timestamp_time(row["timestamp"])  # a malformed timestamp is a malformed answer
+            key = row.get("urlkey") or original.lower()
+            known = self._newest.get(key)
+            if known is None or row["timestamp"] > known.timestamp:
+                self._newest[key] = Capture(original, row["timestamp"])
+        return resume_key
+
+    def captures(self) -> list[Capture]:
+        """The newest captures, by address. Raises CdxError when the answers held none."""
+        if not self._newest:
+            raise CdxError(
+                f"no capture of a legacy page among its {self.rows} rows"
+                f" in {self.answers} answer{'s' if self.answers != 1 else ''}"
+            )
+        return sorted(self._newest.values(), key=lambda c: c.original)
 
 
 def original_address(url: str) -> str:
@@ -142,8 +175,10 @@ def original_address(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
-def _rows(body: bytes) -> list[dict[str, str]]:
-    """The answer's rows as field → value, checked against the header row."""
+def _answer(body: bytes, *, first: bool) -> tuple[list[dict[str, str]], str | None]:
+    """The answer's rows as field → value, checked against the header row, and the key it ends
+    with (an empty row, then a row of the key alone) when more rows remain. A later answer may
+    be empty (`[]`: the answer before ended at the last row)."""
     try:
         table = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -151,7 +186,13 @@ def _rows(body: bytes) -> list[dict[str, str]]:
     if not isinstance(table, list):
         raise CdxError(f"not a JSON list but {type(table).__name__}")
     if not table:
-        raise CdxError("empty answer ([]): no captures")
+        if first:
+            raise CdxError("empty answer ([]): no captures")
+        return [], None
+    resume_key = None
+    if len(table) >= 3 and table[-2] == [] and _strings(table[-1]) and len(table[-1]) == 1:
+        resume_key = table[-1][0]
+        table = table[:-2]
     header, *rows = table
     if not _strings(header) or not {"timestamp", "original"} <= set(header):
         raise CdxError(f"first row {header!r} does not name the timestamp and original fields")
@@ -160,7 +201,7 @@ def _rows(body: bytes) -> list[dict[str, str]]:
         if not _strings(row) or len(row) != len(header):
             raise CdxError(f"row {number} {row!r} does not match the fields {header!r}")
         found.append(dict(zip(header, row, strict=True)))
-    return found
+    return found, resume_key
 
 
 def _strings(row: object) -> bool:

@@ -624,13 +624,23 @@ class EsfSpider(scrapy.Spider):
 
     def _discover_archive(self, wayback_url: str) -> Output:
         for prefix, page in wayback.LEGACY_SOURCES:
-            request = self._archive_request(
-                wayback.cdx_query_url(wayback_url, prefix), self.parse_cdx, DISCOVERY
-            )
-            request.meta["legacy_page"] = page
-            request.meta["download_maxsize"] = wayback.INDEX_MAX_BYTES
-            request.meta["download_warnsize"] = wayback.INDEX_MAX_BYTES
-            yield request
+            yield self._index_request(wayback_url, prefix, wayback.NewestCaptures(page), None)
+
+    def _index_request(
+        self,
+        wayback_url: str,
+        prefix: str,
+        newest: wayback.NewestCaptures,
+        resume_key: str | None,
+    ) -> scrapy.Request:
+        """The archive index's next answer for a legacy prefix, read into `newest`."""
+        url = wayback.cdx_query_url(wayback_url, prefix, resume_key)
+        request = self._archive_request(url, self.parse_cdx, DISCOVERY)
+        request.meta["legacy_prefix"] = prefix
+        request.meta["newest_captures"] = newest
+        request.meta["download_maxsize"] = wayback.INDEX_MAX_BYTES
+        request.meta["download_warnsize"] = wayback.INDEX_MAX_BYTES
+        return request
 
     def _archive_request(self, url: str, callback: Any, role: str) -> scrapy.Request:
         """One request to the archive: in its own slot (one at a time, with its delay, which
@@ -648,16 +658,36 @@ class EsfSpider(scrapy.Spider):
         )
 
     def parse_cdx(self, response: Response) -> Output:
-        """The newest 200 capture of each legacy page under one prefix, fetched raw."""
+        """One answer of the archive index for a legacy prefix; after its last, the newest 200
+        capture of each legacy page under the prefix, fetched raw."""
         if response.status != OK:
             yield from self._discovery_lost(response.url, f"archive index: HTTP {response.status}")
             return
+        newest: wayback.NewestCaptures = response.meta["newest_captures"]
+        prefix: str = response.meta["legacy_prefix"]
+        assert self.wayback_url is not None
         try:
-            captures = wayback.newest_captures(response.body, response.meta["legacy_page"])
+            resume_key = newest.add(response.body)
+            if resume_key is not None:
+                self.logger.info(
+                    "archive index %s: %d rows in %d answers so far, asking for more",
+                    prefix,
+                    newest.rows,
+                    newest.answers,
+                )
+                yield self._index_request(self.wayback_url, prefix, newest, resume_key)
+                return
+            captures = newest.captures()
         except wayback.CdxError as exc:
             yield from self._discovery_lost(response.url, f"archive index: {exc}")
             return
-        assert self.wayback_url is not None
+        self.logger.info(
+            "archive index %s: %d legacy pages among %d rows in %d answers",
+            prefix,
+            len(captures),
+            newest.rows,
+            newest.answers,
+        )
         for capture in captures:
             original = discovery.canonical(capture.original)
             if original in self._scheduled or original in self.context.done:

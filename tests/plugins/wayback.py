@@ -8,6 +8,12 @@ counted, and the faults the archive can have (an empty index, bad JSON, a 5xx, a
         archive.index_status = 503             # ... or this status
         archive.lost.add(original_url)         # its captures answer 404
         archive.most_at_once                   # the most requests it was answering at once
+        archive.rows_per_answer = 3            # an index answer holds at most this many rows
+
+An index answer holds at most `rows_per_answer` rows (and at most the query's `limit`), as the
+real index caps its answers. Asked with `showResumeKey=true`, a capped answer ends with an empty
+row and a row holding the key that `resumeKey=` continues from, as the real index's JSON does;
+asked without, the rows past the cap are silently left out.
 
 `slow` (seconds) makes each answer take that long, as the real archive's do, so requests sent
 at once would overlap (and show in `most_at_once`).
@@ -38,6 +44,7 @@ class FakeArchive:
         self.index_answer: bytes | None = None
         self.index_status = 200
         self.lost: set[str] = set()
+        self.rows_per_answer: int | None = None
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -98,7 +105,7 @@ class FakeArchive:
                 return self.index_status, b"index unavailable"
             if self.index_answer is not None:
                 return 200, self.index_answer
-            return 200, self._index(parse_qs(parts.query)["url"][0])
+            return 200, self._index(parse_qs(parts.query))
         if parts.path.startswith("/web/"):
             stamp, _, original = target.removeprefix("/web/").partition("id_/")
             bodies = dict(self.captures.get(original, []))
@@ -107,17 +114,27 @@ class FakeArchive:
             return 200, bodies[stamp]
         return 404, b"not found"
 
-    def _index(self, prefix: str) -> bytes:
+    def _index(self, query: dict[str, list[str]]) -> bytes:
         """The rows under a prefix, oldest capture first, as the real index sorts them (by key,
-        then time); `[]` when there is none."""
-        wanted = _key(prefix)
+        then time), from the one after `resumeKey` and capped; `[]` when there is none."""
+        wanted = _key(query["url"][0])
         rows = [
             [_key(url), stamp, url, "200"]
             for url, found in sorted(self.captures.items())
             if _key(url).startswith(wanted)
             for stamp, _ in found
         ]
-        return json.dumps([FIELDS, *rows] if rows else []).encode()
+        rows.sort(key=lambda row: (row[0], row[1]))
+        if "resumeKey" in query:
+            after = query["resumeKey"][0]
+            rows = [row for row in rows if f"{row[0]} {row[1]}" > after]
+        caps = [self.rows_per_answer, *(int(n) for n in query.get("limit", []))]
+        cap = min((c for c in caps if c is not None), default=len(rows))
+        answer: list[list[str]] = [FIELDS, *rows[:cap]] if rows else []
+        if len(rows) > cap and query.get("showResumeKey") == ["true"]:
+            last = rows[cap - 1]
+            answer += [[], [f"{last[0]} {last[1]}"]]
+        return json.dumps(answer).encode()
 
 
 def _key(url: str) -> str:
