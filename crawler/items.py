@@ -14,7 +14,7 @@ class FetchedPage:
 
     url: str
     body: bytes
-    is_html: bool
+    content_type: str | None  # the server's header: HTML or not, and the charset it names
     fetched_at: dt.datetime
     archive_key: str | None
     etag: str | None

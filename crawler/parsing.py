@@ -11,9 +11,15 @@ from parsers.records import Source
 def load_item(page: FetchedPage) -> LoadItem:
     """The parsed record with what the fetch knew, ready for `Store.upsert`."""
     # Imported with the first page downloaded: a nightly run that downloads none is spared it.
+    from parsers.decoding import header_charset  # noqa: PLC0415
     from parsers.page import parse_bytes  # noqa: PLC0415
 
-    record = parse_bytes(page.body, Source(url=page.url), is_html=page.is_html or None)
+    record = parse_bytes(
+        page.body,
+        Source(url=page.url),
+        is_html=is_html_content_type(page.content_type) or None,
+        charset=header_charset(page.content_type),
+    )
     return LoadItem(
         record=record,
         url=page.url,

@@ -1,10 +1,13 @@
 """Bytes → text, one way for every page read (crawled, saved as a file, or from the archive).
 
-As the HTML standard has it: a byte-order mark wins; else an HTML page's `<meta charset>`, where
-a UTF-16 label means UTF-8 (a declaration found by reading the bytes as ASCII cannot be UTF-16)
-and ISO-8859-1 or US-ASCII mean windows-1252, as browsers read them; labels of encodings that
-are not ASCII-compatible, or unknown, are ignored. Undeclared bytes are UTF-8, else old Windows
-pages (windows-1252).
+As the HTML standard has it: a byte-order mark wins; else the charset the server named in its
+Content-Type header; else an HTML page's `<meta charset>`. In either, a UTF-16 label means UTF-8
+(a page that is UTF-16 has a byte-order mark; a declaration found by reading the bytes as ASCII
+cannot be UTF-16) and ISO-8859-1 or US-ASCII mean windows-1252, as browsers read them; labels of
+encodings that are not ASCII-compatible, or unknown, are ignored. Undeclared bytes are UTF-8,
+else old Windows pages (windows-1252). One departure: where the header names a one-byte charset
+and the page says UTF-8 of bytes that are UTF-8, they are UTF-8 (the header is then a server's
+default, not the page's truth; a browser would show mojibake, a record must not hold it).
 
 Bytes that do not fit are not silently turned into another text: a page that is UTF-8 but for a
 few bytes reads as UTF-8 with U+FFFD in their place, and `Decoded.problem` says where. Which of
@@ -21,6 +24,7 @@ import re
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r""";\s*charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 _PRESCAN = 4096  # bytes searched for `<meta charset>` (the standard's 1024, plus long heads)
 _WINDOWS = "cp1252"
 # By Python codec name: what a browser reads a page declaring it as (None: the label is
@@ -56,14 +60,28 @@ def utf16_as_utf8(data: bytes) -> bytes:
     return data
 
 
-def decode_page(data: bytes, *, html: bool) -> Decoded:
-    """The text of a page's bytes; `html` lets a `<meta charset>` speak (not in text files)."""
+def header_charset(content_type: str | None) -> str | None:
+    """The charset label a Content-Type header names (`text/html; charset=UTF-8`), if any."""
+    found = _HEADER_CHARSET.search(content_type) if content_type else None
+    return found.group(1) if found else None
+
+
+def decode_page(data: bytes, *, html: bool, charset: str | None = None) -> Decoded:
+    """The text of a page's bytes; `charset` is the label the server's Content-Type header
+    named, and `html` lets a `<meta charset>` speak (not in text files)."""
     if data.startswith(codecs.BOM_UTF8):  # a byte-order mark is the last word
         decoded = _replacing(data, "utf-8")
         return dataclasses.replace(decoded, text=decoded.text[1:])
-    declared = _declared(data) if html else None
+    header = _encoding(charset.lower()) if charset else None
+    meta = _declared(data) if html else None
+    declared = header or meta
     if declared is None or declared == "utf-8":
         return _utf8_or_windows(data, declared_utf8=declared is not None)
+    if meta == "utf-8":  # the header named another: the bytes decide between the two
+        try:
+            return Decoded(data.decode("utf-8"), utf8=True)
+        except UnicodeDecodeError:
+            pass
     return _replacing(data, declared)
 
 

@@ -68,8 +68,11 @@ def parse_lines(lines: Sequence[str], source: Source) -> Record:
     return PageRecord(source=source, kind=kind, title=_page_title(lines, block, kind))
 
 
-def parse_bytes(data: bytes, source: Source, *, is_html: bool | None = None) -> Record:
-    """Decode (parsers.decoding), detect HTML vs text snapshot unless told, and parse.
+def parse_bytes(
+    data: bytes, source: Source, *, is_html: bool | None = None, charset: str | None = None
+) -> Record:
+    """Decode (parsers.decoding; `charset` as the server's Content-Type header named it),
+    detect HTML vs text snapshot unless told, and parse.
 
     `source.url` (the crawl's URL) wins over the page's own; otherwise the page's canonical
     link or `URL:` header becomes the record's `source_url`, or a `source_url` error if it
@@ -83,7 +86,7 @@ def parse_bytes(data: bytes, source: Source, *, is_html: bool | None = None) -> 
         return _unreadable(source, "binary data, not a saved page or text snapshot")
     if is_html is None:
         is_html = _HTML_START.match(data[:_SNIFF]) is not None
-    decoded = decode_page(data, html=is_html)
+    decoded = decode_page(data, html=is_html, charset=charset)
     if is_html:
         try:
             page = visible_text(decoded.text, data if decoded.utf8 else None)

@@ -80,7 +80,7 @@ def _page(n: int) -> FetchedPage:
     return FetchedPage(
         url=f"http://127.0.0.1:9/nyheter/n{n}/",
         body=NEWS_HTML,
-        is_html=True,
+        content_type="text/html; charset=utf-8",
         fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         archive_key=f"k{n}",
         etag=None,

@@ -81,7 +81,7 @@ def _crawl_once(store: Store, tmp_path: Path, body: bytes) -> None:
         FetchedPage(
             url=PAGE_URL,
             body=body,
-            is_html=True,
+            content_type="text/html",
             fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
             archive_key=None,
             etag=None,

@@ -5,10 +5,14 @@ with an error saying why; never read wrong in silence."""
 from __future__ import annotations
 
 import codecs
+import datetime as dt
+import json
 
 import pytest
 
-from parsers.decoding import decode_page
+from crawler.items import FetchedPage
+from crawler.parsing import load_item
+from parsers.decoding import decode_page, header_charset
 from parsers.page import parse_bytes
 from parsers.records import Source, to_json_dict
 from tests.hostile_pages import GOLDEN, PAGE, declaring, nested, with_byte
@@ -138,3 +142,56 @@ def test_the_error_shows_the_text_around_the_first_bad_byte() -> None:
         "bad bytes"
     )
     assert decode_page(codecs.BOM_UTF8 + b"l\xe4n", html=False).context == "l\ufffdn"
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "text"),
+    [
+        # The header speaks before the page's own `<meta charset>`, as the HTML standard has it.
+        pytest.param(
+            b'<meta charset="utf-8">L\xe4n', "text/html; charset=windows-1252", "Län", id="1252"
+        ),
+        pytest.param(
+            b'<meta charset="iso-8859-1">L\xc3\xa4n', 'text/html; charset="UTF-8"', "Län", id="utf8"
+        ),
+        # A header that names UTF-8 is read like a meta that does: bytes that are not fall back.
+        pytest.param(b"L\xe4n", "text/html;charset=utf-8", "Län", id="utf8-said-not-so"),
+        # A meta that says UTF-8 of bytes that are, under a header naming a one-byte charset:
+        # the bytes and the page agree, so UTF-8 (no mojibake for a server's default header).
+        pytest.param(
+            b'<meta charset="utf-8">L\xc3\xa4n', "text/html; charset=ISO-8859-1", "Län", id="both"
+        ),
+        # Labels the header may not name: ignored, the meta speaks.
+        pytest.param(
+            b'<meta charset="cp1252">L\xe4n', "text/html; charset=nonsense", "Län", id="x"
+        ),
+        pytest.param(b'<meta charset="cp1252">L\xe4n', "text/html", "Län", id="no-charset"),
+        # A text file's charset from its header too (it has no meta).
+        pytest.param(b"L\xe4n", "text/plain; charset=iso-8859-1", "Län", id="text"),
+    ],
+)
+def test_the_content_type_header_s_charset_comes_before_the_page_s_meta(
+    data: bytes, content_type: str, text: str
+) -> None:
+    decoded = decode_page(data, html="html" in content_type, charset=header_charset(content_type))
+    assert decoded.text.endswith(text)
+    assert decoded.problem is None or "though it says so" in decoded.problem
+
+
+def test_a_fetched_page_is_decoded_by_the_charset_its_server_named() -> None:
+    """Bug: the crawl and reparse took only "is it HTML" from the Content-Type header, so a page
+    whose `<meta charset>` was wrong was read wrong though the server said it right."""
+    body = PAGE.replace(b'<meta charset="utf-8">', b'<meta charset="iso-8859-1">', 1)
+    page = FetchedPage(
+        url="https://www.esf.se/projekt/x/",
+        body=body,
+        content_type="text/html; charset=UTF-8",
+        fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        archive_key=None,
+        etag=None,
+        last_modified=None,
+        sitemap_lastmod=None,
+    )
+    record = load_item(page).record
+    assert to_json_dict(record)["title"] == to_json_dict(parse_bytes(PAGE, Source()))["title"]
+    assert "Ã" not in json.dumps(to_json_dict(record), ensure_ascii=False)

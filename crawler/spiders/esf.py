@@ -511,7 +511,7 @@ class EsfSpider(scrapy.Spider):
         item = FetchedPage(
             url=discovery.canonical(response.url),
             body=response.body,
-            is_html=is_html_content_type(_header(response, b"Content-Type")),
+            content_type=_header(response, b"Content-Type"),
             fetched_at=dt.datetime.now(dt.UTC),
             archive_key=None,
             etag=None,
@@ -581,7 +581,7 @@ class EsfSpider(scrapy.Spider):
         yield FetchedPage(
             url=url,
             body=response.body,
-            is_html=is_html_content_type(_header(response, b"Content-Type")),
+            content_type=_header(response, b"Content-Type"),
             fetched_at=response.meta["fetched_at"],
             archive_key=response.meta.get("archive_key"),
             etag=_header(response, b"ETag"),
@@ -712,7 +712,7 @@ class EsfSpider(scrapy.Spider):
         yield FetchedPage(
             url=original,
             body=response.body,
-            is_html=is_html_content_type(_header(response, b"Content-Type")),
+            content_type=_header(response, b"Content-Type"),
             fetched_at=response.meta["fetched_at"],
             archive_key=response.meta.get("archive_key"),
             etag=None,

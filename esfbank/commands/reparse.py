@@ -137,7 +137,7 @@ def parse_archived(archive_dir: Path, entry: ArchiveEntry) -> LoadItem | FetchFa
     read there, so only the entry goes to the worker and only the parsed item comes back);
     a page the parser crashes on comes back as the crawl's FetchFailed, to quarantine."""
     from crawler.items import FetchedPage
-    from crawler.parsing import is_html_content_type, load_item, parser_crash
+    from crawler.parsing import load_item, parser_crash
     from crawler.wayback import capture_time
     from load.archive import Archive
 
@@ -145,7 +145,7 @@ def parse_archived(archive_dir: Path, entry: ArchiveEntry) -> LoadItem | FetchFa
     page = FetchedPage(
         url=entry.url,
         body=Archive(archive_dir).read_body(entry.body_key),
-        is_html=is_html_content_type(entry.header("Content-Type")),
+        content_type=entry.header("Content-Type"),
         fetched_at=entry.fetched_at,
         archive_key=entry.body_key,
         etag=entry.header("ETag"),
