@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 
 from load import schema as t
-from load import search
 from load.bulk import insert_rows as bulk_insert
 from load.engine import WRITER_LOCK_KEY
 from load.store import LoadItem, Redirect, Store, open_store
@@ -468,41 +467,6 @@ def test_the_next_batch_is_planned_before_the_batch_commits(
     assert events == ["plan", "plan", "commit", "plan", "commit", "commit"]
     caller = threading.current_thread().name
     assert [name == caller for name in planned_on] == [True, False, False]
-    assert count(fresh_db.engine, t.projects) == 3
-
-
-def test_postgresql_s_next_batch_is_planned_while_the_server_stores_the_batch_s_projects(
-    fresh_db: FreshDb, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On PostgreSQL the next batch's plan (its time read, then made by the planner thread) and
-    the tsvectors' words start once the batch's projects are sent, while the server stores
-    them, not after the search index is: in the serial part before the projects, that Python
-    work held the statements up while the server idled. On SQLite, which stores in this
-    process, the plan is made after the last statement."""
-    events: list[str] = []
-
-    def clock() -> dt.datetime:
-        events.append("plan")
-        return dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-
-    def index(conn: Any, kind: str, *args: Any) -> None:
-        if kind == "project":
-            events.append("index")
-        search_index(conn, kind, *args)
-
-    search_index = search.index
-    monkeypatch.setattr(search, "index", index)
-    opened = open_store(fresh_db.url, clock=clock)
-    run = opened.begin_run("load")
-    sa.event.listen(opened.engine, "commit", lambda _conn: events.append("commit"))
-    events.clear()
-    opened.upsert(items(synthetic_project(i) for i in range(3)), run, batch_size=1)
-    opened.close()
-    if fresh_db.backend == "postgresql":
-        expected = ["plan", "plan", "index", "commit", "plan", "index", "commit", "index"]
-    else:
-        expected = ["plan", "index", "plan", "commit", "index", "plan", "commit", "index"]
-    assert events == [*expected, "commit"]
     assert count(fresh_db.engine, t.projects) == 3
 
 

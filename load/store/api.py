@@ -161,9 +161,8 @@ class Store:
         in halves, down to single records, so only the offending record is quarantined.
 
         Items at hand (a list, the crawl's): each batch after the first is planned (validated,
-        hashed, its rows made) by a second thread while the database stores the one before:
-        on SQLite its last statement and commit, on PostgreSQL (which takes the statements sent
-        ahead) from its projects on (`_write`). Items that parse
+        hashed, its rows made) by a second thread while the database stores the last statement
+        of the one before (which PostgreSQL sends ahead) and commits it. Items that parse
         workers are still making, about `expected` of them (reparse, load): each batch is
         written as soon as its items are in, in batches that shrink towards the end (`tapered`),
         so that when the workers are done this process has little left to write alone while a
@@ -198,9 +197,9 @@ class Store:
             while planned is not None:
                 # The next batch's items are taken before the transaction (a parser or crawler
                 # slow to give them does not hold it open). Its plan is made by the planner
-                # thread while the database stores the batch (`_write` says from when; sqlite3
-                # and psycopg wait with the GIL released), or here when the batch failed before
-                # that.
+                # thread once the last statement is sent, while the database stores it and
+                # commits (sqlite3 and psycopg wait with the GIL released), or here when the
+                # batch failed before that.
                 following = collector.take(batches)
                 ahead: list[Future[_Planned | None]] = []
 
@@ -272,41 +271,29 @@ class Store:
         now: dt.datetime,
         meanwhile: Callable[[], object] | None = None,
     ) -> None:
-        """Write the batch; `meanwhile` runs while the database stores the batch: on SQLite
-        its last statement, on PostgreSQL from its projects on.
+        """Write the batch; `meanwhile` runs while the database stores its last statement.
 
         The order keeps PostgreSQL busy (load/pgsend.py sends a bulk statement and goes on):
         first the small statements whose results are waited for, then the writes, each
-        sent while the rows of the next are made; the search index goes last. Python work that
-        no statement waits for is left until the server has the batch's projects to store,
-        so it does not hold up the statements before (a thread's Python work holds the others
-        back): `meanwhile`, and the words of the search index's tsvectors, which are made on a
-        connection of their own (`search.Vectors`)."""
+        sent while the rows of the next are made; the search index goes last. On PostgreSQL
+        its tsvectors are made meanwhile on a connection of their own (`search.Vectors`), from
+        the moment the batch knows which of its pages it writes."""
         quarantine.resolve_errors(conn, batch.urls, batch.paths, run_id, now)
         quarantine.record_errors(conn, list(batch.error_rows.values()))
         runs.progress(conn, run_id, now)
         stored = url_state.stored_urls(conn, batch.pages)
         sorted_projects = upserts.sort_projects(conn, batch)
         sorted_news = upserts.sort_news(conn, batch)
-        vectors: list[Future[list[bytes]] | None] = [None, None]
-
-        def server_busy() -> None:
-            assert self._vectors is not None
-            vectors[:] = [
-                self._vectors.start(upserts.to_write(s)) for s in (sorted_projects, sorted_news)
-            ]
-            if meanwhile is not None:
-                meanwhile()
-
-        busy = server_busy if self._vectors is not None else None
-        projects = upserts.write_projects(
-            conn, sorted_projects, run_id, now, self._kommunkod, server_busy=busy
-        )
+        project_vectors = news_vectors = None
+        if self._vectors is not None:
+            project_vectors = self._vectors.start(upserts.to_write(sorted_projects))
+            news_vectors = self._vectors.start(upserts.to_write(sorted_news))
+        projects = upserts.write_projects(conn, sorted_projects, run_id, now, self._kommunkod)
         news = upserts.write_news(conn, sorted_news, now)
         url_state.write_items(conn, url_state.item_rows(plan.pages(batch), run_id, now), stored)
-        search.index(conn, "project", projects.pages, projects.replaced, vectors[0])
-        search.index(conn, "news", news.pages, news.replaced, vectors[1])
-        if busy is None and meanwhile is not None:
+        search.index(conn, "project", projects.pages, projects.replaced, project_vectors)
+        search.index(conn, "news", news.pages, news.replaced, news_vectors)
+        if meanwhile is not None:
             meanwhile()
 
     # -- URL bookkeeping --------------------------------------------------------------------

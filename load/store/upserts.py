@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, Generic, TypeVar, cast
@@ -75,13 +75,10 @@ def write_projects(
     run_id: int,
     now: dt.datetime,
     kommunkod: children.Kommunkoder,
-    *,
-    server_busy: Callable[[], object] | None = None,
 ) -> Written[ProjectRecord]:
     """Write the batch's projects, sorted out (`sort_projects`). The statements whose results
     are needed (new ids, previous versions) go first; then the writes, which PostgreSQL takes
-    one after the other while the rows of the next are made (load/pgsend.py). `server_busy`
-    is called once the projects' rows are sent."""
+    one after the other while the rows of the next are made (load/pgsend.py)."""
     p = t.projects
     written = sorted_out.new + sorted_out.changed
     records = _projects(written)
@@ -114,8 +111,6 @@ def write_projects(
         child_tables=children.TABLES,
         child_key="project_id",
     )
-    if server_busy is not None:
-        server_busy()
     projects = list(zip(_ids(written), records, strict=True))
     if written:
         # A first load has no previous versions: no look-up per project.
