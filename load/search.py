@@ -2,10 +2,11 @@
 kind with what it wrote, last) and asked by `esfbank search` and `serve`.
 
 SQLite: FTS5 tables of stemmed words (load/search_text.py stems), `rowid` = the page's id.
-PostgreSQL: tables of `tsvector`s made by the `swedish` configuration (on a connection of their
-own during a load: `Vectors`), with a GIN index. On both, `search_projects(project_id,
-document)` and `search_news(news_id, document)`; migration 0008 builds them and indexes the
-pages already loaded.
+PostgreSQL: tables of `tsvector`s, what the `swedish` configuration makes of the same words,
+made from the same stems by load/tsvector.py (in a thread of their own during a load:
+`Vectors`), with a GIN index; a query's `tsquery` is made of the same stems too. On both,
+`search_projects(project_id, document)` and `search_news(news_id, document)`; migration 0008
+builds them and indexes the pages already loaded.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from load import pgsend
 from load.search_text import Query, document, project_texts, snippet, stemmed
+from load.tsvector import tsvector
 from parsers.records import NewsRecord, ProjectRecord
 
 # table, id column, the table it indexes
@@ -42,55 +44,31 @@ def outside_schema(name: str | None, type_: str, _parents: object) -> bool:
     return not (type_ == "table" and name in TABLES)
 
 
-# A page's tsvector as `swedish` makes it, its title weighted A and its body B, for the words of
-# many pages at once (`search_text.document`'s, space-separated), in their order.
-_PG_VECTORS = (
-    "SELECT setweight(to_tsvector('swedish', d.title), 'A')"
-    " || setweight(to_tsvector('swedish', d.body), 'B')"
-    " FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS d(title, body, n) ORDER BY d.n"
-)
 _PG_VECTOR_TYPES = ("int4", "bytea")  # id, and the tsvector in its binary form, for a COPY
 
 
 class Vectors:
-    """PostgreSQL's tsvectors of a load's pages, made by a connection and a thread of their own
-    while the load's connection stores the batch.
+    """PostgreSQL's tsvectors of a load's pages, made by a thread of their own while the load's
+    connection stores the batch.
 
-    PostgreSQL's text parser, not its stemmer, is what costs: `to_tsvector` took 1.7 s of the
-    server's 3.0 s in a load of 10,000 pages of real text, all on the load's connection, while
-    the machine's other core idled. Here it runs on a second server process (autocommit: it
-    reads no table), and its results come back in tsvector's binary form, which the load's
-    connection COPYs as they are: the same index, at a quarter of that connection's cost."""
+    Made from the stems SQLite's index holds (load/tsvector.py, which says why not by the
+    server), they cost the client some 0.1 ms a page of real text and the server nothing but
+    their COPY: a load of 10,000 such pages took 2.84 s instead of 3.72 (paired runs, medians)
+    when a second connection ran `to_tsvector`."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._connection = engine.raw_connection()
-        raw: Any = self._connection.driver_connection
-        raw.autocommit = True
-        self._raw = raw
+    def __init__(self) -> None:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="esfbank-tsvector")
 
     def start(self, records: Sequence[ProjectRecord | NewsRecord]) -> Future[list[bytes]]:
         """The records' tsvectors, in their order, once made."""
-        return self._thread.submit(self._make, [page_texts(r) for r in records])
-
-    def _make(self, pages: list[list[str | None]]) -> list[bytes]:
-        import psycopg  # noqa: PLC0415 (only PostgreSQL loads pay for importing its driver)
-
-        if not pages:  # a batch that writes none (a no-change reload's): no round trip
-            return []
-        docs = [document(title, texts) for title, *texts in pages]
-        words = ([" ".join(d.title) for d in docs], [" ".join(d.body) for d in docs])
-        try:
-            with self._raw.cursor(binary=True) as cursor:
-                cursor.execute(_PG_VECTORS, words)
-                return [row[0] for row in cursor]
-        except psycopg.Error as exc:  # as SQLAlchemy raises it: DataError…
-            raise sa.exc.DBAPIError.instance(_PG_VECTORS, None, exc, psycopg.Error) from exc
+        return self._thread.submit(_tsvectors, [page_texts(r) for r in records])
 
     def close(self) -> None:
         self._thread.shutdown()
-        self._raw.autocommit = False  # as the pool hands its connections out
-        self._connection.close()
+
+
+def _tsvectors(pages: list[list[str | None]]) -> list[bytes]:
+    return [tsvector(document(title, texts)) for title, *texts in pages]
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,15 +192,14 @@ def _ranked_pg(
     scores are sorted: carrying each match's text through the sort cost more than the search."""
     table, id_column, source = INDEXES[kind]
     where, params = _current(period)
-    phrases = [f"phraseto_tsquery('swedish', :t{i})" for i in range(len(query.terms))]
-    params.update({f"t{i}": phrase for i, phrase in enumerate(query.phrases())})
     sql = (
         f"SELECT p.id, -ts_rank(s.document, q.q) AS score "
         f"FROM {table} s JOIN {source} p ON p.id = s.{id_column}, "
-        f"(SELECT {' && '.join(phrases)} AS q) q "
+        f"(SELECT CAST(:query AS tsquery) AS q) q "
         f"WHERE s.document @@ q.q AND {where} ORDER BY score, p.id LIMIT :limit"
     )
-    return [(i, score) for i, score in conn.execute(sa.text(sql), {**params, "limit": limit})]
+    params.update(query=query.tsquery(), limit=limit)
+    return [(i, score) for i, score in conn.execute(sa.text(sql), params)]
 
 
 def _ranked_sqlite(

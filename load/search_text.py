@@ -1,11 +1,12 @@
 """Words for full-text search: one tokeniser, one stop-word list, one query syntax, one snippet
 maker, shared by both backends so the same query finds the same pages on SQLite and PostgreSQL.
 
-Python splits text into words (runs of letters and digits), lower-cases them and drops
-PostgreSQL's Swedish stop words; the backends see only those words. PostgreSQL stems them with
-its `swedish` text-search configuration, SQLite's FTS5 index holds the stems this module makes
-with the same Snowball Swedish algorithm. Stop words are dropped before either backend sees the
-text, so a phrase counts word positions alike on both. å, ä and ö stay letters of their own.
+Python splits text into words (runs of letters and digits), lower-cases them, drops
+PostgreSQL's Swedish stop words and stems them with the Snowball Swedish algorithm, which
+PostgreSQL's `swedish` text-search configuration uses too: SQLite's FTS5 index holds those
+stems, PostgreSQL's tsvectors (load/tsvector.py) and tsqueries are made of them. Stop words are
+dropped before either index sees the text, so a phrase counts word positions alike on both. å, ä
+and ö stay letters of their own.
 """
 
 from __future__ import annotations
@@ -187,9 +188,12 @@ class Query:
         letters and digits only, so nothing of the user's text reaches FTS5's syntax."""
         return " AND ".join('"' + " ".join(stem(w) for w in term) + '"' for term in self.terms)
 
-    def phrases(self) -> list[str]:
-        """Each term's words, space-separated, for PostgreSQL's phraseto_tsquery('swedish')."""
-        return [" ".join(term) for term in self.terms]
+    def tsquery(self) -> str:
+        """PostgreSQL's tsquery: each term its stems in a row (`<->`), all ANDed; what
+        phraseto_tsquery('swedish') makes of each term's words, from the stems the index holds.
+        Stems are letters and digits only, so nothing of the user's text reaches its syntax."""
+        phrases = (" <-> ".join(f"'{stem(w)}'" for w in term) for term in self.terms)
+        return " & ".join(f"({phrase})" for phrase in phrases)
 
 
 def parse_query(text: str) -> Query:

@@ -72,7 +72,10 @@ def test_words_mean_all_of_them_and_quotes_a_phrase() -> None:
         f'"{stem("sjuksköterska")}" AND "{stem("utrikes")} {stem("födda")} {stem("kvinnor")}"'
         f' AND "{stem("malmö")}"'
     )
-    assert query.phrases() == ["sjuksköterska", "utrikes födda kvinnor", "malmö"]
+    assert query.tsquery() == (
+        f"('{stem('sjuksköterska')}') & ('{stem('utrikes')}' <-> '{stem('födda')}'"
+        f" <-> '{stem('kvinnor')}') & ('{stem('malmö')}')"
+    )
 
 
 def test_swedish_quotation_marks_make_a_phrase_too() -> None:

@@ -176,12 +176,12 @@ class Store:
 
     @contextlib.contextmanager
     def _making_vectors(self) -> Iterator[None]:
-        """PostgreSQL: the tsvectors of the pages a load writes are made beside it, on a
-        connection of their own (`search.Vectors`), for the length of the load."""
+        """PostgreSQL: the tsvectors of the pages a load writes are made beside it, in a thread
+        of their own (`search.Vectors`), for the length of the load."""
         if self.engine.dialect.name != "postgresql":
             yield
             return
-        self._vectors = search.Vectors(self.engine)
+        self._vectors = search.Vectors()
         try:
             yield
         finally:
@@ -276,7 +276,7 @@ class Store:
         The order keeps PostgreSQL busy (load/pgsend.py sends a bulk statement and goes on):
         first the small statements whose results are waited for, then the writes, each
         sent while the rows of the next are made; the search index goes last. On PostgreSQL
-        its tsvectors are made meanwhile on a connection of their own (`search.Vectors`), from
+        its tsvectors are made meanwhile by a thread of their own (`search.Vectors`), from
         the moment the batch knows which of its pages it writes."""
         quarantine.resolve_errors(conn, batch.urls, batch.paths, run_id, now)
         quarantine.record_errors(conn, list(batch.error_rows.values()))
