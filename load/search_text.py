@@ -11,6 +11,7 @@ and ö stay letters of their own.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import itertools
 import re
@@ -84,10 +85,32 @@ def _split(text: str) -> list[str]:
 def _normal_words(text: str) -> list[str]:
     """The words of `text` once NFC-normalised and lower-cased, in order (`_split`)."""
     try:
-        latin1 = text.encode("latin-1")
+        latin1 = text.encode("latin-1", errors=_SPACE_OUTSIDE_WORDS)
     except UnicodeEncodeError:  # lower-cased, it may be Latin-1 (`Ÿ`), or normalised (`e\u0301`)
         return _split(unicodedata.normalize("NFC", text).lower())
     return latin1.translate(_LATIN1_LOWER_WORDS).decode("latin-1").split()
+
+
+def _space_outside_words(error: UnicodeError) -> tuple[str, int]:
+    """Encoding to Latin-1, a character beyond it that is no part of a word and that neither
+    normalisation nor lower-casing could make one (a bullet, a dash, a curly quote: `•`, `–`,
+    `”`, which four pages in ten have) becomes a space, as the split would make it; any other
+    (a letter, a digit, a combining mark) fails the encoding, for the slow path."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    found = error.object[error.start : error.end]
+    if any(c.isalnum() or unicodedata.combining(c) or not _is_normal(c) for c in found):
+        raise error
+    return " " * len(found), error.end
+
+
+@functools.lru_cache(maxsize=256)
+def _is_normal(character: str) -> bool:
+    return unicodedata.is_normalized("NFC", character)
+
+
+_SPACE_OUTSIDE_WORDS = "esfbank-space-outside-words"
+codecs.register_error(_SPACE_OUTSIDE_WORDS, _space_outside_words)
 
 
 def words(text: str | None) -> list[str]:

@@ -9,6 +9,8 @@ import unicodedata
 
 import pytest
 import snowballstemmer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from load import search_text
 from load.search_text import (
@@ -200,6 +202,25 @@ def test_words_are_the_runs_of_letters_and_digits_within_latin1_and_beyond() -> 
         ]
         assert words(text) == expected
         assert stemmed([text]) == " ".join(map(stem, expected))
+
+
+# Latin-1, and beyond it: punctuation (the fast path's spaces), letters and digits, marks
+# that combine (the slow path's), and characters normalisation or lower-casing would change.
+_BEYOND_LATIN1 = "•–—”“’…€™\u2126\u212b\u0301\u0308\u0bc6\u0bbe\u037e\u0387ŸΩσςİﬁ①Ⅳ"
+
+
+@settings(max_examples=300)
+@given(st.text(st.sampled_from([*map(chr, range(256)), *_BEYOND_LATIN1]), max_size=40))
+def test_words_of_any_text_are_the_runs_of_letters_and_digits_once_normalised(text: str) -> None:
+    """The fast path turns characters beyond Latin-1 that are no word's into spaces: the words
+    must be those of the text normalised, lower-cased and split by the regular expression."""
+    normal = unicodedata.normalize("NFC", text).lower()
+    expected = [
+        w
+        for w in re.findall(r"[^\W_]+", normal)
+        if len(w) <= search_text.MAX_WORD_CHARS and w not in search_text.STOP_WORDS
+    ]
+    assert words(text) == expected
 
 
 def test_threads_stemming_at_once_get_each_word_its_own_stem() -> None:
