@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from load.engine import (
 from load.store import children, plan, quarantine, removals, runs, upserts
 from load.store import urls as url_state  # not `urls`: the methods' parameter
 from load.store.items import (
+    POSTGRES_SWITCH_INTERVAL,
     POSTGRES_UPSERT_BATCH,
     UPSERT_BATCH,
     LoadItem,
@@ -177,14 +179,24 @@ class Store:
     @contextlib.contextmanager
     def _making_vectors(self) -> Iterator[None]:
         """PostgreSQL: the tsvectors of the pages a load writes are made beside it, in a thread
-        of their own (`search.Vectors`), for the length of the load."""
+        of their own (`search.Vectors`), for the length of the load.
+
+        Meanwhile threads hand the GIL over every POSTGRES_SWITCH_INTERVAL: a thread whose
+        answer came from the server waits for the thread holding the GIL to let go, by default
+        after 5 ms, and a batch waits for a dozen answers while the tsvector and planner threads
+        run. Paired runs of 10,000-record first loads: 0.727 -> 0.654 s (8 of 10 faster),
+        0.725 -> 0.729 s (8 of 12), with real pages' text 2.613 -> 2.471 s (4 of 5); no gain on
+        SQLite, which waits on no server."""
         if self.engine.dialect.name != "postgresql":
             yield
             return
         self._vectors = search.Vectors()
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(POSTGRES_SWITCH_INTERVAL)
         try:
             yield
         finally:
+            sys.setswitchinterval(interval)
             self._vectors.close()
             self._vectors = None
 

@@ -13,6 +13,9 @@ UPSERT_BATCH = 1000  # records per transaction; parse workers run this far ahead
 # about 35 ms a batch, a sixth of a first load in batches of 1,000 (bench_upsert; SQLite's
 # load time does not change with the batch size).
 POSTGRES_UPSERT_BATCH = 5000
+# Seconds between the GIL's hand-overs during a PostgreSQL load (Python's default is 0.005):
+# see `Store._making_vectors`.
+POSTGRES_SWITCH_INTERVAL = 0.0005
 
 
 @pickled_by_fields
