@@ -42,6 +42,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from bench.bench_parse import GOLDEN
 from load import schema as t
 from load.pgserver import PostgresServer, PostgresUnavailableError
 from load.rows import content_json
@@ -51,7 +52,6 @@ from parsers.records import ProjectRecord
 from tests.plugins.db import synthetic_project
 
 RECORDS = 10_000
-GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "golden"
 CEILING_SHARE = 0.7  # the SQLite first load's share of the bare driver's rate
 WRITTEN_TABLES = (t.projects, t.project_versions, t.project_municipalities, t.project_partners,
                   t.project_cofinanciers, t.organisations, t.url_state)  # fmt: skip
