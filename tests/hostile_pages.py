@@ -3,13 +3,32 @@ charset), for the parser, load, crawl and fuzz tests. Each variant says what mus
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+
+from crawler.items import FetchedPage
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 PAGE = (GOLDEN / "esf2014" / "2018-00566-html.html").read_bytes()
 PAGE_URL = "https://www.esf.se/resultat/projektbanken/projekt/?dnr=2018/00566"
 FACTS = b'<dl class="project-facts">'
+
+
+def fetched(
+    url: str, body: bytes, content_type: str | None, archive_key: str | None = None
+) -> FetchedPage:
+    """A page as the crawl hands it on: answered 200 on 2026-01-01, without validators."""
+    return FetchedPage(
+        url=url,
+        body=body,
+        content_type=content_type,
+        fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        archive_key=archive_key,
+        etag=None,
+        last_modified=None,
+        sitemap_lastmod=None,
+    )
 
 
 def nested(depth: int, tag: bytes = b"font", page: bytes = PAGE) -> bytes:

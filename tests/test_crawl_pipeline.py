@@ -17,6 +17,7 @@ from crawler.pipelines import DATABASE_ERROR, ArchiveParseLoadPipeline
 from crawler.settings import crawl_settings
 from load.archive import Archive
 from load.store import Redirect, Store, UpsertCounts
+from tests.hostile_pages import fetched
 
 NEWS_HTML = (
     "<html><head><title>Nyhet</title></head><body><h1>Ny utlysning</h1>"
@@ -77,15 +78,8 @@ def _pipeline(tmp_path: Path, store: RecordingStore, batch_size: int) -> Archive
 
 
 def _page(n: int) -> FetchedPage:
-    return FetchedPage(
-        url=f"http://127.0.0.1:9/nyheter/n{n}/",
-        body=NEWS_HTML,
-        content_type="text/html; charset=utf-8",
-        fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        archive_key=f"k{n}",
-        etag=None,
-        last_modified=None,
-        sitemap_lastmod=None,
+    return fetched(
+        f"http://127.0.0.1:9/nyheter/n{n}/", NEWS_HTML, "text/html; charset=utf-8", f"k{n}"
     )
 
 

@@ -4,7 +4,6 @@ page reads as the same record, or it is not loaded and its error is quarantined.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -13,14 +12,13 @@ import pytest
 import sqlalchemy as sa
 
 from crawler.context import CrawlContext, CrawlOptions
-from crawler.items import FetchedPage
 from crawler.pipelines import ArchiveParseLoadPipeline
 from crawler.settings import crawl_settings
 from esfbank.cli import main
 from load import schema as t
 from load.archive import Archive
 from load.store import Store
-from tests.hostile_pages import PAGE, PAGE_URL, VARIANTS, Variant
+from tests.hostile_pages import PAGE, PAGE_URL, VARIANTS, Variant, fetched
 from tests.plugins.db import BOOKKEEPING_TABLES, FreshDb, table_snapshot
 
 RECORDS = BOOKKEEPING_TABLES | {"parse_errors"}  # what is compared: the records, not the runs
@@ -77,18 +75,7 @@ def _crawl_once(store: Store, tmp_path: Path, body: bytes) -> None:
         settings=crawl_settings({}, environ={}), spider=SimpleNamespace(context=context)
     )
     pipeline = ArchiveParseLoadPipeline(cast(Any, crawler))
-    pipeline.process_item(
-        FetchedPage(
-            url=PAGE_URL,
-            body=body,
-            content_type="text/html",
-            fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-            archive_key=None,
-            etag=None,
-            last_modified=None,
-            sitemap_lastmod=None,
-        )
-    )
+    pipeline.process_item(fetched(PAGE_URL, body, "text/html"))
     pipeline.close_spider()
 
 

@@ -5,17 +5,15 @@ with an error saying why; never read wrong in silence."""
 from __future__ import annotations
 
 import codecs
-import datetime as dt
 import json
 
 import pytest
 
-from crawler.items import FetchedPage
 from crawler.parsing import load_item
 from parsers.decoding import decode_page, header_charset
 from parsers.page import parse_bytes
 from parsers.records import Source, to_json_dict
-from tests.hostile_pages import GOLDEN, PAGE, declaring, nested, with_byte
+from tests.hostile_pages import GOLDEN, PAGE, declaring, fetched, nested, with_byte
 
 SNAPSHOT = (GOLDEN / "esf2007" / "visioncenter.txt").read_bytes()
 
@@ -182,16 +180,7 @@ def test_a_fetched_page_is_decoded_by_the_charset_its_server_named() -> None:
     """Bug: the crawl and reparse took only "is it HTML" from the Content-Type header, so a page
     whose `<meta charset>` was wrong was read wrong though the server said it right."""
     body = PAGE.replace(b'<meta charset="utf-8">', b'<meta charset="iso-8859-1">', 1)
-    page = FetchedPage(
-        url="https://www.esf.se/projekt/x/",
-        body=body,
-        content_type="text/html; charset=UTF-8",
-        fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        archive_key=None,
-        etag=None,
-        last_modified=None,
-        sitemap_lastmod=None,
-    )
+    page = fetched("https://www.esf.se/projekt/x/", body, "text/html; charset=UTF-8")
     record = load_item(page).record
     assert to_json_dict(record)["title"] == to_json_dict(parse_bytes(PAGE, Source()))["title"]
     assert "Ã" not in json.dumps(to_json_dict(record), ensure_ascii=False)
