@@ -23,7 +23,9 @@ share by the clock when the two overlap).
 The issue's records carry a line of text each (0.9 KB of JSON); real project pages carry
 sections of a few KB, which the versions' JSON and the search index cost on both backends.
 `BENCH_UPSERT_TEXT=golden` gives each record the sections of a real page (the golden fixtures',
-round-robin; 3.4 KB of JSON on average) to measure that.
+round-robin; 3.4 KB of JSON on average) to measure that. With the issue's records a last line
+gives those first loads too (the fastest of the tries, one run, no target): twice a change
+that sped up one slowed down the other, and only a measurement by hand showed it.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from bench.bench_parse import GOLDEN
 from load import schema as t
 from load.pgserver import PostgresServer, PostgresUnavailableError
 from load.rows import content_json
-from load.store import LoadItem, open_store
+from load.store import LoadItem, Store, open_store
 from parsers.page import parse_path
 from parsers.records import ProjectRecord
 from tests.plugins.db import synthetic_project
@@ -140,10 +142,11 @@ def _tries(timings: Sequence[Timing]) -> str:
     return f"  (fastest of {len(timings)}: {', '.join(f'{t.wall:.2f}' for t in timings)})"
 
 
-def measure(backend: str, new_url: Callable[[], str], items: list[LoadItem], tries: int) -> Run:
-    """First load of `items` into an empty database from `new_url`, `tries` times, the fastest
-    taken, then a no-change reload into the last one, printed; on SQLite the bare driver's
-    replay of the first load too, as many times into databases of its own."""
+def first_loads(
+    new_url: Callable[[], str], items: list[LoadItem], tries: int
+) -> tuple[list[Timing], Store, str]:
+    """`tries` first loads of `items`, each into a new database from `new_url`; the store and
+    URL of the last one, still open."""
     firsts: list[Timing] = []
     for attempt in range(tries):
         url = new_url()
@@ -152,6 +155,27 @@ def measure(backend: str, new_url: Callable[[], str], items: list[LoadItem], tri
         firsts.append(_timed(lambda: store.upsert(items, run_id)))  # noqa: B023 (called here)
         if attempt + 1 < tries:
             store.close()
+    return firsts, store, url
+
+
+def print_real_text_check(sqlite: Timing, postgres: Timing | None) -> None:
+    """The first loads with real pages' sections, beside the issue's records: a change that
+    speeds up the one may slow down the other (twice now the PostgreSQL load: 4.06 -> 4.66 s,
+    and 3.93 -> 4.72 s for a change that took the issue's records from 1.26 to 1.13 s)."""
+    line = f"real pages' sections (BENCH_UPSERT_TEXT=golden): sqlite first load {sqlite.wall:.2f} s"
+    if postgres is not None:
+        line += (
+            f", postgresql {postgres.wall:.2f} s: PostgreSQL's rate over SQLite's"
+            f" {sqlite.wall / postgres.wall:.3f} (no target; watch it move)"
+        )
+    print(line)
+
+
+def measure(backend: str, new_url: Callable[[], str], items: list[LoadItem], tries: int) -> Run:
+    """First load of `items` into an empty database from `new_url`, `tries` times, the fastest
+    taken, then a no-change reload into the last one, printed; on SQLite the bare driver's
+    replay of the first load too, as many times into databases of its own."""
+    firsts, store, url = first_loads(new_url, items, tries)
     first = _fastest(firsts)
     rows = _rows(store.engine)
     reload = _timed(lambda: store.upsert(items, store.begin_run("bench")))
@@ -281,10 +305,9 @@ def _golden_sections() -> list[dict[str, str]]:
     return [dict(r.sections) for r in records if isinstance(r, ProjectRecord) and r.sections]
 
 
-def bench_items() -> list[LoadItem]:
-    """The records loaded: synthetic projects with a line of text each (the issue's), or with
-    `BENCH_UPSERT_TEXT=golden` the sections of real pages, round-robin, each made distinct."""
-    text = os.environ.get("BENCH_UPSERT_TEXT", "short")
+def bench_items(text: str) -> list[LoadItem]:
+    """The records loaded: synthetic projects with a line of text each (`short`, the issue's),
+    or with the sections of real pages (`golden`), round-robin, each made distinct."""
     if text == "short":
         return [LoadItem(record=synthetic_project(i)) for i in range(RECORDS)]
     if text != "golden":
@@ -300,10 +323,26 @@ def bench_items() -> list[LoadItem]:
     ]
 
 
+def check_real_text(server: PostgresServer | None, run: int, tries: int) -> None:
+    """First loads of records with real pages' sections on both backends, printed
+    (`print_real_text_check`); `run`: a number no run of the issue's records took."""
+    items = bench_items("golden")
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite, store, _ = first_loads(_new_files(folder), items, tries)
+        store.close()
+    postgres = None
+    if server is not None:
+        timings, store, _ = first_loads(_new_databases(server.url, run), items, tries)
+        store.close()
+        postgres = _fastest(timings)
+    print_real_text_check(_fastest(sqlite), postgres)
+
+
 def main() -> None:
     runs = _setting("BENCH_UPSERT_RUNS", 1)
     tries = _setting("BENCH_UPSERT_TRIES", 3)
-    items = bench_items()
+    text = os.environ.get("BENCH_UPSERT_TEXT", "short")
+    items = bench_items(text)
     kilobytes = sum(len(content_json(item.record)) for item in items) / len(items) / 1024
     print(f"records: {len(items):,}, their content {kilobytes:.1f} KB of JSON each on average")
     sqlite: list[Run] = []
@@ -324,10 +363,12 @@ def main() -> None:
             if server is not None:
                 new_database = _new_databases(server.url, run)
                 postgres.append(measure("postgresql", new_database, items, tries))
+        print_verdicts(sqlite, postgres, RECORDS)
+        if text == "short":
+            check_real_text(server, runs + 1, tries)
     finally:
         if server is not None:
             server.stop()
-    print_verdicts(sqlite, postgres, RECORDS)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,17 @@
-"""bench_upsert's PostgreSQL runs start from the same server state, one run after another."""
+"""bench_upsert: PostgreSQL runs start from the same server state, one run after another; the
+first loads and the real-text check."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
 
-from bench.bench_upsert import _database
+from bench.bench_upsert import Timing, _database, _new_files, first_loads, print_real_text_check
+from load import schema as t
+from load.store import LoadItem
+from tests.plugins.db import synthetic_project
 
 
 def _last_checkpoint(admin_url: str) -> str:
@@ -37,3 +44,29 @@ def test_each_run_s_database_comes_after_a_checkpoint(pg_admin_url: str) -> None
         with admin.connect() as conn:
             conn.exec_driver_sql("DROP DATABASE bench_upsert_901")
         admin.dispose()
+
+
+def test_first_loads_each_go_into_a_new_database_and_the_last_stays_open(tmp_path: Path) -> None:
+    items = [LoadItem(record=synthetic_project(i)) for i in range(3)]
+    timings, store, url = first_loads(_new_files(str(tmp_path)), items, 2)
+    try:
+        assert len(timings) == 2
+        assert url.endswith("bench1.sqlite")
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(t.projects)).scalar() == 3
+    finally:
+        store.close()
+    assert (tmp_path / "bench0.sqlite").exists()
+
+
+def test_the_real_text_check_gives_both_times_and_postgresql_s_rate_over_sqlite_s(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    print_real_text_check(Timing(2.0, 1.9), Timing(2.5, 1.2))
+    print_real_text_check(Timing(2.0, 1.9), None)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith(
+        "sqlite first load 2.00 s, postgresql 2.50 s:"
+        " PostgreSQL's rate over SQLite's 0.800 (no target; watch it move)"
+    )
+    assert lines[1].endswith("sqlite first load 2.00 s")
