@@ -161,7 +161,7 @@ def first_loads(
 def print_real_text_check(sqlite: Timing, postgres: Timing | None) -> None:
     """The first loads with real pages' sections, beside the issue's records: a change that
     speeds up the one may slow down the other (twice now the PostgreSQL load: 4.06 -> 4.66 s,
-    and 3.93 -> 4.72 s for a change that took the issue's records from 1.26 to 1.13 s)."""
+    and 4.39 -> 5.21 s for a change that took the issue's records from 1.26 to 1.13 s)."""
     line = f"real pages' sections (BENCH_UPSERT_TEXT=golden): sqlite first load {sqlite.wall:.2f} s"
     if postgres is not None:
         line += (
