@@ -237,10 +237,17 @@ class _Workers:
                 os.close(fd)
         self._tasks = [open(task[1], "wb", buffering=0) for task in tasks]  # noqa: SIM115
         self._answers = [open(answer[0], "rb") for answer in answers]  # noqa: SIM115
-        self._changed = threading.Condition()
+        from queue import SimpleQueue
+
+        # No Condition: Ctrl-C lands in the thread that waits, and one landing in the Python
+        # code of Condition.wait or __exit__ left its lock unheld (leaving the `with` raised
+        # "cannot release un-acquired lock") or held (the map hung on closing). A C lock,
+        # and a wait in C on a queue of wake-ups, leave no such gap.
+        self._lock = threading.Lock()
+        self._news: SimpleQueue[None] = SimpleQueue()  # one per answer or ended pipe
         self._done: dict[int, tuple[bool, Any]] = {}
         self._schedule = schedule
-        with self._changed:
+        with self._lock:
             self._send_due()
         self._readers = [
             threading.Thread(target=self._read, args=(worker,), daemon=True)
@@ -258,18 +265,19 @@ class _Workers:
                     self._tasks[worker].write(number.to_bytes(_NUMBER_BYTES, "little"))
                 except BrokenPipeError:  # its chunks are lost: taking them raises
                     self._schedule.ended(worker)
-                    self._changed.notify_all()
 
     def take(self, number: int) -> list[Any]:
         """Chunk `number`'s results, once its worker has sent them."""
-        with self._changed:
-            while number not in self._done:
+        while True:
+            with self._lock:
+                if number in self._done:
+                    ok, value = self._done.pop(number)
+                    self._schedule.took()
+                    self._send_due()
+                    break
                 if self._schedule.failed():
                     raise WorkerDiedError()
-                self._changed.wait()
-            ok, value = self._done.pop(number)
-            self._schedule.took()
-            self._send_due()
+            self._news.get()
         if not ok:
             raise value
         results: list[Any] = value
@@ -285,20 +293,20 @@ class _Workers:
             try:
                 number, ok, value = pickle.load(answers)
             except Exception:  # the pipe ended (mid-answer when it died): no more answers
-                with self._changed:
+                with self._lock:
                     self._schedule.ended(worker)
-                    self._changed.notify_all()
+                self._news.put(None)
                 return
-            with self._changed:
+            with self._lock:
                 self._done[number] = (ok, value)
                 self._schedule.answered(worker)
                 self._send_due()
-                self._changed.notify_all()
+            self._news.put(None)
 
     def close(self) -> None:
         """Workers with nothing left to answer end as their task pipe closes; the others are
         stopped (the caller stopped reading). Returns once all have ended."""
-        with self._changed:
+        with self._lock:
             self._schedule.stop()
             for tasks in self._tasks:
                 tasks.close()

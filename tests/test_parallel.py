@@ -8,9 +8,12 @@ import functools
 import io
 import itertools
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -202,6 +205,29 @@ def test_a_caller_that_stops_reading_leaves_no_worker_behind() -> None:
     with ordered_map(_square, list(range(10_000)), 2) as results:
         assert next(results) == 0
     assert child_processes() == []
+
+
+def test_taking_results_runs_no_python_lock_code_where_ctrl_c_could_land() -> None:
+    """Ctrl-C is raised between two bytecodes of the thread that takes results. It landed in
+    `Condition.wait` after the lock was let go and before its `try`: leaving the `with` then
+    raised "cannot release un-acquired lock", and reparse ended 1 with a traceback instead
+    of 130 (seen once in CI); landing in `Condition.__exit__` before it let go would leave the
+    lock held and hang the map's close. The writer's locks and waits must be C code."""
+    entered: list[str] = []
+
+    def trace(frame: FrameType, event: str, arg: object) -> None:
+        entered.append(Path(frame.f_code.co_filename).name)
+
+    before = sys.gettrace()
+    with ordered_map(_square, list(range(500)), 2) as results:
+        sys.settrace(trace)
+        try:
+            found = list(results)
+        finally:
+            sys.settrace(before)
+    assert found == [x * x for x in range(500)]
+    assert "parallel.py" in entered  # the trace saw the writer's calls
+    assert {"threading.py", "queue.py"}.isdisjoint(entered)
 
 
 def _answer_all(schedule: _Schedule, worker: int | None = None) -> list[tuple[int, int]]:
