@@ -33,17 +33,20 @@ pickle, like the rest, is imported only when workers start: a one-job run, such 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import signal
 import sys
 import threading
+from _queue import SimpleQueue
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from esfbank.errors import RunFailedError
 from esfbank.lifetime import long_lived_imports
+from load import threads
 
 if TYPE_CHECKING:
     import subprocess
@@ -118,7 +121,7 @@ def ordered_map(
 
 def start_method() -> str:
     """'fork' while this process runs one thread, else 'forkserver' (see the module's text)."""
-    return "fork" if threading.active_count() == 1 else "forkserver"
+    return "fork" if threads.running() == 0 else "forkserver"
 
 
 def window_size(jobs: int, chunk: int, ahead: int) -> int:
@@ -237,12 +240,8 @@ class _Workers:
                 os.close(fd)
         self._tasks = [open(task[1], "wb", buffering=0) for task in tasks]  # noqa: SIM115
         self._answers = [open(answer[0], "rb") for answer in answers]  # noqa: SIM115
-        from queue import SimpleQueue
-
-        # No Condition: Ctrl-C lands in the thread that waits, and one landing in the Python
-        # code of Condition.wait or __exit__ left its lock unheld (leaving the `with` raised
-        # "cannot release un-acquired lock") or held (the map hung on closing). A C lock,
-        # and a wait in C on a queue of wake-ups, leave no such gap.
+        # No Condition, as Ctrl-C lands in the thread that waits (load/threads.py says why):
+        # a C lock, and a wait in C on a queue of wake-ups.
         self._lock = threading.Lock()
         self._news: SimpleQueue[None] = SimpleQueue()  # one per answer or ended pipe
         self._done: dict[int, tuple[bool, Any]] = {}
@@ -250,11 +249,8 @@ class _Workers:
         with self._lock:
             self._send_due()
         self._readers = [
-            threading.Thread(target=self._read, args=(worker,), daemon=True)
-            for worker in range(count)
+            threads.start(functools.partial(self._read, worker)) for worker in range(count)
         ]
-        for reader in self._readers:
-            reader.start()
 
     def _send_due(self) -> None:
         """(Holding the lock.) The chunks the schedule says are due; a worker whose pipe is
@@ -321,7 +317,7 @@ class _Workers:
             for pid in self._pids:
                 os.waitpid(pid, 0)
         for reader in self._readers:
-            reader.join()
+            reader.get()
         for answers in self._answers:
             answers.close()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from load import pgsend
 from load.search_text import Query, document, project_texts, snippet, stemmed
+from load.threads import Pending, Worker
 from load.tsvector import tsvector
 from parsers.records import NewsRecord, ProjectRecord
 
@@ -57,14 +57,14 @@ class Vectors:
     when a second connection ran `to_tsvector`."""
 
     def __init__(self) -> None:
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="esfbank-tsvector")
+        self._thread = Worker()
 
-    def start(self, records: Sequence[ProjectRecord | NewsRecord]) -> Future[list[bytes]]:
+    def start(self, records: Sequence[ProjectRecord | NewsRecord]) -> Pending[list[bytes]]:
         """The records' tsvectors, in their order, once made."""
         return self._thread.submit(_tsvectors, [page_texts(r) for r in records])
 
     def close(self) -> None:
-        self._thread.shutdown()
+        self._thread.close()
 
 
 def _tsvectors(pages: list[list[str | None]]) -> list[bytes]:
@@ -107,7 +107,7 @@ def index(
     kind: str,
     pages: Sequence[tuple[int, ProjectRecord | NewsRecord]],
     replaced: Collection[int],
-    vectors: Future[list[bytes]] | None = None,
+    vectors: Pending[list[bytes]] | None = None,
 ) -> None:
     """(Re-)index pages of `kind` given as (id, record); on PostgreSQL `vectors` holds their
     tsvectors (`Vectors.start` of the records, in the same order). The old entries that go: on

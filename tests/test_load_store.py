@@ -25,6 +25,7 @@ from load.store.items import POSTGRES_SWITCH_INTERVAL
 from load.store.sql import tapered
 from parsers.page import parse_path
 from parsers.records import FieldError, NewsRecord, PageRecord, ProjectRecord, Record, Source
+from tests.interrupts import lock_code_run
 from tests.plugins.db import FreshDb, synthetic_project, table_snapshot
 
 PAGES = Path(__file__).parent / "fixtures" / "load" / "pages"
@@ -471,6 +472,19 @@ def test_the_next_batch_is_planned_before_the_batch_commits(
     caller = threading.current_thread().name
     assert [name == caller for name in planned_on] == [True, False, False]
     assert count(fresh_db.engine, t.projects) == 3
+
+
+def test_a_load_runs_no_python_lock_code_where_ctrl_c_could_land(store: Store) -> None:
+    """The planner and tsvector threads were a ThreadPoolExecutor each: every batch, the
+    writer ran Semaphore and Condition code (submit, result), where Ctrl-C can leave a lock
+    held (a hang) or let go twice (the interrupt masked by a RuntimeError)."""
+    run = store.begin_run("load")
+    records = [synthetic_project(i) for i in range(5)]
+
+    entered, lock_code = lock_code_run(lambda: store.upsert(items(records), run, batch_size=2))
+    assert count(store.engine, t.projects) == 5
+    assert "api.py" in entered
+    assert lock_code == set()
 
 
 def test_a_postgresql_load_hands_the_gil_over_often_and_sets_it_back_after(

@@ -8,12 +8,9 @@ import functools
 import io
 import itertools
 import os
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from types import FrameType
 
 import pytest
 
@@ -32,6 +29,7 @@ from esfbank.parallel import (
     window_size,
 )
 from esfbank.progress import Progress
+from tests.interrupts import lock_code_run
 from tests.plugins.site import child_processes
 
 
@@ -207,27 +205,21 @@ def test_a_caller_that_stops_reading_leaves_no_worker_behind() -> None:
     assert child_processes() == []
 
 
-def test_taking_results_runs_no_python_lock_code_where_ctrl_c_could_land() -> None:
-    """Ctrl-C is raised between two bytecodes of the thread that takes results. It landed in
-    `Condition.wait` after the lock was let go and before its `try`: leaving the `with` then
-    raised "cannot release un-acquired lock", and reparse ended 1 with a traceback instead
-    of 130 (seen once in CI); landing in `Condition.__exit__` before it let go would leave the
-    lock held and hang the map's close. The writer's locks and waits must be C code."""
-    entered: list[str] = []
+def test_a_map_runs_no_python_lock_code_where_ctrl_c_could_land() -> None:
+    """Ctrl-C landed in `Condition.wait` after the lock was let go and before its `try`:
+    leaving the `with` raised "cannot release un-acquired lock", and reparse ended 1 with a
+    traceback instead of 130 (seen once in CI). From start to close, the writer's locks and
+    waits must be C code."""
+    found: list[int] = []
 
-    def trace(frame: FrameType, event: str, arg: object) -> None:
-        entered.append(Path(frame.f_code.co_filename).name)
+    def run() -> None:
+        with ordered_map(_square, list(range(500)), 2) as results:
+            found.extend(results)
 
-    before = sys.gettrace()
-    with ordered_map(_square, list(range(500)), 2) as results:
-        sys.settrace(trace)
-        try:
-            found = list(results)
-        finally:
-            sys.settrace(before)
+    entered, lock_code = lock_code_run(run)
     assert found == [x * x for x in range(500)]
-    assert "parallel.py" in entered  # the trace saw the writer's calls
-    assert {"threading.py", "queue.py"}.isdisjoint(entered)
+    assert "parallel.py" in entered
+    assert lock_code == set()
 
 
 def _answer_all(schedule: _Schedule, worker: int | None = None) -> list[tuple[int, int]]:

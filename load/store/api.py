@@ -8,7 +8,6 @@ import datetime as dt
 import gc
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import overload
 
@@ -40,6 +39,7 @@ from load.store.items import (
 )
 from load.store.runs import STALE_RUN_AFTER
 from load.store.sql import chunks, db_message, tapered
+from load.threads import Pending, Worker
 
 
 def _utcnow() -> dt.datetime:
@@ -205,7 +205,8 @@ class Store:
     ) -> UpsertCounts:
         total = UpsertCounts()
         planned = self._plan(collector.take(batches), run_id)
-        with ThreadPoolExecutor(1, thread_name_prefix="esfbank-planner") as planner:
+        planner = Worker()
+        try:
             while planned is not None:
                 # The next batch's items are taken before the transaction (a parser or crawler
                 # slow to give them does not hold it open). Its plan is made by the planner
@@ -213,11 +214,11 @@ class Store:
                 # commits (sqlite3 and psycopg wait with the GIL released), or here when the
                 # batch failed before that.
                 following = collector.take(batches)
-                ahead: list[Future[_Planned | None]] = []
+                ahead: list[Pending[_Planned | None]] = []
 
                 def meanwhile(
                     following: list[LoadItem] | None = following,
-                    ahead: list[Future[_Planned | None]] = ahead,
+                    ahead: list[Pending[_Planned | None]] = ahead,
                 ) -> None:
                     collector.collect_young()
                     if following is not None:
@@ -226,6 +227,8 @@ class Store:
 
                 total.add(self._upsert_batch(planned, run_id, meanwhile=meanwhile))
                 planned = ahead[0].result() if ahead else self._plan(following, run_id)
+        finally:
+            planner.close()
         return total
 
     def _upsert_as_parsed(
