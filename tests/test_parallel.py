@@ -29,6 +29,7 @@ from esfbank.parallel import (
     window_size,
 )
 from esfbank.progress import Progress
+from load.threads import Worker, running
 from tests.interrupts import lock_code_run
 from tests.plugins.site import child_processes
 
@@ -345,3 +346,15 @@ def test_progress_seconds_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("ESFBANK_PROGRESS_SECONDS", "soon")
     with pytest.raises(UsageError, match="ESFBANK_PROGRESS_SECONDS='soon'"):
         config.progress_seconds()
+
+
+def test_a_load_s_thread_counts_as_running_till_it_is_closed_and_then_forks_go_on() -> None:
+    """Workers are forked only while no other thread runs. threading does not see a thread of
+    load/threads.py (or sees a dummy of it for ever once it asked for `current_thread()`):
+    `running()` counts it while it lives, and not after it is closed, when maps fork again."""
+    assert running() == 0
+    worker = Worker()
+    assert worker.submit(lambda: threading.current_thread().name).result().startswith("Dummy")
+    assert (running(), start_method()) == (1, "forkserver")
+    worker.close()
+    assert (running(), start_method()) == (0, "fork")
