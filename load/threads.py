@@ -65,21 +65,26 @@ class Pending(Generic[R]):
 
 
 class Worker:
-    """One thread running the calls submitted to it, in order."""
+    """One thread running the calls submitted to it, in order; started by the first (a load
+    of one batch submits none)."""
 
     def __init__(self) -> None:
         self._calls: SimpleQueue[_Call | None] = SimpleQueue()
-        self._ended = start(self._serve)
+        self._ended: SimpleQueue[None] | None = None
 
     def submit(self, func: Callable[..., R], *args: Any) -> Pending[R]:
+        if self._ended is None:
+            self._ended = start(self._serve)
         answer: SimpleQueue[tuple[bool, Any]] = SimpleQueue()
         self._calls.put((func, args, answer))
         return Pending(answer)
 
     def close(self) -> None:
         """Returns once the calls submitted have run and the thread has ended."""
-        self._calls.put(None)
-        self._ended.get()
+        if self._ended is not None:
+            self._calls.put(None)
+            self._ended.get()
+            self._ended = None
 
     def _serve(self) -> None:
         while (call := self._calls.get()) is not None:

@@ -1,0 +1,34 @@
+"""load/threads.py: a thread handed calls and waited on through C code only."""
+
+from __future__ import annotations
+
+import pytest
+
+from load.threads import Worker, running
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def test_calls_run_in_order_and_their_errors_are_raised_in_the_caller() -> None:
+    worker = Worker()
+    done: list[int] = []
+    pending = [worker.submit(done.append, n) for n in range(5)]
+    failed = worker.submit(_fail, "no plan")
+    with pytest.raises(ValueError, match="no plan"):
+        failed.result()
+    assert [p.result() for p in pending] == [None] * 5
+    assert done == [0, 1, 2, 3, 4]
+    worker.close()
+    assert running() == 0
+
+
+def test_closing_waits_for_the_calls_submitted() -> None:
+    worker = Worker()
+    done: list[int] = []
+    for n in range(100):
+        worker.submit(done.append, n)
+    worker.close()
+    assert done == list(range(100))
+    worker.close()  # a second close: nothing left to end
