@@ -23,6 +23,7 @@ from load.store import LoadItem, Redirect, Store, open_store
 from load.store import plan as store_plan
 from load.store.items import POSTGRES_SWITCH_INTERVAL
 from load.store.sql import tapered
+from load.threads import Pending, running
 from parsers.page import parse_path
 from parsers.records import FieldError, NewsRecord, PageRecord, ProjectRecord, Record, Source
 from tests.interrupts import lock_code_run
@@ -485,6 +486,28 @@ def test_a_load_runs_no_python_lock_code_where_ctrl_c_could_land(store: Store) -
     assert count(store.engine, t.projects) == 5
     assert "api.py" in entered
     assert lock_code == set()
+
+
+def test_ctrl_c_while_a_thread_s_outcome_is_awaited_ends_the_load_cleanly(
+    fresh_db: FreshDb, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planner and tsvector threads end with the load however it ends. Ctrl-C raised where
+    the writer first waits on one (on PostgreSQL for the first batch's tsvectors, so that batch
+    goes back; on SQLite for the second batch's plan, after the first committed) leaves no
+    thread running (a fork may follow) and a store that loads on."""
+
+    def interrupted(_self: Pending[Any]) -> None:
+        raise KeyboardInterrupt
+
+    run = store.begin_run("load")
+    with monkeypatch.context() as patch:
+        patch.setattr(Pending, "result", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            store.upsert(items(synthetic_project(i) for i in range(5)), run, batch_size=2)
+    assert running() == 0
+    assert count(store.engine, t.projects) == (0 if fresh_db.backend == "postgresql" else 2)
+    store.upsert(items(synthetic_project(i) for i in range(5)), run, batch_size=2)
+    assert count(store.engine, t.projects) == 5
 
 
 def test_a_postgresql_load_hands_the_gil_over_often_and_sets_it_back_after(
