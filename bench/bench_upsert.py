@@ -324,19 +324,22 @@ def bench_items(text: str) -> list[LoadItem]:
     ]
 
 
+def _fastest_first_load(new_url: Callable[[], str], items: list[LoadItem], tries: int) -> Timing:
+    timings, store, _ = first_loads(new_url, items, tries)
+    store.close()
+    return _fastest(timings)
+
+
 def check_real_text(server: PostgresServer | None, run: int, tries: int) -> None:
     """First loads of records with real pages' sections on both backends, printed
     (`print_real_text_check`); `run`: a number no run of the issue's records took."""
     items = bench_items("golden")
     with tempfile.TemporaryDirectory() as folder:
-        sqlite, store, _ = first_loads(_new_files(folder), items, tries)
-        store.close()
+        sqlite = _fastest_first_load(_new_files(folder), items, tries)
     postgres = None
     if server is not None:
-        timings, store, _ = first_loads(_new_databases(server.url, run), items, tries)
-        store.close()
-        postgres = _fastest(timings)
-    print_real_text_check(_fastest(sqlite), postgres)
+        postgres = _fastest_first_load(_new_databases(server.url, run), items, tries)
+    print_real_text_check(sqlite, postgres)
 
 
 def main() -> None:
