@@ -22,6 +22,7 @@ _LOCK_CODE = {
 # SQLAlchemy's pool takes a connection under a Condition over an RLock, and waits on it only
 # when none is free: an interrupt there leaves a lock this thread, its only user, takes again.
 _EXEMPT = {sqlalchemy.util.queue.__file__}
+_NOT_CALLERS = _LOCK_CODE | _EXEMPT  # lock code these call is theirs, not the code under test
 
 
 def lock_code_run(call: Callable[[], object]) -> tuple[set[str], set[str]]:
@@ -34,7 +35,7 @@ def lock_code_run(call: Callable[[], object]) -> tuple[set[str], set[str]]:
         code, caller = frame.f_code, frame.f_back
         entered.add(Path(code.co_filename).name)
         called_by = caller.f_code.co_filename if caller is not None else ""
-        if code.co_filename in _LOCK_CODE and called_by not in _LOCK_CODE | _EXEMPT:
+        if code.co_filename in _LOCK_CODE and called_by not in _NOT_CALLERS:
             lock_code.add(f"{Path(code.co_filename).name}:{code.co_name}")
 
     before = sys.gettrace()
