@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 _SENDS = "esfbank_sends_ahead"  # the pool record's info key: results may be read later
 # psycopg connection → the statement whose result is not read yet
 _in_flight: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+# psycopg connection → work to do while its statement runs (`while_waiting`)
+_idle_work: weakref.WeakKeyDictionary[Any, Callable[[], bool | None]] = weakref.WeakKeyDictionary()
 
 
 def install(engine: Engine) -> None:
@@ -71,10 +73,53 @@ def settle(raw: Any) -> None:
     from psycopg.generators import fetch_many  # noqa: PLC0415
 
     pgconn = raw.pgconn
+    work = _idle_work.get(raw)
+    if work is not None:
+        _work_while_busy(raw, work)
     for result in raw.wait(fetch_many(pgconn)):
         if result.status == psycopg.pq.ExecStatus.FATAL_ERROR:
             error = psycopg.errors.error_from_result(result, encoding=pgconn._encoding)
             raise sa.exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+@contextlib.contextmanager
+def while_waiting(conn: Connection, work: Callable[[], bool | None]) -> Iterator[None]:
+    """Within the block, whenever this process would wait for a statement the connection sent
+    ahead, it calls `work()` (a step of about a millisecond) until the server is done or the
+    work is: True while there is more, False once there is none, None for nothing to do at
+    this wait (it waits as it would have). Waits of connections that do not send ahead are
+    untouched."""
+    raw = _raw(conn)
+    if not _sends_ahead(conn):
+        yield
+        return
+    _idle_work[raw] = work
+    try:
+        yield
+    finally:
+        _idle_work.pop(raw, None)
+
+
+def _work_while_busy(raw: Any, work: Callable[[], bool | None]) -> None:
+    """Step `work` while the server is still running the statement in flight on `raw`, until
+    it has nothing to do at this wait; drop it from the connection once it is done. A step's
+    error goes to the caller."""
+    import psycopg  # noqa: PLC0415
+
+    pgconn = raw.pgconn
+    while True:
+        try:
+            pgconn.consume_input()  # reads what has come, without waiting
+        except psycopg.Error:  # a broken connection: the wait for the result reports it
+            return
+        if not pgconn.is_busy():
+            return
+        more = work()
+        if more is None:
+            return
+        if not more:
+            _idle_work.pop(raw, None)
+            return
 
 
 def copy(

@@ -58,10 +58,16 @@ class Vectors:
 
     def __init__(self) -> None:
         self._thread = Worker()
+        self._last: Pending[list[bytes]] | None = None
 
     def start(self, records: Sequence[ProjectRecord | NewsRecord]) -> Pending[list[bytes]]:
         """The records' tsvectors, in their order, once made."""
-        return self._thread.submit(_tsvectors, [page_texts(r) for r in records])
+        self._last = self._thread.submit(_tsvectors, [page_texts(r) for r in records])
+        return self._last
+
+    def busy(self) -> bool:
+        """Whether tsvectors asked for are still being made."""
+        return self._last is not None and not self._last.done()
 
     def close(self) -> None:
         self._thread.close()

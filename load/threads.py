@@ -53,6 +53,10 @@ class Pending(Generic[R]):
         self._answer = answer
         self._outcome: tuple[bool, Any] | None = None
 
+    def done(self) -> bool:
+        """Whether the outcome is in (without waiting for it)."""
+        return self._outcome is not None or not self._answer.empty()
+
     def result(self) -> R:
         """What the call returned (waiting for it), or the exception it raised, raised here."""
         if self._outcome is None:

@@ -20,6 +20,7 @@ from load import bulk, pgsend
 from load import schema as t
 from load.engine import create_engine
 from load.store import LoadItem, UpsertCounts, open_store
+from load.store import plan as store_plan
 from load.store.sql import among
 from parsers.records import NewsRecord, Source
 from tests.plugins.db import synthetic_project, table_snapshot
@@ -296,3 +297,96 @@ def test_a_second_upsert_in_a_transaction_writes_only_its_own_rows(
         names = dict(conn.execute(sa.select(o.c.org_number, o.c.name)).all())
     engine.dispose()
     assert names == {"1": "Ändrad", "2": "Sedan"}
+
+
+@pytest.mark.postgres
+def test_the_writer_steps_its_work_while_a_statement_sent_ahead_runs(
+    migrated_db_url: Callable[[str], str],
+) -> None:
+    """The statement sent ahead waits for a lock another session holds; the work is stepped
+    while it waits, and its third step lets the lock go: the wait ends once the server is done."""
+    url = migrated_db_url("postgresql")
+    engine, other = create_engine(url), sa.create_engine(url)
+    steps: list[int] = []
+    with other.connect() as holder:
+        holder.exec_driver_sql("SELECT pg_advisory_lock(4242)")
+
+        def work() -> bool:
+            steps.append(len(steps))
+            if len(steps) == 3:
+                holder.exec_driver_sql("SELECT pg_advisory_unlock(4242)")
+            return True
+
+        with engine.begin() as conn, pgsend.while_waiting(conn, work):
+            conn.execute(sa.select(1))  # in a transaction: what pgsend.execute sends ahead
+            pgsend.execute(conn, "SELECT pg_advisory_xact_lock(4242)")
+            assert pgsend._in_flight, "the statement was not sent ahead"
+            assert conn.execute(sa.text("SELECT 2")).scalar_one() == 2
+    assert len(steps) >= 3
+    other.dispose()
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_work_with_nothing_to_do_at_a_wait_is_asked_again_at_the_next(
+    migrated_db_url: Callable[[str], str],
+) -> None:
+    """None from the work: the writer waits as it would have, and asks at the next wait; each
+    wait is on a lock that the work's call lets go."""
+    url = migrated_db_url("postgresql")
+    engine, other = create_engine(url), sa.create_engine(url)
+    answers = iter([None, False])
+    calls: list[int] = []
+    with other.connect() as holder:
+        holder.exec_driver_sql("SELECT pg_advisory_lock(1), pg_advisory_lock(2)")
+
+        def work() -> bool | None:
+            calls.append(len(calls) + 1)
+            holder.exec_driver_sql(f"SELECT pg_advisory_unlock({len(calls)})")
+            return next(answers)
+
+        with engine.begin() as conn, pgsend.while_waiting(conn, work):
+            conn.execute(sa.text("SELECT 0"))
+            for lock in (1, 2):
+                pgsend.execute(conn, f"SELECT pg_advisory_xact_lock({lock})")
+                assert conn.execute(sa.text("SELECT 1")).scalar_one() == 1
+                assert calls == list(range(1, lock + 1))
+    other.dispose()
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_next_batch_is_planned_while_postgresql_stores_the_one_before(
+    migrated_db_url: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another session holds a lock that the first batch's organisations wait for, and lets
+    it go at the first step of the second batch's plan: that step is made while the first
+    batch waits, before it commits; the load ends as one made without waiting would."""
+    url = migrated_db_url("postgresql")
+    events: list[str] = []
+    step = store_plan.Planning.step
+    other = sa.create_engine(url)
+    with other.connect() as holder:
+        holder.exec_driver_sql("BEGIN")
+        holder.exec_driver_sql("LOCK TABLE organisations IN SHARE MODE")
+
+        def stepped(self: store_plan.Planning) -> bool:
+            if "step" not in events:
+                holder.exec_driver_sql("COMMIT")
+            events.append("step")
+            return step(self)
+
+        monkeypatch.setattr(store_plan.Planning, "step", stepped)
+        store = open_store(url, upgrade=False, clock=lambda: _NOW)
+        run = store.begin_run("load")
+        sa.event.listen(store.engine, "commit", lambda _conn: events.append("commit"))
+        records = [synthetic_project(i) for i in range(4)]
+        counts = store.upsert([LoadItem(record=r) for r in records], run, batch_size=2)
+    assert "step" in events
+    assert events.index("step") < events.index("commit")
+    assert dataclasses.astuple(counts)[:2] == (4, 0)
+    with store.engine.connect() as conn:
+        numbers = conn.execute(sa.select(t.projects.c.project_number)).scalars().all()
+    assert sorted(numbers) == [r.project_number for r in records]
+    store.close()
+    other.dispose()

@@ -457,12 +457,12 @@ def test_the_next_batch_is_planned_before_the_batch_commits(
         events.append("plan")
         return dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
-    def build(*args: Any, **kwargs: Any) -> Any:
+    def finish(self: store_plan.Planning, now: dt.datetime) -> Any:
         planned_on.append(threading.current_thread().name)
-        return plan_build(*args, **kwargs)
+        return plan_finish(self, now)
 
-    plan_build = store_plan.build
-    monkeypatch.setattr(store_plan, "build", build)
+    plan_finish = store_plan.Planning.finish
+    monkeypatch.setattr(store_plan.Planning, "finish", finish)
     opened = open_store(fresh_db.url, clock=clock)
     run = opened.begin_run("load")
     sa.event.listen(opened.engine, "commit", lambda _conn: events.append("commit"))

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from load import reference
 from load import schema as t
-from load.store import LoadItem, Redirect, RunCounts, Store, open_store
+from load.store import LoadItem, Redirect, RunCounts, Store, open_store, plan
 from load.store.urls import ITEM_COLUMNS, item_rows, url_state_row
 from parsers.records import FieldError, NewsRecord, Source
 from tests.plugins.db import FreshDb, synthetic_project
@@ -388,3 +389,54 @@ def test_a_loaded_pages_url_state_tuple_is_url_state_row_with_what_the_fetch_kne
         archive_key="k", capture_url="https://web.archive.org/web/2019/x", captured_at=T0,
         project_id=7,
     )  # fmt: skip
+
+
+_T0 = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
+_REGIONS: dict[str, str | None] = {str(row["name"]): row["nuts2"] for row in reference.regions()}
+
+
+def _planning_items() -> list[LoadItem]:
+    """Projects, one twice under two URLs, one breaking a rule, one with a field error."""
+    url = "https://www.esf.se/projekt/{}/".format
+    return [
+        *(LoadItem(record=synthetic_project(i), url=url(i)) for i in range(120)),
+        LoadItem(record=synthetic_project(3, title="Andra gången"), url=url("3b")),
+        LoadItem(record=synthetic_project(200, total_costs_sek=-1), url=url(200)),
+        LoadItem(
+            record=synthetic_project(
+                201, errors=(FieldError("start_date", "Projektstart", "x", "bad date"),)
+            ),
+            url=url(201),
+        ),
+    ]
+
+
+def test_a_plan_made_step_by_step_is_the_plan_made_at_once() -> None:
+    at_once = plan.Planning(_planning_items(), 7, _REGIONS).finish(_T0)
+    stepped = plan.Planning(_planning_items(), 7, _REGIONS)
+    steps = 1
+    while stepped.step():
+        steps += 1
+    assert steps == -(-len(_planning_items()) // plan.PLANNING_STEP)
+    assert not stepped.step()
+    made = stepped.finish(_T0)
+    assert made == at_once
+    assert made.counts.failed == 1  # the negative cost; a field error does not fail a record
+    assert len(made.error_rows) == 2
+    assert {row["created_at"] for row in made.error_rows.values()} == {_T0}
+
+
+def test_an_error_met_by_a_step_is_raised_when_the_plan_is_finished(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As a plan made at once raises it, where its batch is next written: not in the middle
+    of writing the batch before, whose waits make the steps."""
+
+    def validate(*_args: Any) -> Any:
+        raise RuntimeError("a bug in validation")
+
+    monkeypatch.setattr(plan, "_validate", validate)
+    planning = plan.Planning(_planning_items(), 7, {})
+    assert planning.step() is False
+    with pytest.raises(RuntimeError, match="a bug in validation"):
+        planning.finish(_T0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from queue import SimpleQueue
+
 import pytest
 
 from load.threads import Worker, running
@@ -33,3 +35,14 @@ def test_closing_waits_for_the_calls_submitted() -> None:
     worker.close()
     assert done == list(range(100))
     worker.close()  # a second close: nothing left to end
+
+
+def test_a_pending_call_says_whether_its_outcome_is_in_without_waiting() -> None:
+    worker = Worker()
+    gate: SimpleQueue[None] = SimpleQueue()
+    pending = worker.submit(gate.get)  # runs until the gate opens
+    assert not pending.done()
+    gate.put(None)
+    assert pending.result() is None
+    assert pending.done()
+    worker.close()

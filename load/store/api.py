@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -14,7 +15,7 @@ from typing import overload
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from load import migrate, search
+from load import migrate, pgsend, search
 from load import schema as t
 from load.engine import (
     DatabaseUnavailableError,
@@ -91,6 +92,11 @@ class _Planned:
     items: Sequence[LoadItem]
     now: dt.datetime
     batch: plan.Plan
+
+
+def _planned(planning: plan.Planning, now: dt.datetime, made: plan.Plan | None = None) -> _Planned:
+    """The batch `planning` plans, written at `now`, with its plan: `made`, or made now."""
+    return _Planned(planning.items, now, made if made is not None else planning.finish(now))
 
 
 class Store:
@@ -204,29 +210,41 @@ class Store:
         self, batches: Iterator[list[LoadItem]], run_id: int, collector: _CollectorPaused
     ) -> UpsertCounts:
         total = UpsertCounts()
-        planned = self._plan(collector.take(batches), run_id)
+        planning = self._planning(collector.take(batches), run_id)
+        planned = None if planning is None else _planned(planning, self._clock())
         planner = Worker()
         try:
             while planned is not None:
                 # The next batch's items are taken before the transaction (a parser or crawler
-                # slow to give them does not hold it open). Its plan is made by the planner
-                # thread once the last statement is sent, while the database stores it and
-                # commits (sqlite3 and psycopg wait with the GIL released), or here when the
-                # batch failed before that.
-                following = collector.take(batches)
-                ahead: list[Pending[_Planned | None]] = []
+                # slow to give them does not hold it open). Its plan is made while this batch
+                # is written: on PostgreSQL a step at a time whenever the writer would wait
+                # for the server (load/pgsend.py `while_waiting`). Its time is read once the
+                # last statement is sent, in the transaction, and what is left of its plan (on
+                # SQLite, all of it) is made by the planner thread while the database stores
+                # that statement and commits (sqlite3 and psycopg wait with the GIL released),
+                # or here when the batch failed before that.
+                following = self._planning(collector.take(batches), run_id)
+                ahead: list[tuple[dt.datetime, Pending[plan.Plan]]] = []
 
                 def meanwhile(
-                    following: list[LoadItem] | None = following,
-                    ahead: list[Pending[_Planned | None]] = ahead,
+                    following: plan.Planning | None = following,
+                    ahead: list[tuple[dt.datetime, Pending[plan.Plan]]] = ahead,
                 ) -> None:
                     collector.collect_young()
                     if following is not None:
                         now = self._clock()  # read in this thread, as every other time
-                        ahead.append(planner.submit(self._plan, following, run_id, now))
+                        ahead.append((now, planner.submit(following.finish, now)))
 
-                total.add(self._upsert_batch(planned, run_id, meanwhile=meanwhile))
-                planned = ahead[0].result() if ahead else self._plan(following, run_id)
+                total.add(
+                    self._upsert_batch(planned, run_id, meanwhile=meanwhile, planning=following)
+                )
+                if following is None:
+                    break
+                if ahead:
+                    now, made = ahead[0]
+                    planned = _planned(following, now, made.result())
+                else:
+                    planned = _planned(following, self._clock())
         finally:
             planner.close()
         return total
@@ -241,30 +259,35 @@ class Store:
         return total
 
     @overload
-    def _plan(
-        self, items: Sequence[LoadItem], run_id: int, now: dt.datetime | None = None
-    ) -> _Planned: ...
+    def _planning(self, items: Sequence[LoadItem], run_id: int) -> plan.Planning: ...
     @overload
-    def _plan(self, items: None, run_id: int, now: dt.datetime | None = None) -> None: ...
-    def _plan(
-        self, items: Sequence[LoadItem] | None, run_id: int, now: dt.datetime | None = None
-    ) -> _Planned | None:
-        """The batch's plan, at `now` or the time it is made (None: no batch)."""
+    def _planning(self, items: None, run_id: int) -> None: ...
+    def _planning(self, items: Sequence[LoadItem] | None, run_id: int) -> plan.Planning | None:
+        """The batch's plan to make (None: no batch)."""
         if items is None:
             return None
-        if now is None:
-            now = self._clock()
-        built = plan.build(items, run_id, now, self._regions, jsonb_order=self._jsonb_order)
-        return _Planned(items, now, built)
+        return plan.Planning(items, run_id, self._regions, jsonb_order=self._jsonb_order)
+
+    def _plan(self, items: Sequence[LoadItem], run_id: int) -> _Planned:
+        """The batch's plan, made now, at the time it is now."""
+        return _planned(self._planning(items, run_id), self._clock())
 
     def _upsert_batch(
-        self, planned: _Planned, run_id: int, *, meanwhile: Callable[[], object] | None = None
+        self,
+        planned: _Planned,
+        run_id: int,
+        *,
+        meanwhile: Callable[[], object] | None = None,
+        planning: plan.Planning | None = None,
     ) -> UpsertCounts:
+        """Write the planned batch; `meanwhile` and `planning` as `_write` takes them."""
         items, now = planned.items, planned.now
         try:
             with self._writer.begin() as conn:
                 lock_writers(conn)
-                self._write(conn, planned.batch, run_id, now, meanwhile)
+                self._write(
+                    conn, planned.batch, run_id, now, meanwhile=meanwhile, planning=planning
+                )
         except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
             if len(items) > 1:  # halve until the offending record stands alone
                 middle = len(items) // 2
@@ -284,15 +307,37 @@ class Store:
         batch: plan.Plan,
         run_id: int,
         now: dt.datetime,
+        *,
         meanwhile: Callable[[], object] | None = None,
+        planning: plan.Planning | None = None,
     ) -> None:
-        """Write the batch; `meanwhile` runs while the database stores its last statement.
+        """Write the batch; `planning` (the next batch's) is stepped whenever the writer waits
+        for PostgreSQL, and `meanwhile` runs while the database stores the last statement.
 
         The order keeps PostgreSQL busy (load/pgsend.py sends a bulk statement and goes on):
         first the small statements whose results are waited for, then the writes, each
         sent while the rows of the next are made; the search index goes last. On PostgreSQL
         its tsvectors are made meanwhile by a thread of their own (`search.Vectors`), from
         the moment the batch knows which of its pages it writes."""
+        if planning is None:
+            self._write_statements(conn, batch, run_id, now)
+        else:
+            with pgsend.while_waiting(conn, functools.partial(self._plan_step, planning)):
+                self._write_statements(conn, batch, run_id, now)
+        if meanwhile is not None:
+            meanwhile()
+
+    def _plan_step(self, planning: plan.Planning) -> bool | None:
+        """A step of the next batch's plan, for a wait of the writer (`pgsend.while_waiting`);
+        none while this batch's tsvectors are still being made: its last statement waits for
+        them, and the two threads share the GIL."""
+        if self._vectors is not None and self._vectors.busy():
+            return None
+        return planning.step()
+
+    def _write_statements(
+        self, conn: Connection, batch: plan.Plan, run_id: int, now: dt.datetime
+    ) -> None:
         quarantine.resolve_errors(conn, batch.urls, batch.paths, run_id, now)
         quarantine.record_errors(conn, list(batch.error_rows.values()))
         runs.progress(conn, run_id, now)
@@ -308,8 +353,6 @@ class Store:
         url_state.write_items(conn, url_state.item_rows(plan.pages(batch), run_id, now), stored)
         search.index(conn, "project", projects.pages, projects.replaced, project_vectors)
         search.index(conn, "news", news.pages, news.replaced, news_vectors)
-        if meanwhile is not None:
-            meanwhile()
 
     # -- URL bookkeeping --------------------------------------------------------------------
 

@@ -61,53 +61,95 @@ class Plan:
         self.error_rows[row["fingerprint"]] = row
 
 
-def build(
-    items: Sequence[LoadItem],
-    run_id: int,
-    now: dt.datetime,
-    regions: Mapping[str, str | None],
-    *,
-    jsonb_order: bool = False,
-) -> Plan:
-    """`jsonb_order`: PostgreSQL's (load.rows.prepare)."""
-    plan = Plan()
-    for item in items:
-        record, url = item.record, item.page_url
-        plan.add_source(url, record.source.path)
-        for error in record.errors:
-            problem = Violation(error.field, error.value, error.message, error.label)
-            plan.add_error(item, run_id, now, problem)
-        violations, unit = _validate(item, url, regions, jsonb_order)
-        if violations:
-            plan.counts.failed += 1
-            for violation in violations:
-                plan.add_error(item, run_id, now, violation)
-            digest = None
-        elif unit is None:
-            try:
-                digest = content_hash(content_json(record))
-            except UnicodeEncodeError as exc:
+PLANNING_STEP = 50  # records a step of `Planning` plans: about a millisecond
+
+
+class Planning:
+    """A batch's plan made a step at a time, so that it can be made in the moments the writer
+    would otherwise wait for the database (load/pgsend.py `while_waiting`), before the time
+    the batch is written at is known: that time stamps only its problems, which `finish` adds.
+    An error a step meets is kept and raised by `finish`, where a plan made at once would
+    have raised it."""
+
+    def __init__(
+        self,
+        items: Sequence[LoadItem],
+        run_id: int,
+        regions: Mapping[str, str | None],
+        *,
+        jsonb_order: bool = False,
+    ) -> None:
+        self.items = items
+        self._run_id, self._regions, self._jsonb_order = run_id, regions, jsonb_order
+        self._plan = Plan()
+        self._problems: list[tuple[LoadItem, Violation]] = []
+        self._done = 0
+        self._error: Exception | None = None
+
+    def step(self) -> bool:
+        """Plan the next few records; False once all are planned (or a step failed)."""
+        if self._error is not None or self._done == len(self.items):
+            return False
+        end = min(self._done + PLANNING_STEP, len(self.items))
+        try:
+            self._add(self.items[self._done : end])
+        except Exception as exc:  # raised by `finish`
+            self._error = exc
+            return False
+        self._done = end
+        return end < len(self.items)
+
+    def finish(self, now: dt.datetime) -> Plan:
+        """The plan of the batch written at `now`; the records no step reached are planned
+        now."""
+        if self._error is None:
+            self._add(self.items[self._done :])
+            self._done = len(self.items)
+        if self._error is not None:
+            raise self._error
+        for item, problem in self._problems:
+            self._plan.add_error(item, self._run_id, now, problem)
+        self._problems.clear()
+        return self._plan
+
+    def _add(self, items: Sequence[LoadItem]) -> None:
+        plan, problems = self._plan, self._problems
+        regions, jsonb_order = self._regions, self._jsonb_order
+        for item in items:
+            record, url = item.record, item.page_url
+            plan.add_source(url, record.source.path)
+            for error in record.errors:
+                problem = Violation(error.field, error.value, error.message, error.label)
+                problems.append((item, problem))
+            violations, unit = _validate(item, url, regions, jsonb_order)
+            if violations:
                 plan.counts.failed += 1
-                plan.add_error(item, run_id, now, _not_storable(exc))
+                problems.extend((item, violation) for violation in violations)
                 digest = None
+            elif unit is None:
+                try:
+                    digest = content_hash(content_json(record))
+                except UnicodeEncodeError as exc:
+                    plan.counts.failed += 1
+                    problems.append((item, _not_storable(exc)))
+                    digest = None
+                else:
+                    plan.counts.skipped += 1
             else:
-                plan.counts.skipped += 1
-        else:
-            is_project = isinstance(record, ProjectRecord)
-            target = plan.projects if is_project else plan.news
-            key = unit.prepared.key
-            twin = target.get(key)  # the same record twice: the last one wins,
-            if twin is not None:  # with the first of their URLs
-                unit.source_url = first(twin.source_url, unit.source_url)
-            target[key] = unit
-            digest = unit.prepared.hash
-            if url is not None:
-                plan.pages[url] = (item, digest, (is_project, key))
-                continue
-        if url is not None:  # what an earlier record of the URL was loaded into stays
-            earlier = plan.pages.get(url)
-            plan.pages[url] = (item, digest, None if earlier is None else earlier[2])
-    return plan
+                is_project = isinstance(record, ProjectRecord)
+                target = plan.projects if is_project else plan.news
+                key = unit.prepared.key
+                twin = target.get(key)  # the same record twice: the last one wins,
+                if twin is not None:  # with the first of their URLs
+                    unit.source_url = first(twin.source_url, unit.source_url)
+                target[key] = unit
+                digest = unit.prepared.hash
+                if url is not None:
+                    plan.pages[url] = (item, digest, (is_project, key))
+                    continue
+            if url is not None:  # what an earlier record of the URL was loaded into stays
+                earlier = plan.pages.get(url)
+                plan.pages[url] = (item, digest, None if earlier is None else earlier[2])
 
 
 def pages(plan: Plan) -> Iterator[urls.Page]:
