@@ -22,7 +22,7 @@ from load.engine import WRITER_LOCK_KEY
 from load.store import LoadItem, Redirect, Store, open_store
 from load.store import plan as store_plan
 from load.store.items import POSTGRES_SWITCH_INTERVAL
-from load.store.sql import tapered
+from load.store.sql import started_small, tapered
 from load.threads import Pending, running
 from parsers.page import parse_path
 from parsers.records import FieldError, NewsRecord, PageRecord, ProjectRecord, Record, Source
@@ -651,6 +651,47 @@ def test_tapered_batches_halve_what_is_left_towards_the_end(
     batches = list(tapered(range(values), size, expected, least))
     assert [len(b) for b in batches] == sizes
     assert [v for b in batches for v in b] == list(range(values))
+
+
+@pytest.mark.parametrize(
+    ("values", "size", "first", "sizes"),
+    [(25, 10, 2, [2, 10, 10, 3]), (1, 10, 2, [1]), (5, 10, 0, [1, 4]), (0, 10, 2, [])],
+)
+def test_started_small_gives_a_first_chunk_of_its_own_size(
+    values: int, size: int, first: int, sizes: list[int]
+) -> None:
+    batches = list(started_small(range(values), size, first))
+    assert [len(b) for b in batches] == sizes
+    assert [v for b in batches for v in b] == list(range(values))
+
+
+def test_a_postgresql_load_starts_with_a_small_batch_unless_a_size_is_asked_for(
+    fresh_db: FreshDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL idles while the first batch is planned: it is a fifth of the others. The
+    batch size a caller asks for is every batch's; SQLite's batches are all alike."""
+    monkeypatch.setattr("load.store.api.POSTGRES_UPSERT_BATCH", 10)
+    monkeypatch.setattr("load.store.api.UPSERT_BATCH", 10)
+    opened = open_store(fresh_db.url)
+    written: list[int] = []
+    write = opened._write
+
+    def counted(conn: sa.Connection, batch: Any, *args: Any, **kwargs: Any) -> None:
+        written.append(len(batch.projects))
+        write(conn, batch, *args, **kwargs)
+
+    monkeypatch.setattr(opened, "_write", counted)
+    records = [synthetic_project(i) for i in range(25)]
+    opened.upsert(items(records), opened.begin_run("load"))
+    postgres = fresh_db.engine.dialect.name == "postgresql"
+    assert written == ([2, 10, 10, 3] if postgres else [10, 10, 5])
+    written.clear()
+    opened.upsert(
+        items(synthetic_project(i) for i in range(25, 50)), opened.begin_run("load"), batch_size=10
+    )
+    assert written == [10, 10, 5]
+    opened.close()
+    assert count(fresh_db.engine, t.projects) == 50
 
 
 def test_a_record_whose_text_utf8_cannot_hold_is_quarantined_and_the_rest_loads(

@@ -29,6 +29,7 @@ from load.engine import (
 from load.store import children, plan, quarantine, removals, runs, upserts
 from load.store import urls as url_state  # not `urls`: the methods' parameter
 from load.store.items import (
+    POSTGRES_FIRST_BATCH_SHARE,
     POSTGRES_SWITCH_INTERVAL,
     POSTGRES_UPSERT_BATCH,
     UPSERT_BATCH,
@@ -39,7 +40,7 @@ from load.store.items import (
     UrlState,
 )
 from load.store.runs import STALE_RUN_AFTER
-from load.store.sql import chunks, db_message, tapered
+from load.store.sql import db_message, started_small, tapered
 from load.threads import Pending, Worker
 
 
@@ -111,9 +112,9 @@ class Store:
     ) -> None:
         self.engine = engine
         self._writer = writer(engine)
-        postgres = engine.dialect.name == "postgresql"
-        self._batch_size = POSTGRES_UPSERT_BATCH if postgres else UPSERT_BATCH
-        self._jsonb_order = postgres
+        self._postgres = engine.dialect.name == "postgresql"
+        self._batch_size = POSTGRES_UPSERT_BATCH if self._postgres else UPSERT_BATCH
+        self._jsonb_order = self._postgres
         self._clock = clock
         self._stale_after = stale_after
         self._vectors: search.Vectors | None = None  # during a PostgreSQL load
@@ -162,7 +163,8 @@ class Store:
         expected: int | None = None,
     ) -> UpsertCounts:
         """Load projects and news, one transaction per batch (of `batch_size` records, by
-        default UPSERT_BATCH, or POSTGRES_UPSERT_BATCH on PostgreSQL); calls/listings/other and
+        default UPSERT_BATCH, or POSTGRES_UPSERT_BATCH on PostgreSQL, where the first batch of
+        items at hand is a POSTGRES_FIRST_BATCH_SHARE of that); calls/listings/other and
         unchanged records only update url_state; records breaking a rule go to parse_errors.
 
         A database error on a batch (a constraint the validation did not foresee) retries it
@@ -180,7 +182,9 @@ class Store:
         with _CollectorPaused() as collector, self._making_vectors():
             if expected is not None:
                 return self._upsert_as_parsed(tapered(items, size, expected), run_id, collector)
-            return self._upsert_at_hand(chunks(items, size), run_id, collector)
+            small = self._postgres and batch_size is None
+            first = size // POSTGRES_FIRST_BATCH_SHARE if small else size
+            return self._upsert_at_hand(started_small(items, size, first), run_id, collector)
 
     @contextlib.contextmanager
     def _making_vectors(self) -> Iterator[None]:

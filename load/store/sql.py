@@ -26,6 +26,14 @@ def chunks(values: Iterable[_T], size: int = IN_CHUNK) -> Iterator[list[_T]]:
         yield chunk
 
 
+def started_small(values: Iterable[_T], size: int, first: int) -> Iterator[list[_T]]:
+    """Chunks of `size`, the first of `first` (at least one value)."""
+    iterator = iter(values)
+    if head := list(itertools.islice(iterator, max(1, first))):
+        yield head
+        yield from chunks(iterator, size)
+
+
 def tapered(values: Iterable[_T], size: int, expected: int, least: int = 32) -> Iterator[list[_T]]:
     """Chunks of `size` while twice that is still expected, then each half of what is left
     (at least `least`): when the values come from parse workers, what the writer has left to
