@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 import orjson
@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection
 
 from load import pgsend
 from load.schema import plain_type
+
+COPY_CHUNK = 1000  # rows a PostgreSQL COPY converts at a time (`_copied`)
 
 ConvertColumn = Callable[[Sequence[Any]], Sequence[Any]]  # a column's values, converted
 
@@ -176,6 +178,24 @@ def _converted(
     return list(zip(*columns, strict=True))
 
 
+def _copied(
+    conn: Connection, table: sa.Table, names: Sequence[str], tuples: list[tuple[Any, ...]]
+) -> tuple[Iterator[tuple[Any, ...]], list[str] | None]:
+    """The tuples converted for a PostgreSQL COPY (`_converted`), a chunk at a time as the COPY
+    takes them, and the COPY's binary types: the server stores the first rows while the next
+    are converted, instead of idling until all are (the JSON of 5,000 projects' sections,
+    some 15 ms)."""
+    types = _binary_types(conn, table, names)
+    binary = types is not None
+    chunks = range(0, len(tuples), COPY_CHUNK)
+    rows = (
+        row
+        for start in chunks
+        for row in _converted(conn, table, names, tuples[start : start + COPY_CHUNK], binary=binary)
+    )
+    return rows, types
+
+
 def _tuples(names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     """The rows' values in the order of `names`."""
     get = operator.itemgetter(*names)
@@ -211,11 +231,10 @@ def insert_tuples(
     where a dict per row would cost more than the row's write."""
     if not tuples:
         return
-    types = _binary_types(conn, table, names)
-    values = _converted(conn, table, names, tuples, binary=types is not None)
     if conn.dialect.name == "postgresql":
-        pgsend.copy(conn, table.name, names, values, types)
+        pgsend.copy(conn, table.name, names, *_copied(conn, table, names, tuples))
     else:
+        values = _converted(conn, table, names, tuples, binary=False)
         placeholders = ", ".join("?" * len(names))
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
         conn.exec_driver_sql(sql, values)
@@ -271,8 +290,6 @@ def upsert_tuples(
     """`upsert_rows` of rows given as tuples in the order of `names` (as `insert_tuples`)."""
     if not tuples:
         return
-    types = _binary_types(conn, table, names)
-    values = _converted(conn, table, names, tuples, binary=types is not None)
     updates = ", ".join(
         f"{n} = COALESCE(excluded.{n}, {table.name}.{n})"
         if n in keep_when_null
@@ -287,11 +304,12 @@ def upsert_tuples(
     if conn.dialect.name == "postgresql":
         staging = f"incoming_{table.name}"
         pgsend.execute(conn, staging_table(staging, f"(LIKE {table.name} INCLUDING DEFAULTS)"))
-        pgsend.copy(conn, staging, names, values, types)
+        pgsend.copy(conn, staging, names, *_copied(conn, table, names, tuples))
         pgsend.execute(
             conn, f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} {conflict}"
         )
     else:
+        values = _converted(conn, table, names, tuples, binary=False)
         placeholders = ", ".join("?" * len(names))
         conn.exec_driver_sql(
             f"INSERT INTO {table.name} ({columns}) VALUES ({placeholders}) {conflict}", values

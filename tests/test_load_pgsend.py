@@ -390,3 +390,34 @@ def test_the_next_batch_is_planned_while_postgresql_stores_the_one_before(
     assert sorted(numbers) == [r.project_number for r in records]
     store.close()
     other.dispose()
+
+
+@pytest.mark.postgres
+def test_a_copy_converts_its_rows_a_chunk_at_a_time_as_it_sends_them(
+    migrated_db_url: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server stores a COPY's first rows while the next are converted: converting all
+    first left it idle (the JSON of a batch's sections)."""
+    monkeypatch.setattr(bulk, "COPY_CHUNK", 2)
+    converted: list[int] = []
+    convert = bulk._converted
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        converted.append(len(args[3]))
+        return convert(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "_converted", spy)
+    engine = create_engine(migrated_db_url("postgresql"))
+    orgs = [(f"556000-000{i}", f"Org {i}") for i in range(5)]
+    with engine.begin() as conn:
+        rows, types = bulk._copied(conn, t.organisations, ("org_number", "name"), orgs)
+        assert types == ["text", "text"]
+        assert next(rows) == orgs[0]
+        assert converted == [2]
+        assert list(rows) == orgs[1:]
+        assert converted == [2, 2, 1]
+        converted.clear()
+        bulk.insert_tuples(conn, t.organisations, ("org_number", "name"), orgs)
+    assert converted == [2, 2, 1]
+    assert _organisations(engine) == 5
+    engine.dispose()
