@@ -89,10 +89,10 @@ def while_waiting(conn: Connection, work: Callable[[], bool | None]) -> Iterator
     work is: True while there is more, False once there is none, None for nothing to do at
     this wait (it waits as it would have). Waits of connections that do not send ahead are
     untouched."""
-    raw = _raw(conn)
     if not _sends_ahead(conn):
         yield
         return
+    raw = _raw(conn)
     _idle_work[raw] = work
     try:
         yield
