@@ -74,9 +74,14 @@ def settle(raw: Any) -> None:
 
     pgconn = raw.pgconn
     work = _idle_work.get(raw)
-    if work is not None:
-        _work_while_busy(raw, work)
-    for result in raw.wait(fetch_many(pgconn)):
+    try:
+        if work is not None:
+            _work_while_busy(raw, work)
+    finally:
+        # Read even when a step of the work raised (Ctrl-C lands there too): a result left
+        # unread keeps the connection busy, and the rollback that follows would fail on it.
+        results = raw.wait(fetch_many(pgconn))
+    for result in results:
         if result.status == psycopg.pq.ExecStatus.FATAL_ERROR:
             error = psycopg.errors.error_from_result(result, encoding=pgconn._encoding)
             raise sa.exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error

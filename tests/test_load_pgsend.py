@@ -22,6 +22,7 @@ from load.engine import create_engine
 from load.store import LoadItem, UpsertCounts, open_store
 from load.store import plan as store_plan
 from load.store.sql import among
+from load.threads import running
 from parsers.records import NewsRecord, Source
 from tests.plugins.db import synthetic_project, table_snapshot
 
@@ -100,6 +101,11 @@ def _in_flight_dangling(conn: sa.Connection) -> None:
     bulk.insert_rows(conn, t.organisations, [{"org_number": "556000-0001", "name": "A"}])
     bulk.insert_tuples(conn, t.project_partners, _PARTNERS, [(12345, 0, "Ingen")])
     assert pgsend._in_flight, "the COPY's result was waited for"
+
+
+def _projects(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(t.projects)).scalar_one()
 
 
 def _organisations(engine: sa.Engine) -> int:
@@ -421,3 +427,36 @@ def test_a_copy_converts_its_rows_a_chunk_at_a_time_as_it_sends_them(
     assert converted == [2, 2, 1]
     assert _organisations(engine) == 5
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_ctrl_c_in_a_plan_step_rolls_the_batch_back_and_the_store_loads_on(
+    migrated_db_url: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C may land in a step of the next plan, made while the writer waits for the server:
+    the batch being written goes back, no thread is left (a fork may follow), and a load
+    after it writes everything."""
+    url = migrated_db_url("postgresql")
+    other = sa.create_engine(url)
+    store = open_store(url, upgrade=False, clock=lambda: _NOW)
+    run = store.begin_run("load")
+    before = running()
+    records = [synthetic_project(i) for i in range(4)]
+    with other.connect() as holder, monkeypatch.context() as patch:
+        holder.exec_driver_sql("BEGIN")
+        holder.exec_driver_sql("LOCK TABLE organisations IN SHARE MODE")
+
+        def interrupted(_self: store_plan.Planning) -> bool:
+            holder.exec_driver_sql("COMMIT")  # the batch's statement in flight can end
+            raise KeyboardInterrupt
+
+        patch.setattr(store_plan.Planning, "step", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            store.upsert([LoadItem(record=r) for r in records], run, batch_size=2)
+    assert running() == before
+    assert _projects(store.engine) == 0
+    assert _organisations(store.engine) == 0
+    store.upsert([LoadItem(record=r) for r in records], run, batch_size=2)
+    assert _projects(store.engine) == 4
+    store.close()
+    other.dispose()
