@@ -155,6 +155,52 @@ def test_redirected_to_comes_and_goes_with_the_url_state_rows_kept(
     engine.dispose()
 
 
+@pytest.mark.postgres
+def test_long_values_compress_with_lz4_on_postgresql_and_with_pglz_after_a_downgrade(
+    migrated_db_url: Callable[[str], str],
+) -> None:
+    """Revision 0011: the pages' long values (sections, records, bodies, tsvectors) are
+    compressed with lz4, the server's Debian build having it; a page long enough to be
+    compressed reads back whole."""
+    url = migrated_db_url("postgresql")
+    engine = create_engine(url)
+    compressed = (
+        "SELECT c.relname || '.' || a.attname, a.attcompression FROM pg_attribute a"
+        " JOIN pg_class c ON c.oid = a.attrelid"
+        " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'"
+        " AND a.attcompression <> ''"
+    )
+    with engine.connect() as conn:
+        assert dict(conn.exec_driver_sql(compressed).all()) == dict.fromkeys(
+            (
+                "projects.sections",
+                "project_versions.record",
+                "project_versions.changed",
+                "news_articles.body",
+                "search_projects.document",
+                "search_news.document",
+            ),
+            "l",
+        )
+    long_sections = {"Sammanfattning": "Arbete med unga i Malmö. " * 400}
+    store = open_store(url)
+    store.upsert(
+        [LoadItem(record=synthetic_project(1, sections=long_sections))], store.begin_run("load")
+    )
+    store.close()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(
+            "SELECT pg_column_compression(sections) FROM projects"
+        ).one() == ("lz4",)
+        assert conn.exec_driver_sql("SELECT sections FROM projects").scalar_one() == long_sections
+    with schema_change(engine) as conn:
+        command.downgrade(alembic_config(conn), "0010_statement_fks")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(compressed).all() == []
+    upgrade(engine)
+    engine.dispose()
+
+
 def test_the_migrations_build_the_views_the_code_describes() -> None:
     """The newest frozen SQL of every view (load/frozen.py) is what load/views.py compiles now,
     on both backends: a view changed without a migration fails here."""
