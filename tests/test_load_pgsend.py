@@ -305,13 +305,23 @@ def test_a_second_upsert_in_a_transaction_writes_only_its_own_rows(
     assert names == {"1": "Ändrad", "2": "Sedan"}
 
 
+def _lock_waits_fail(url: str) -> str:
+    """The database at `url`, its sessions giving up a lock wait after 30 s: a test whose
+    lock is let go by work that is never called fails instead of hanging."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"ALTER DATABASE {sa.make_url(url).database} SET lock_timeout = '30s'")
+    engine.dispose()
+    return url
+
+
 @pytest.mark.postgres
 def test_the_writer_steps_its_work_while_a_statement_sent_ahead_runs(
     migrated_db_url: Callable[[str], str],
 ) -> None:
     """The statement sent ahead waits for a lock another session holds; the work is stepped
     while it waits, and its third step lets the lock go: the wait ends once the server is done."""
-    url = migrated_db_url("postgresql")
+    url = _lock_waits_fail(migrated_db_url("postgresql"))
     engine, other = create_engine(url), sa.create_engine(url)
     steps: list[int] = []
     with other.connect() as holder:
@@ -339,7 +349,7 @@ def test_work_with_nothing_to_do_at_a_wait_is_asked_again_at_the_next(
 ) -> None:
     """None from the work: the writer waits as it would have, and asks at the next wait; each
     wait is on a lock that the work's call lets go."""
-    url = migrated_db_url("postgresql")
+    url = _lock_waits_fail(migrated_db_url("postgresql"))
     engine, other = create_engine(url), sa.create_engine(url)
     answers = iter([None, False])
     calls: list[int] = []
@@ -368,7 +378,7 @@ def test_the_next_batch_is_planned_while_postgresql_stores_the_one_before(
     """Another session holds a lock that the first batch's organisations wait for, and lets
     it go at the first step of the second batch's plan: that step is made while the first
     batch waits, before it commits; the load ends as one made without waiting would."""
-    url = migrated_db_url("postgresql")
+    url = _lock_waits_fail(migrated_db_url("postgresql"))
     events: list[str] = []
     step = store_plan.Planning.step
     other = sa.create_engine(url)
@@ -436,7 +446,7 @@ def test_ctrl_c_in_a_plan_step_rolls_the_batch_back_and_the_store_loads_on(
     """Ctrl-C may land in a step of the next plan, made while the writer waits for the server:
     the batch being written goes back, no thread is left (a fork may follow), and a load
     after it writes everything."""
-    url = migrated_db_url("postgresql")
+    url = _lock_waits_fail(migrated_db_url("postgresql"))
     other = sa.create_engine(url)
     store = open_store(url, upgrade=False, clock=lambda: _NOW)
     run = store.begin_run("load")
