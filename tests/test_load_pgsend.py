@@ -408,33 +408,50 @@ def test_the_next_batch_is_planned_while_postgresql_stores_the_one_before(
     other.dispose()
 
 
+_DOCS = sa.Table(
+    "copied_docs",
+    _KINDS,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("doc", t.Json),
+)
+
+
 @pytest.mark.postgres
 def test_a_copy_converts_its_rows_a_chunk_at_a_time_as_it_sends_them(
     migrated_db_url: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The server stores a COPY's first rows while the next are converted: converting all
-    first left it idle (the JSON of a batch's sections)."""
+    first left it idle (the JSON of a batch's sections). Rows with nothing to convert (an
+    organisation's) go as they are."""
     monkeypatch.setattr(bulk, "COPY_CHUNK", 2)
     converted: list[int] = []
     convert = bulk._converted
 
     def spy(*args: Any, **kwargs: Any) -> Any:
-        converted.append(len(args[3]))
+        converted.append(len(args[0]))
         return convert(*args, **kwargs)
 
     monkeypatch.setattr(bulk, "_converted", spy)
     engine = create_engine(migrated_db_url("postgresql"))
+    docs = [(i, {"Syfte": f"Text {i}"}) for i in range(5)]
     orgs = [(f"556000-000{i}", f"Org {i}") for i in range(5)]
     with engine.begin() as conn:
-        rows, types = bulk._copied(conn, t.organisations, ("org_number", "name"), orgs)
-        assert types == ["text", "text"]
-        assert next(rows) == orgs[0]
+        _DOCS.create(conn)
+        rows, types = bulk._copied(conn, _DOCS, ("id", "doc"), docs)
+        assert types == ["int4", "bytea"]
+        assert next(rows)[0] == 0
         assert converted == [2]
-        assert list(rows) == orgs[1:]
+        assert [row[0] for row in rows] == [1, 2, 3, 4]
         assert converted == [2, 2, 1]
         converted.clear()
+        bulk.insert_tuples(conn, _DOCS, ("id", "doc"), docs)
+        assert converted == [2, 2, 1]
+        converted.clear()
+        rows, _ = bulk._copied(conn, t.organisations, ("org_number", "name"), orgs)
+        assert list(rows) == orgs
         bulk.insert_tuples(conn, t.organisations, ("org_number", "name"), orgs)
-    assert converted == [2, 2, 1]
+        assert converted == []
+        assert conn.execute(sa.select(_DOCS).order_by(_DOCS.c.id)).all() == docs
     assert _organisations(engine) == 5
     engine.dispose()
 
