@@ -114,7 +114,6 @@ class Store:
         self._writer = writer(engine)
         self._postgres = engine.dialect.name == "postgresql"
         self._batch_size = POSTGRES_UPSERT_BATCH if self._postgres else UPSERT_BATCH
-        self._jsonb_order = self._postgres
         self._clock = clock
         self._stale_after = stale_after
         self._vectors: search.Vectors | None = None  # during a PostgreSQL load
@@ -270,7 +269,7 @@ class Store:
         """The batch's plan to make (None: no batch)."""
         if items is None:
             return None
-        return plan.Planning(items, run_id, self._regions, jsonb_order=self._jsonb_order)
+        return plan.Planning(items, run_id, self._regions, jsonb_order=self._postgres)
 
     def _plan(self, items: Sequence[LoadItem], run_id: int) -> _Planned:
         """The batch's plan, made now, at the time it is now."""
@@ -323,11 +322,11 @@ class Store:
         sent while the rows of the next are made; the search index goes last. On PostgreSQL
         its tsvectors are made meanwhile by a thread of their own (`search.Vectors`), from
         the moment the batch knows which of its pages it writes."""
-        if planning is None:
+        waits: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+        if planning is not None:
+            waits = pgsend.while_waiting(conn, functools.partial(self._plan_step, planning))
+        with waits:
             self._write_statements(conn, batch, run_id, now)
-        else:
-            with pgsend.while_waiting(conn, functools.partial(self._plan_step, planning)):
-                self._write_statements(conn, batch, run_id, now)
         if meanwhile is not None:
             meanwhile()
 
