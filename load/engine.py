@@ -56,7 +56,6 @@ def create_engine(url: str | sa.URL) -> Engine:
             # Batch plain executemany INSERTs into multi-row VALUES too, not only RETURNING ones:
             # psycopg would otherwise send one statement per row.
             engine.dialect.use_insertmanyvalues_wo_returning = True
-            _configure_postgresql(engine)
             pgsend.install(engine)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise DatabaseUnavailableError(f"database {describe(url)}: {exc}") from None
@@ -201,19 +200,6 @@ def _check_foreign_keys(conn: Connection) -> None:
             f"migration left {len(broken)} row(s) referring to missing rows, the first in "
             f"{table} (rowid {rowid}) referring to {parent}"
         )
-
-
-def _configure_postgresql(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Lists (the `= ANY(array)` of IN lists: a batch's keys, URLs, ids) go as binary
-        # arrays: psycopg's text arrays escape each string through a regular expression, 11 ms
-        # per thousand URLs against under 1 ms; a batch sends two or three such lists while
-        # the server waits (some 0.2 s of a 10,000-record load).
-        # The last dumper registered for a type is the one `%s` parameters use.
-        from psycopg.types.array import ListBinaryDumper  # noqa: PLC0415
-
-        dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def _configure_sqlite(engine: Engine) -> None:

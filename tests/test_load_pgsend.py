@@ -2,7 +2,7 @@
 SELECT is read when the connection is next used. A load that sends ahead leaves the database a
 load that waits for each result leaves, history, quarantine and url_state included; an error
 of a statement in flight surfaces at the next statement or the commit, and its transaction
-leaves nothing behind. IN lists, sent to PostgreSQL as binary arrays, find what they name;
+leaves nothing behind. IN lists, sent as one JSON array, find what they name;
 rows sent in COPY's binary format are stored as SQLAlchemy's own INSERT stores them."""
 
 from __future__ import annotations
@@ -177,8 +177,9 @@ _AWKWARD = ["NULL", 'a "quoted", {braced} \\ back\\slash', "tab\tand\nnewline", 
 def test_lists_of_any_strings_and_integers_find_their_rows(
     migrated_db_url: Callable[[str], str], backend: str
 ) -> None:
-    """IN lists go to PostgreSQL as binary arrays (load/engine.py): no value needs escaping,
-    and what a text array would spell as its NULL or its delimiters finds its own row."""
+    """IN lists go as one JSON array (load/store/sql.py `among`): what JSON escapes comes back
+    as it was, and what a text array would spell as its NULL or its delimiters finds its own
+    row."""
     engine = create_engine(migrated_db_url(backend))
     orgs = [{"org_number": f"55600{i:05d}"[:11], "name": name} for i, name in enumerate(_AWKWARD)]
     o = t.organisations

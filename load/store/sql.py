@@ -57,18 +57,20 @@ def insert(conn: Connection, table: sa.Table) -> Any:
 
 
 def among(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[Any]) -> Any:
-    """`column IN (values)` with the values as one parameter: on PostgreSQL `column =
-    ANY(array)`, as psycopg takes longer to parse a statement with a thousand placeholders than
-    the server to run it; on SQLite `column IN (SELECT value FROM json_each(json))`, as
-    SQLAlchemy takes longer to render a thousand placeholders than SQLite to run the statement.
-    The values are strings or integers."""
-    if conn.dialect.name == "postgresql":
-        array = sa.bindparam(None, list(values), type_=dialect(conn).ARRAY(column.type))
-        return column == sa.any_(array)
+    """`column IN (values)` with the values as one parameter, a JSON array: SQLAlchemy takes
+    longer to render a thousand placeholders than SQLite to run the statement, and psycopg
+    longer to adapt a list of 5,000 URLs as an array (3 ms) than orjson to write it and the
+    server to read it (under 1 ms). The values are strings or integers."""
     try:
         listed = orjson.dumps(list(values)).decode()
     except orjson.JSONEncodeError:  # what orjson refuses (a lone surrogate) the stdlib writes
         listed = json.dumps(list(values))
+    if conn.dialect.name == "postgresql":
+        array = sa.cast(sa.bindparam(None, listed, type_=sa.Text), dialect(conn).JSON)
+        value: sa.ColumnElement[Any] = sa.func.json_array_elements_text(array).column_valued()
+        if isinstance(column.type, sa.Integer):  # strings compare with text as they are
+            value = sa.cast(value, column.type)
+        return column.in_(sa.select(value))
     each = sa.func.json_each(sa.bindparam(None, listed, type_=sa.Text)).table_valued("value")
     return column.in_(sa.select(each.c.value))
 
