@@ -137,7 +137,8 @@ def field_column(field: Field) -> sa.Column[Any]:
 
 # The foreign keys PostgreSQL enforces with statement-level triggers instead of constraints
 # (migration 0010; docs/postgresql.md says why and how), as (table, column): a real foreign key
-# costs one look-up per inserted row, the triggers one anti-join per COPY. The database still
+# costs one look-up per inserted row, the triggers one anti-join per COPY (or, for integer keys
+# that fill a range, one range scan: migration 0012). The database still
 # refuses every dangling value; SQLite keeps them all as constraints. The search index tables
 # (load/search.py, outside this metadata) are checked the same way.
 STATEMENT_CHECKED_KEYS = frozenset(

@@ -16,15 +16,20 @@ from tests.plugins.db import FreshDb, synthetic_project
 _MISSING = 10_000  # no project or run has this id
 
 
-def _load_one(fresh_db: FreshDb) -> int:
-    """One project loaded the ordinary way (versions, children, url_state row): its id."""
+def _load(fresh_db: FreshDb, count: int) -> list[int]:
+    """Projects loaded the ordinary way (versions, children, url_state rows): their ids."""
     store = open_store(fresh_db.url, upgrade=False)
     run = store.begin_run("load")
-    record = synthetic_project(1)
-    store.upsert([LoadItem(record=record, url=record.source.url)], run)
+    records = [synthetic_project(n) for n in range(1, count + 1)]
+    store.upsert([LoadItem(record=r, url=r.source.url) for r in records], run)
     store.close()
     with fresh_db.engine.connect() as conn:
-        project_id: int = conn.execute(sa.select(t.projects.c.id)).scalar_one()
+        return list(conn.execute(sa.select(t.projects.c.id).order_by(t.projects.c.id)).scalars())
+
+
+def _load_one(fresh_db: FreshDb) -> int:
+    """One project loaded the ordinary way: its id."""
+    (project_id,) = _load(fresh_db, 1)
     return project_id
 
 
@@ -53,6 +58,21 @@ def test_a_dangling_row_inside_a_bulk_insert_refuses_the_whole_copy(fresh_db: Fr
     with fresh_db.engine.connect() as conn:
         count = sa.select(sa.func.count()).select_from(t.project_partners)
         assert conn.execute(count).scalar_one() == 2  # the project's own two, nothing of the COPY
+
+
+def test_keys_filling_a_range_with_a_row_missing_inside_it_are_refused(
+    fresh_db: FreshDb,
+) -> None:
+    """Three keys from the smallest to the largest, the middle one no project's: PostgreSQL's
+    range scan (migration 0012) counts two rows for three keys and looks each up."""
+    first, second = _load(fresh_db, 2)
+    assert second == first + 1  # with `gone`, three keys from the smallest to the largest
+    gone = second + 1
+    rows = [(first, 20, "Finns"), (gone, 0, "Ingen"), (second, 20, "Finns")]
+    with pytest.raises(sa.exc.IntegrityError) as caught, fresh_db.engine.begin() as conn:
+        bulk.insert_tuples(conn, t.project_partners, ["project_id", "position", "name"], rows)
+    if fresh_db.backend == "postgresql":
+        assert f"Key (project_id)=({gone})" in str(caught.value)
 
 
 def test_a_row_updated_to_refer_to_no_run_is_refused(fresh_db: FreshDb) -> None:
@@ -113,4 +133,24 @@ def test_a_new_reference_locks_its_row_against_deletion(fresh_db: FreshDb) -> No
         writer.execute(sa.insert(t.project_partners).values(row))
         with pytest.raises(sa.exc.OperationalError, match="could not obtain lock"):
             other.exec_driver_sql(f"SELECT FROM projects WHERE id = {project} FOR UPDATE NOWAIT")
+        writer.rollback()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fresh_db", ["postgresql"], indirect=True)
+def test_new_references_to_a_range_of_keys_lock_every_row_of_it(fresh_db: FreshDb) -> None:
+    """The range scan (migration 0012) locks each referred row FOR KEY SHARE, as the look-up
+    per key did: none of them can be deleted before the commit."""
+    projects = _load(fresh_db, 3)
+    assert projects == list(range(projects[0], projects[0] + 3))
+    rows = [(project, 20, "Ny") for project in projects]
+    with fresh_db.engine.connect() as writer, fresh_db.engine.connect() as other:
+        bulk.insert_tuples(writer, t.project_partners, ["project_id", "position", "name"], rows)
+        writer.exec_driver_sql("SELECT 1")  # the COPY, sent ahead, is done and checked
+        for project in projects:
+            with pytest.raises(sa.exc.OperationalError, match="could not obtain lock"):
+                other.exec_driver_sql(
+                    f"SELECT FROM projects WHERE id = {project} FOR UPDATE NOWAIT"
+                )
+            other.rollback()
         writer.rollback()
